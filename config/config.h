@@ -1,0 +1,155 @@
+// The typed, validated configuration (design.md §7, docs/config.md).
+//
+// Defaults are written next to each field. A Config is produced by
+// load_config() and then treated as immutable: a reload builds a new one and
+// swaps it in whole.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string_view>
+#include <variant>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/result.h"
+#include "config/secret.h"
+
+namespace cwsync {
+
+using std::chrono::milliseconds;
+using namespace std::chrono_literals;
+
+struct RateLimit {
+  int requests = 25;              // tokens per window
+  milliseconds per = 5s;          // window length
+};
+
+struct HttpTimeouts {
+  milliseconds connect = 10s;
+  milliseconds read = 60s;
+};
+
+struct Intervals {
+  milliseconds quotes = 5min;
+  milliseconds opportunities = 5min;
+  milliseconds reconcile = 24h;
+  milliseconds queue = 10s;
+};
+
+struct BackoffPolicy {
+  milliseconds base = 1s;
+  milliseconds cap = 5min;
+  int max_attempts = 5;           // per request inside one sync pass
+};
+
+struct BreakerPolicy {
+  int failures = 5;               // consecutive failures that open the breaker
+  milliseconds cool_down = 60s;   // before a half-open probe
+};
+
+struct Defaults {
+  Intervals intervals;
+  BackoffPolicy backoff;
+  milliseconds retry_after_cap = 15min;  // longer waits become deferrals
+  HttpTimeouts http;
+  BreakerPolicy breaker;
+  double reconcile_max_delete_ratio = 0.5;  // refuse mass tombstoning above this
+  int page_size = 1000;           // 1..1000
+};
+
+struct CpqConnection {
+  std::string base_url = "https://sellapi.quosalsell.com";
+  std::string access_key;         // the tenant selector (Sell URL's accesskey=)
+  std::string public_key;
+  Secret private_key;
+  RateLimit rate_limit{25, 5s};
+  bool allow_insecure = false;    // permit http:// to a non-loopback host
+};
+
+struct PsaConnection {
+  std::string site;               // scheme + host, e.g. https://api-na.myconnectwise.net
+  std::string company_id;
+  std::string public_key;
+  Secret private_key;
+  std::string client_id;          // GUID, sent as clientId on every call
+  std::string api_version = "2022.1";
+  std::optional<std::string> codebase;  // skip the lookup, e.g. "v2025_1/"
+  RateLimit rate_limit{60, 60s};
+  bool allow_insecure = false;
+};
+
+struct QueuePolicy {
+  int max_attempts = 10;
+  milliseconds max_age = 72h;
+  milliseconds lease = 2min;      // in_flight claims expire after this
+  std::string marker_format = "[cwsync:{marker}]";  // appended to note text
+};
+
+enum class OpportunitySource { kPsa, kQuotes };
+const char* to_string(OpportunitySource s);
+
+struct Tenant {
+  std::string name;               // [a-z0-9_-]+, unique; the `tenant` column
+  // Default: psa when a psa connection is configured, else quotes.
+  OpportunitySource opportunities = OpportunitySource::kQuotes;
+  std::optional<CpqConnection> cpq;
+  std::optional<PsaConnection> psa;
+  QueuePolicy queue;
+  Intervals intervals;            // defaults.intervals unless overridden
+};
+
+enum class LogFormat { kJson, kText };
+
+struct LogConfig {
+  std::string level = "info";     // trace|debug|info|warn|error
+  LogFormat format = LogFormat::kJson;
+};
+
+struct Config {
+  std::string database = "/var/lib/cwsync/cache.db";
+  LogConfig log;
+  std::optional<std::string> http_listen;  // "127.0.0.1:9464"
+  Defaults defaults;
+  std::vector<Tenant> tenants;
+
+  std::string source_path;        // the file it was loaded from
+
+  const Tenant* find_tenant(std::string_view name) const;
+};
+
+// One validation problem: "path:line: key: what is wrong; expected ..."
+struct ConfigProblem {
+  std::string file;
+  int line = 0;                   // 1-based; 0 when not tied to a line
+  std::string key;                // dotted path, e.g. tenants[0].cpq.base_url
+  std::string message;            // what is wrong and what is expected
+
+  std::string to_string() const;
+};
+
+struct ConfigError {
+  std::vector<ConfigProblem> problems;  // every problem, not just the first
+  std::string to_string() const;        // one problem per line
+};
+
+constexpr int kExitConfig = 78;   // EX_CONFIG
+
+// Where load_config looks for secrets besides the file itself.
+struct ConfigEnvironment {
+  // Returns the value of an environment variable, or nullopt. Defaults to
+  // getenv; tests inject a map.
+  std::function<std::optional<std::string>(const std::string&)> getenv;
+};
+
+// Loads, resolves secrets (inline, ${ENV}, *_file, CONNECTWISE_CPQ_* for a
+// single tenant, .env beside the file), validates and freezes.
+// Returns every problem found, never just the first.
+std::variant<Config, ConfigError> load_config(const std::string& path,
+                                              const ConfigEnvironment& env = {});
+
+// Human-readable summary with every secret masked (check-config output).
+std::string describe_config(const Config& config);
+
+}  // namespace cwsync

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything cwsync needs to build, test and run on Debian 12.
+# Idempotent: when every package is present it prints nothing and exits 0.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git
+  libpoco-dev            # HTTP/TLS client and server (Net, NetSSL)
+  libsqlitecpp-dev libsqlite3-dev sqlite3
+  nlohmann-json3-dev libspdlog-dev libyaml-cpp-dev
+  libsystemd-dev         # sd_notify
+  libgtest-dev libgmock-dev libbenchmark-dev
+  systemd                # systemd-analyze verify/security in CI
+  jq                     # the demo pretty-prints JSON logs
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
