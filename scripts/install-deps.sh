@@ -9,6 +9,7 @@ packages=(
   libsqlitecpp-dev libsqlite3-dev sqlite3
   nlohmann-json3-dev libspdlog-dev libyaml-cpp-dev
   libsystemd-dev         # sd_notify
+  libcli11-dev           # subcommand CLI parsing
   libgtest-dev libgmock-dev libbenchmark-dev
   systemd                # systemd-analyze verify/security in CI
   jq                     # the demo pretty-prints JSON logs
