@@ -64,6 +64,7 @@ struct CpqConnection {
   std::string access_key;         // the tenant selector (Sell URL's accesskey=)
   std::string public_key;
   Secret private_key;
+  std::string private_key_source; // "inline", "file PATH", "env NAME": for summaries
   RateLimit rate_limit{25, 5s};
   bool allow_insecure = false;    // permit http:// to a non-loopback host
 };
@@ -73,6 +74,7 @@ struct PsaConnection {
   std::string company_id;
   std::string public_key;
   Secret private_key;
+  std::string private_key_source; // "inline", "file PATH", "env NAME": for summaries
   std::string client_id;          // GUID, sent as clientId on every call
   std::string api_version = "2022.1";
   std::optional<std::string> codebase;  // skip the lookup, e.g. "v2025_1/"
@@ -143,8 +145,9 @@ struct ConfigEnvironment {
   std::function<std::optional<std::string>(const std::string&)> getenv;
 };
 
-// Loads, resolves secrets (inline, ${ENV}, *_file, CONNECTWISE_CPQ_* for a
-// single tenant, .env beside the file), validates and freezes.
+// Loads, resolves secrets (inline, *_env, *_file, CONNECTWISE_CPQ_*/PSA_* for
+// a single tenant, .env beside the file), validates and freezes. See
+// docs/config.md. parse_duration/format_duration live in config/duration.h.
 // Returns every problem found, never just the first.
 std::variant<Config, ConfigError> load_config(const std::string& path,
                                               const ConfigEnvironment& env = {});

@@ -1,0 +1,108 @@
+// The printable side of Config: problems, the check-config summary, lookups.
+#include <sstream>
+
+#include "config/config.h"
+#include "config/duration.h"
+
+namespace cwsync {
+namespace {
+
+std::string intervals_text(const Intervals& i) {
+  return "quotes=" + format_duration(i.quotes) +
+         " opportunities=" + format_duration(i.opportunities) +
+         " reconcile=" + format_duration(i.reconcile) + " queue=" + format_duration(i.queue);
+}
+
+std::string rate_text(const RateLimit& r) {
+  return std::to_string(r.requests) + " per " + format_duration(r.per);
+}
+
+std::string secret_text(const Secret& s, const std::string& source) {
+  return s.masked() + (source.empty() ? "" : " (" + source + ")");
+}
+
+void describe_cpq(std::ostringstream& out, const CpqConnection& c) {
+  out << "    cpq:\n"
+      << "      base_url:    " << c.base_url << (c.allow_insecure ? " (allow_insecure)" : "")
+      << "\n"
+      << "      access_key:  " << c.access_key << "\n"
+      << "      public_key:  " << c.public_key << "\n"
+      << "      private_key: " << secret_text(c.private_key, c.private_key_source) << "\n"
+      << "      rate_limit:  " << rate_text(c.rate_limit) << "\n";
+}
+
+void describe_psa(std::ostringstream& out, const PsaConnection& p) {
+  out << "    psa:\n"
+      << "      site:        " << p.site << (p.allow_insecure ? " (allow_insecure)" : "") << "\n"
+      << "      company_id:  " << p.company_id << "\n"
+      << "      public_key:  " << p.public_key << "\n"
+      << "      private_key: " << secret_text(p.private_key, p.private_key_source) << "\n"
+      << "      client_id:   " << p.client_id << "\n"
+      << "      api_version: " << p.api_version << "\n"
+      << "      codebase:    " << (p.codebase ? *p.codebase : "(looked up at start)") << "\n"
+      << "      rate_limit:  " << rate_text(p.rate_limit) << "\n";
+}
+
+}  // namespace
+
+const char* to_string(OpportunitySource s) {
+  return s == OpportunitySource::kPsa ? "psa" : "quotes";
+}
+
+const Tenant* Config::find_tenant(std::string_view name) const {
+  for (const Tenant& t : tenants) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+std::string ConfigProblem::to_string() const {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line);
+  out += ": ";
+  if (!key.empty()) out += key + ": ";
+  return out + message;
+}
+
+std::string ConfigError::to_string() const {
+  std::string out;
+  for (const ConfigProblem& p : problems) out += p.to_string() + "\n";
+  return out;
+}
+
+std::string describe_config(const Config& c) {
+  const Defaults& d = c.defaults;
+  std::ostringstream out;
+  out << "config:      " << (c.source_path.empty() ? "(built in)" : c.source_path) << "\n"
+      << "database:    " << c.database << "\n"
+      << "log:         level=" << c.log.level
+      << " format=" << (c.log.format == LogFormat::kJson ? "json" : "text") << "\n"
+      << "http_listen: " << c.http_listen.value_or("(off)") << "\n"
+      << "defaults:\n"
+      << "  intervals: " << intervals_text(d.intervals) << "\n"
+      << "  backoff:   base=" << format_duration(d.backoff.base)
+      << " cap=" << format_duration(d.backoff.cap) << " max_attempts=" << d.backoff.max_attempts
+      << "\n"
+      << "  retry_after_cap: " << format_duration(d.retry_after_cap) << "\n"
+      << "  http:      connect_timeout=" << format_duration(d.http.connect)
+      << " read_timeout=" << format_duration(d.http.read) << "\n"
+      << "  breaker:   failures=" << d.breaker.failures
+      << " cool_down=" << format_duration(d.breaker.cool_down) << "\n"
+      << "  reconcile_max_delete_ratio: " << d.reconcile_max_delete_ratio << "\n"
+      << "  page_size: " << d.page_size << "\n"
+      << "tenants (" << c.tenants.size() << "):\n";
+  for (const Tenant& t : c.tenants) {
+    out << "  - " << t.name << "\n"
+        << "    opportunities: " << to_string(t.opportunities) << "\n"
+        << "    intervals: " << intervals_text(t.intervals) << "\n";
+    if (t.cpq) describe_cpq(out, *t.cpq);
+    if (t.psa) describe_psa(out, *t.psa);
+    out << "    queue:     max_attempts=" << t.queue.max_attempts
+        << " max_age=" << format_duration(t.queue.max_age)
+        << " lease=" << format_duration(t.queue.lease)
+        << " marker_format=" << t.queue.marker_format << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace cwsync

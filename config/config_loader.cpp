@@ -1,0 +1,200 @@
+// load_config(): read the file, parse YAML, walk the known keys, resolve
+// secrets, check cross-field rules, and hand back a Config or every problem.
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "config/config.h"
+#include "config/config_checks.h"
+#include "config/config_reader.h"
+#include "config/config_secrets.h"
+#include "config/config_tenants.h"
+#include "config/duration.h"
+#include "config/env_file.h"
+#include "config/log.h"
+
+namespace cwsync {
+namespace {
+
+namespace fs = std::filesystem;
+using config_detail::EnvLookup;
+using config_detail::Keys;
+using config_detail::LoadContext;
+using config_detail::MapReader;
+using config_detail::Problems;
+using std::chrono::milliseconds;
+
+const Keys kTopKeys = {"database", "log", "http_listen", "defaults", "tenants"};
+const Keys kLogKeys = {"level", "format"};
+const Keys kDefaultsKeys = {"intervals", "backoff", "retry_after_cap", "http", "breaker",
+                            "reconcile_max_delete_ratio", "page_size"};
+const Keys kBackoffKeys = {"base", "cap", "max_attempts"};
+const Keys kHttpKeys = {"connect_timeout", "read_timeout"};
+const Keys kBreakerKeys = {"failures", "cool_down"};
+
+std::optional<std::string> read_text(const fs::path& path, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = std::string("cannot read: ") + std::strerror(errno);
+    return std::nullopt;
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) {
+    error = "cannot read: I/O error";
+    return std::nullopt;
+  }
+  return buf.str();
+}
+
+// The .env beside the config: absent is fine, unreadable or malformed is not.
+std::map<std::string, std::string> read_dotenv(const fs::path& dir, Problems& problems) {
+  const fs::path path = dir / ".env";
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return {};
+  std::string error;
+  auto text = read_text(path, error);
+  if (!text) {
+    problems.add_in(path.string(), 0, "", error);
+    return {};
+  }
+  EnvFile env = parse_env_file(*text);
+  for (int line : env.bad_lines) {
+    problems.add_in(path.string(), line, "",
+                    "not a KEY=VALUE line; expected NAME=value, # comments or blank lines "
+                    "(the line is not shown: it may hold a secret)");
+  }
+  return std::move(env.values);
+}
+
+void read_log(const MapReader& root, LogConfig& out) {
+  auto m = root.read_map("log", kLogKeys);
+  if (!m) return;
+  std::string level;
+  if (m->read_string("level", level, "trace, debug, info, warn, error, critical or off")) {
+    if (log::parse_level(level)) {
+      out.level = level == "warning" ? "warn" : level;
+    } else {
+      m->problems().add(m->find("level")->line, m->child("level"),
+                        "'" + level + "' is not a log level; expected trace, debug, info, warn, "
+                        "error, critical or off");
+    }
+  }
+  std::string format;
+  if (m->read_string("format", format, "json or text")) {
+    if (format == "json") out.format = LogFormat::kJson;
+    else if (format == "text") out.format = LogFormat::kText;
+    else {
+      m->problems().add(m->find("format")->line, m->child("format"),
+                        "'" + format + "' is not a log format; expected json or text");
+    }
+  }
+}
+
+void read_defaults(const MapReader& root, Defaults& d) {
+  auto m = root.read_map("defaults", kDefaultsKeys);
+  if (!m) return;
+  if (auto i = m->read_map("intervals", config_detail::kIntervalKeys)) {
+    config_detail::read_intervals(*i, d.intervals);
+  }
+  if (auto b = m->read_map("backoff", kBackoffKeys)) {
+    const bool base_read = b->read_duration("base", d.backoff.base, milliseconds(1));
+    const bool cap_read = b->read_duration("cap", d.backoff.cap, milliseconds(1));
+    b->read_int("max_attempts", d.backoff.max_attempts, 1, 100);
+    if ((base_read || cap_read) && d.backoff.base > d.backoff.cap) {
+      const auto f = b->find(base_read ? "base" : "cap");
+      b->problems().add(f->line, f->path,
+                        "backoff.base (" + format_duration(d.backoff.base) +
+                            ") is greater than backoff.cap (" + format_duration(d.backoff.cap) +
+                            "); expected base <= cap");
+    }
+  }
+  m->read_duration("retry_after_cap", d.retry_after_cap, milliseconds(1));
+  if (auto h = m->read_map("http", kHttpKeys)) {
+    h->read_duration("connect_timeout", d.http.connect, milliseconds(1));
+    h->read_duration("read_timeout", d.http.read, milliseconds(1));
+  }
+  if (auto b = m->read_map("breaker", kBreakerKeys)) {
+    b->read_int("failures", d.breaker.failures, 1, 1000);
+    b->read_duration("cool_down", d.breaker.cool_down, milliseconds(1));
+  }
+  m->read_double("reconcile_max_delete_ratio", d.reconcile_max_delete_ratio, 0.0, 1.0);
+  m->read_int("page_size", d.page_size, 1, 1000);
+}
+
+void read_top(const MapReader& root, const fs::path& dir, Config& c) {
+  if (root.read_string("database", c.database, "a file path like /var/lib/cwsync/cache.db")) {
+    // A daemon's working directory is "/": relative means "beside the config".
+    if (c.database != ":memory:" && !c.database.starts_with("file:") &&
+        fs::path(c.database).is_relative()) {
+      c.database = (dir / c.database).lexically_normal().string();
+    }
+  }
+  read_log(root, c.log);
+  std::string listen;
+  if (root.read_string("http_listen", listen, "host:port, e.g. 127.0.0.1:9464")) {
+    const std::string error = config_detail::check_host_port(listen);
+    if (error.empty()) c.http_listen = listen;
+    else root.problems().add(root.find("http_listen")->line, "http_listen", error);
+  }
+  read_defaults(root, c.defaults);
+}
+
+void check_world_readable(const LoadContext& ctx, const std::string& path, Problems& problems) {
+  if (!ctx.inline_secret) return;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || (st.st_mode & S_IROTH) == 0) return;
+  problems.add(ctx.inline_secret->line, ctx.inline_secret->path,
+               "file is world-readable and holds secrets; run `chmod 640 " + path +
+                   "` or move the key to private_key_file");
+}
+
+}  // namespace
+
+std::variant<Config, ConfigError> load_config(const std::string& path,
+                                              const ConfigEnvironment& env) {
+  Problems problems(path);
+  auto fail = [&problems] { return ConfigError{problems.take()}; };
+
+  std::string error;
+  const auto text = read_text(path, error);
+  if (!text) {
+    problems.add(0, "", error);
+    return fail();
+  }
+  YAML::Node doc;
+  try {
+    doc = YAML::Load(*text);
+  } catch (const YAML::Exception& e) {
+    problems.add(e.mark.is_null() ? 0 : e.mark.line + 1, "", "YAML syntax error: " + e.msg);
+    return fail();
+  }
+  if (!doc.IsMap()) {
+    problems.add(doc.IsNull() ? 0 : config_detail::line_of(doc), "",
+                 doc.IsNull() ? "the file is empty; expected a map with at least 'tenants'"
+                              : "expected a map of settings at the top, got " +
+                                    config_detail::kind_of(doc));
+    return fail();
+  }
+
+  const fs::path dir = fs::absolute(fs::path(path)).parent_path();
+  EnvLookup lookup(env, read_dotenv(dir, problems));
+  LoadContext ctx{problems, lookup, dir, std::nullopt};
+
+  Config config;
+  config.source_path = path;
+  const MapReader root(problems, doc, "", 1, kTopKeys);
+  read_top(root, dir, config);
+  config.tenants = config_detail::read_tenants(ctx, root, config.defaults);
+  check_world_readable(ctx, path, problems);
+
+  if (!problems.empty()) return fail();
+  return config;
+}
+
+}  // namespace cwsync

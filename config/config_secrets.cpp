@@ -1,0 +1,167 @@
+#include "config/config_secrets.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "config/env_file.h"
+
+namespace cwsync::config_detail {
+namespace {
+
+// A key file is a line of text; anything much bigger is the wrong file.
+constexpr std::size_t kMaxSecretFile = 64 * 1024;
+
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+
+std::string sources_text(std::string_view base) {
+  const std::string b(base);
+  return b + "_file, " + b + "_env or " + b;
+}
+
+}  // namespace
+
+EnvLookup::EnvLookup(const ConfigEnvironment& env, std::map<std::string, std::string> dotenv)
+    : env_(env), dotenv_(std::move(dotenv)) {
+  if (!env_.getenv) {
+    env_.getenv = [](const std::string& name) -> std::optional<std::string> {
+      const char* v = std::getenv(name.c_str());
+      if (v == nullptr) return std::nullopt;
+      return std::string(v);
+    };
+  }
+}
+
+std::optional<EnvValue> EnvLookup::get(const std::string& name) const {
+  if (auto v = env_.getenv(name)) return EnvValue{std::move(*v), false};
+  if (auto it = dotenv_.find(name); it != dotenv_.end()) return EnvValue{it->second, true};
+  return std::nullopt;
+}
+
+std::optional<EnvValue> EnvLookup::get_nonempty(const std::string& name) const {
+  // An empty real variable must not hide a value in .env: people blank a
+  // variable in a unit file to mean "not set here".
+  if (auto v = env_.getenv(name); v && !v->empty()) return EnvValue{std::move(*v), false};
+  if (auto it = dotenv_.find(name); it != dotenv_.end() && !it->second.empty()) {
+    return EnvValue{it->second, true};
+  }
+  return std::nullopt;
+}
+
+std::string env_source(const std::string& name, const EnvValue& value) {
+  return "env " + name + (value.from_dotenv ? " (.env)" : "");
+}
+
+std::optional<std::string> read_secret_file(const std::filesystem::path& path,
+                                            std::string& error) {
+  std::unique_ptr<std::FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
+  if (!f) {
+    error = "cannot read '" + path.string() + "': " + std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string content;
+  std::vector<char> buf(4096);
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), f.get())) > 0) {
+    content.append(buf.data(), n);
+    if (content.size() > kMaxSecretFile) {
+      error = "'" + path.string() + "' is larger than 64 KiB; expected a file holding just the key";
+      return std::nullopt;
+    }
+  }
+  if (std::ferror(f.get())) {
+    error = "cannot read '" + path.string() + "': " + std::strerror(errno);
+    return std::nullopt;
+  }
+  while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) {
+    content.pop_back();
+  }
+  if (content.empty()) {
+    error = "'" + path.string() + "' is empty; expected the key on one line";
+    return std::nullopt;
+  }
+  return content;
+}
+
+std::optional<ResolvedSecret> resolve_secret(const MapReader& section, std::string_view base,
+                                             const EnvLookup& env,
+                                             const std::filesystem::path& config_dir,
+                                             const std::string& override_var) {
+  Problems& problems = section.problems();
+  const std::string b(base);
+  const auto inline_field = section.find(b);
+  const auto file_field = section.find(b + "_file");
+  const auto env_field = section.find(b + "_env");
+
+  const int count = int{inline_field.has_value()} + int{file_field.has_value()} +
+                    int{env_field.has_value()};
+  if (count > 1) {
+    // Point at the last of them: the first is usually the intended one.
+    const Field& last = env_field ? *env_field : *file_field;
+    problems.add(last.line, last.path,
+                 "conflicts with another source of " + b + "; give exactly one of " +
+                     sources_text(base));
+    return std::nullopt;
+  }
+
+  if (!override_var.empty()) {
+    if (auto v = env.get_nonempty(override_var)) {
+      return ResolvedSecret{Secret(std::move(v->value)), env_source(override_var, *v)};
+    }
+  }
+
+  if (inline_field) {
+    std::string value;
+    if (!section.read_string(b, value, "the key")) return std::nullopt;
+    return ResolvedSecret{Secret(std::move(value)), "inline"};
+  }
+
+  if (file_field) {
+    std::string raw;
+    if (!section.read_string(b + "_file", raw, "a file path")) return std::nullopt;
+    std::filesystem::path path(raw);
+    if (path.is_relative()) {
+      const auto creds = env.get_nonempty("CREDENTIALS_DIRECTORY");
+      path = (creds ? std::filesystem::path(creds->value) : config_dir) / path;
+    }
+    std::string error;
+    auto content = read_secret_file(path, error);
+    if (!content) {
+      problems.add(file_field->line, file_field->path, error);
+      return std::nullopt;
+    }
+    return ResolvedSecret{Secret(std::move(*content)), "file " + path.string()};
+  }
+
+  if (env_field) {
+    std::string name;
+    if (!section.read_string(b + "_env", name, "an environment variable name")) {
+      return std::nullopt;
+    }
+    if (!is_env_name(name)) {
+      problems.add(env_field->line, env_field->path,
+                   "'" + name + "' is not a variable name; expected [A-Za-z_][A-Za-z0-9_]*");
+      return std::nullopt;
+    }
+    const auto v = env.get(name);
+    if (!v || v->value.empty()) {
+      problems.add(env_field->line, env_field->path,
+                   "environment variable " + name +
+                       (v ? " is empty" : " is not set (neither in the environment nor in .env)"));
+      return std::nullopt;
+    }
+    return ResolvedSecret{Secret(v->value), env_source(name, *v)};
+  }
+
+  std::string hint = "missing; set " + sources_text(base);
+  if (!override_var.empty()) hint += ", or the environment variable " + override_var;
+  problems.add(section.line(), section.child(b), hint);
+  return std::nullopt;
+}
+
+}  // namespace cwsync::config_detail
