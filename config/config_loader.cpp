@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <system_error>
 
 #include "config/config.h"
 #include "config/config_checks.h"
@@ -40,7 +41,7 @@ const Keys kBreakerKeys = {"failures", "cool_down"};
 std::optional<std::string> read_text(const fs::path& path, std::string& error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    error = std::string("cannot read: ") + std::strerror(errno);
+    error = std::string("cannot read: ") + std::generic_category().message(errno);
     return std::nullopt;
   }
   std::ostringstream buf;

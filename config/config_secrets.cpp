@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <system_error>
 #include <vector>
 
 #include "config/env_file.h"
@@ -61,7 +62,7 @@ std::optional<std::string> read_secret_file(const std::filesystem::path& path,
                                             std::string& error) {
   std::unique_ptr<std::FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
   if (!f) {
-    error = "cannot read '" + path.string() + "': " + std::strerror(errno);
+    error = "cannot read '" + path.string() + "': " + std::generic_category().message(errno);
     return std::nullopt;
   }
   std::string content;
@@ -75,7 +76,7 @@ std::optional<std::string> read_secret_file(const std::filesystem::path& path,
     }
   }
   if (std::ferror(f.get())) {
-    error = "cannot read '" + path.string() + "': " + std::strerror(errno);
+    error = "cannot read '" + path.string() + "': " + std::generic_category().message(errno);
     return std::nullopt;
   }
   while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) {
