@@ -1,0 +1,155 @@
+#include "storage/database.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <SQLiteCpp/Database.h>
+
+#include "storage/migrations.h"
+#include "storage/sql_util.h"
+
+namespace cwsync::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr mode_t kDbFileMode = 0640;
+
+// SQLite would create the file with the process umask (often 0644). The cache
+// holds customer data, so create it ourselves with an explicit mode; SQLite
+// gives the -wal and -shm files the same mode as the main file.
+Status create_file(const std::string& path) {
+  const fs::path p(path);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return make_error(ErrorKind::kIo, "directory does not exist: " + dir.string(), path);
+  }
+  const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, kDbFileMode);
+  if (fd < 0) {
+    if (errno == EEXIST) return {};  // lost a race with another opener: fine
+    return make_error(ErrorKind::kIo, std::string("cannot create database: ") + std::strerror(errno),
+                      path);
+  }
+  // open() applied the umask; set the mode we promise regardless of it.
+  const bool chmod_ok = ::fchmod(fd, kDbFileMode) == 0;
+  const int saved = errno;
+  ::close(fd);
+  if (!chmod_ok) {
+    return make_error(ErrorKind::kIo, std::string("cannot set mode 0640: ") + std::strerror(saved),
+                      path);
+  }
+  return {};
+}
+
+std::string pragma_text(SQLite::Database& db, const char* sql) {
+  return db.execAndGet(sql).getString();
+}
+
+}  // namespace
+
+Database::Database(std::unique_ptr<SQLite::Database> db, std::string path, bool read_only)
+    : db_(std::move(db)), path_(std::move(path)), read_only_(read_only) {}
+Database::Database(Database&&) noexcept = default;
+Database& Database::operator=(Database&&) noexcept = default;
+Database::~Database() = default;
+
+Result<Database> Database::open(const std::string& path, const OpenOptions& options) {
+  std::error_code ec;
+  const bool exists = fs::exists(path, ec);
+  if (!exists) {
+    if (options.read_only || !options.create) {
+      return make_error(ErrorKind::kIo, "database file does not exist (run `cwsync migrate`)",
+                        path);
+    }
+    if (auto st = create_file(path); !st) return st.error();
+  }
+  const int flags = options.read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE;
+  return detail::guarded("open " + path, [&]() -> Result<Database> {
+    auto db = std::make_unique<SQLite::Database>(
+        path, flags, static_cast<int>(options.busy_timeout.count()));
+    // Check the version before any pragma that writes (journal_mode), so a
+    // database from a newer cwsync is left byte-for-byte untouched.
+    const int version = db->execAndGet("PRAGMA user_version").getInt();
+    if (version > latest_schema_version()) {
+      return make_error(ErrorKind::kDatabase, newer_schema_message(version), path);
+    }
+    if (!options.read_only) {
+      const std::string mode = pragma_text(*db, "PRAGMA journal_mode=WAL");
+      if (mode != "wal") {
+        return make_error(ErrorKind::kDatabase, "cannot switch to WAL mode (got " + mode + ")",
+                          path);
+      }
+      db->exec("PRAGMA synchronous=NORMAL");
+    }
+    db->exec("PRAGMA foreign_keys=ON");
+    return Database(std::move(db), path, options.read_only);
+  });
+}
+
+Result<int> Database::user_version() {
+  return detail::guarded("PRAGMA user_version", [&]() -> Result<int> {
+    return db_->execAndGet("PRAGMA user_version").getInt();
+  });
+}
+
+Result<std::string> Database::integrity_check() {
+  return detail::guarded("PRAGMA integrity_check", [&]() -> Result<std::string> {
+    SQLite::Statement st(*db_, "PRAGMA integrity_check");
+    std::string out;
+    while (st.executeStep()) {
+      if (!out.empty()) out += "; ";
+      out += st.getColumn(0).getString();
+    }
+    return out;
+  });
+}
+
+Result<std::string> Database::journal_mode() {
+  return detail::guarded("PRAGMA journal_mode", [&]() -> Result<std::string> {
+    return pragma_text(*db_, "PRAGMA journal_mode");
+  });
+}
+
+Result<WriteTransaction> WriteTransaction::begin(Database& db) {
+  return detail::guarded("BEGIN IMMEDIATE", [&]() -> Result<WriteTransaction> {
+    db.handle().exec("BEGIN IMMEDIATE");
+    return WriteTransaction(db);
+  });
+}
+
+WriteTransaction::WriteTransaction(WriteTransaction&& other) noexcept : db_(other.db_) {
+  other.db_ = nullptr;
+}
+
+WriteTransaction::~WriteTransaction() { rollback(); }
+
+Status WriteTransaction::commit() {
+  if (db_ == nullptr) return make_error(ErrorKind::kInternal, "transaction already finished");
+  Status st = detail::guarded("COMMIT", [&]() -> Status {
+    db_->handle().exec("COMMIT");
+    db_ = nullptr;
+    return {};
+  });
+  if (!st) rollback();
+  return st;
+}
+
+void WriteTransaction::rollback() noexcept {
+  if (db_ == nullptr) return;
+  // Fails harmlessly when SQLite already rolled back (e.g. after SQLITE_FULL).
+  db_->handle().tryExec("ROLLBACK");
+  db_ = nullptr;
+}
+
+bool is_busy(const Error& error) {
+  return error.kind == ErrorKind::kDatabase &&
+         (error.message.rfind("SQLITE_BUSY", 0) == 0 || error.message.rfind("SQLITE_LOCKED", 0) == 0);
+}
+
+}  // namespace cwsync::storage

@@ -1,0 +1,74 @@
+#include "storage/migrations.h"
+
+#include <array>
+#include <string>
+
+#include <SQLiteCpp/Database.h>
+
+#include "config/log.h"
+#include "storage/schema_sql.h"
+#include "storage/sql_util.h"
+
+namespace cwsync::storage {
+namespace {
+
+struct Migration {
+  int version;
+  const char* description;
+  // Executed in order inside one transaction.
+  std::array<const char*, 2> scripts;
+};
+
+const std::array<Migration, 1>& migrations() {
+  static const std::array<Migration, 1> list = {{
+      {1, "initial schema: cache tables, sync bookkeeping, PSA queue, views",
+       {detail::kSchemaV1Tables, detail::kSchemaV1Views}},
+  }};
+  return list;
+}
+
+Status apply(Database& db, const Migration& m) {
+  auto txn = WriteTransaction::begin(db);
+  if (!txn) return txn.error();
+  return detail::guarded("migration " + std::to_string(m.version), [&]() -> Status {
+    // Re-read under the write lock: another process may have migrated while
+    // we waited for it.
+    const int current = db.handle().execAndGet("PRAGMA user_version").getInt();
+    if (current >= m.version) return {};
+    for (const char* script : m.scripts) {
+      if (script != nullptr) db.handle().exec(script);
+    }
+    db.handle().exec("PRAGMA user_version = " + std::to_string(m.version));
+    if (auto st = txn->commit(); !st) return st;
+    log::info("db_migrated").field("version", m.version).msg(m.description);
+    return {};
+  });
+}
+
+}  // namespace
+
+int latest_schema_version() { return migrations().back().version; }
+
+std::string newer_schema_message(int found_version) {
+  return "database schema version " + std::to_string(found_version) +
+         " is newer than this cwsync supports (" + std::to_string(latest_schema_version()) +
+         "); refusing to use it. Upgrade cwsync, or point it at another database file";
+}
+
+Status migrate(Database& db) {
+  if (db.read_only()) {
+    return make_error(ErrorKind::kDatabase, "cannot migrate a read-only connection", db.path());
+  }
+  auto version = db.user_version();
+  if (!version) return version.error();
+  if (*version > latest_schema_version()) {
+    return make_error(ErrorKind::kDatabase, newer_schema_message(*version), db.path());
+  }
+  for (const Migration& m : migrations()) {
+    if (m.version <= *version) continue;
+    if (auto st = apply(db, m); !st) return st;
+  }
+  return {};
+}
+
+}  // namespace cwsync::storage

@@ -1,0 +1,50 @@
+// Internal to storage/ (not a public header): exception translation and
+// NULL-aware binding shared by the repositories. SQLiteCpp throws; every
+// public storage function catches at its boundary through guarded().
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <SQLiteCpp/Column.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "config/clock.h"
+#include "config/result.h"
+
+namespace cwsync::storage::detail {
+
+// kDatabase error; SQLITE_BUSY/LOCKED get the prefix is_busy() looks for.
+Error db_error(const std::exception& e, std::string_view context);
+
+// Runs body() and turns any exception into an Error for `context`.
+template <typename F>
+auto guarded(std::string_view context, F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return db_error(e, context);
+  }
+}
+
+inline std::string iso(TimePoint t) { return format_iso8601(t); }
+
+void bind(SQLite::Statement& st, const char* name, const std::optional<std::string>& v);
+void bind(SQLite::Statement& st, const char* name, const std::optional<TimePoint>& v);
+void bind(SQLite::Statement& st, const char* name, const std::optional<double>& v);
+void bind(SQLite::Statement& st, const char* name, const std::optional<std::int64_t>& v);
+void bind(SQLite::Statement& st, const char* name, const std::optional<int>& v);
+void bind(SQLite::Statement& st, const char* name, const std::optional<bool>& v);
+inline void bind(SQLite::Statement& st, const char* name, TimePoint v) { st.bind(name, iso(v)); }
+
+std::optional<std::string> col_text(const SQLite::Column& c);
+std::optional<TimePoint> col_time(const SQLite::Column& c);    // nullopt if NULL/unparsable
+TimePoint col_time_or_epoch(const SQLite::Column& c);
+std::optional<double> col_real(const SQLite::Column& c);
+std::optional<std::int64_t> col_int(const SQLite::Column& c);
+std::optional<int> col_int32(const SQLite::Column& c);
+
+}  // namespace cwsync::storage::detail
