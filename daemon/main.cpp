@@ -1,11 +1,17 @@
-#include <cstdio>
-#include <cstring>
+// The cwsync executable. Subcommands register themselves (command.h); this
+// file only maps what escapes them to an exit code.
+#include <exception>
+#include <iostream>
+
+#include "daemon/command.h"
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::strcmp(argv[1], "--version") == 0) {
-    std::printf("cwsync %s\n", CWSYNC_VERSION);
-    return 0;
+  try {
+    return cwsync::daemon::run_cli(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "cwsync: fatal: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "cwsync: fatal: unknown exception\n";
   }
-  std::fprintf(stderr, "usage: cwsync [--config PATH] COMMAND\n");
-  return 2;
+  return cwsync::daemon::kExitFailure;
 }

@@ -1,0 +1,102 @@
+// `cwsync check-config`: validate the config; print every problem (exit 78)
+// or the summary with secrets masked (exit 0).
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "config/duration.h"
+#include "daemon/command.h"
+
+namespace cwsync::daemon {
+namespace {
+
+using nlohmann::json;
+
+json intervals_json(const Intervals& i) {
+  return {{"quotes", format_duration(i.quotes)},
+          {"opportunities", format_duration(i.opportunities)},
+          {"reconcile", format_duration(i.reconcile)},
+          {"queue", format_duration(i.queue)}};
+}
+
+json rate_json(const RateLimit& r) {
+  return {{"requests", r.requests}, {"per", format_duration(r.per)}};
+}
+
+// The masked JSON view. Secrets appear only as Secret::masked().
+json config_json(const Config& c) {
+  json tenants = json::array();
+  for (const auto& t : c.tenants) {
+    json jt = {{"name", t.name},
+               {"opportunities", to_string(t.opportunities)},
+               {"intervals", intervals_json(t.intervals)},
+               {"queue", {{"max_attempts", t.queue.max_attempts},
+                          {"max_age", format_duration(t.queue.max_age)}}}};
+    if (t.cpq) {
+      jt["cpq"] = {{"base_url", t.cpq->base_url},
+                   {"access_key", t.cpq->access_key},
+                   {"public_key", t.cpq->public_key},
+                   {"private_key", t.cpq->private_key.masked()},
+                   {"private_key_source", t.cpq->private_key_source},
+                   {"rate_limit", rate_json(t.cpq->rate_limit)}};
+    }
+    if (t.psa) {
+      jt["psa"] = {{"site", t.psa->site},
+                   {"company_id", t.psa->company_id},
+                   {"public_key", t.psa->public_key},
+                   {"private_key", t.psa->private_key.masked()},
+                   {"private_key_source", t.psa->private_key_source},
+                   {"client_id", t.psa->client_id},
+                   {"api_version", t.psa->api_version},
+                   {"rate_limit", rate_json(t.psa->rate_limit)}};
+      if (t.psa->codebase) jt["psa"]["codebase"] = *t.psa->codebase;
+    }
+    tenants.push_back(std::move(jt));
+  }
+  return {{"config", c.source_path},
+          {"database", c.database},
+          {"log", {{"level", c.log.level},
+                   {"format", c.log.format == LogFormat::kJson ? "json" : "text"}}},
+          {"http_listen", c.http_listen ? json(*c.http_listen) : json(nullptr)},
+          {"tenants", tenants}};
+}
+
+int run_check_config(const Context& ctx, bool as_json) {
+  auto loaded = ctx.load_config();  // problems already on stderr
+  if (auto* err = std::get_if<ConfigError>(&loaded)) {
+    if (as_json) {
+      json problems = json::array();
+      for (const auto& p : err->problems) {
+        problems.push_back({{"file", p.file}, {"line", p.line}, {"key", p.key},
+                            {"message", p.message}});
+      }
+      std::cout << json{{"ok", false}, {"problems", problems}}.dump(2) << "\n";
+    }
+    return kExitConfig;
+  }
+  const Config& cfg = std::get<Config>(loaded);
+  if (as_json) {
+    json out = config_json(cfg);
+    out["ok"] = true;
+    std::cout << out.dump(2) << "\n";
+  } else {
+    std::cout << describe_config(cfg);
+    std::cout << "config OK\n";
+  }
+  return kExitOk;
+}
+
+void register_check_config(CLI::App& app, Context& ctx) {
+  auto json_flag = std::make_shared<bool>(false);
+  auto* cmd = app.add_subcommand("check-config",
+                                 "validate the config and print it with secrets masked");
+  cmd->add_flag("--json", *json_flag, "machine-readable output");
+  ctx.on_run(cmd, [&ctx, json_flag] { return run_check_config(ctx, *json_flag); });
+}
+
+}  // namespace
+
+CWSYNC_REGISTER_COMMAND(check_config, register_check_config);
+
+}  // namespace cwsync::daemon

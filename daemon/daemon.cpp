@@ -1,0 +1,313 @@
+#include "daemon/daemon.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "config/duration.h"
+#include "config/log.h"
+#include "daemon/command.h"
+#include "daemon/health.h"
+#include "daemon/http_server.h"
+#include "daemon/metrics.h"
+#include "daemon/notify.h"
+#include "daemon/reports.h"
+#include "daemon/scheduler.h"
+#include "daemon/signals.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
+#include "sync/upstream.h"
+#include "sync/waiter.h"
+
+namespace cwsync::daemon {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+std::string join_problems(const ConfigError& err) {
+  std::string out;
+  for (const auto& p : err.problems) {
+    if (!out.empty()) out += "; ";
+    out += p.to_string();
+  }
+  return out;
+}
+
+const char* signal_name(int signo) {
+  switch (signo) {
+    case SIGTERM: return "SIGTERM";
+    case SIGINT: return "SIGINT";
+    case SIGHUP: return "SIGHUP";
+    default: return "other";
+  }
+}
+
+class Daemon {
+ public:
+  Daemon(const Context& ctx, const RunOptions& opts, std::shared_ptr<const Config> config)
+      : ctx_(ctx), opts_(opts), holder_(std::move(config)) {}
+
+  int run();
+
+ private:
+  int start_http(const Config& cfg);
+  void on_signal(int signo);
+  void reload();
+  void supervise();
+  void refresh_status();
+  std::vector<std::unique_ptr<Job>> collect_jobs(const Config& cfg);
+  std::optional<storage::QueueCounts> read_queue_counts();
+
+  const Context& ctx_;
+  RunOptions opts_;
+  ConfigHolder holder_;
+  const Clock& clock_ = SystemClock::instance();
+  Metrics metrics_;
+  StopWaiter waiter_;
+  UpstreamRegistry upstreams_;
+  Notifier notifier_;
+  std::vector<std::unique_ptr<JobProvider>> providers_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<HttpServer> http_;
+  std::optional<storage::Database> status_db_;  // supervisor thread only
+};
+
+int Daemon::run() {
+  auto cfg = holder_.get();
+  log::info("daemon_starting").field("version", CWSYNC_VERSION).field("config", cfg->source_path)
+      .field("pid", static_cast<std::int64_t>(getpid())).field("database", cfg->database);
+
+  {
+    auto db = storage::Database::open(cfg->database);
+    if (!db.ok()) {
+      log::error("db_open_failed").field("database", cfg->database).msg(db.error().describe());
+      return kExitFailure;
+    }
+    if (auto st = storage::migrate(*db); !st.ok()) {
+      log::error("migration_failed").field("database", cfg->database).msg(st.error().describe());
+      return kExitFailure;
+    }
+    auto version = db->user_version();
+    log::info("db_ready").field("database", cfg->database)
+        .field("schema_version", version.ok() ? *version : -1);
+  }
+
+  describe_standard_metrics(metrics_);
+  metrics_.set(metric::kBuildInfo, {{"version", CWSYNC_VERSION}}, 1);
+  std::string db_path = cfg->database;
+  metrics_.add_collector([this, db_path](Metrics& m) {
+    collect_queue_metrics(db_path, m, clock_.now());
+    collect_upstream_metrics(upstreams_, m, clock_.now());
+  });
+
+  SchedulerOptions sched_opts;
+  sched_opts.workers = opts_.workers;
+  scheduler_ = std::make_unique<Scheduler>(clock_, [this] { return holder_.get(); }, metrics_,
+                                           waiter_, default_random(), sched_opts);
+  JobEnv env{clock_, metrics_, waiter_, upstreams_};
+  for (auto& reg : registered_job_providers()) {
+    if (auto p = reg.factory(env)) providers_.push_back(std::move(p));
+  }
+  scheduler_->set_jobs(collect_jobs(*cfg));
+
+  if (int rc = start_http(*cfg); rc != kExitOk) {
+    scheduler_->request_stop();
+    scheduler_->drain(opts_.shutdown_grace);
+    return rc;
+  }
+
+  SignalThread signals([this](int signo) { on_signal(signo); });
+  notifier_.ready();
+  refresh_status();
+  auto period = notifier_.watchdog_period();
+  log::info("daemon_ready").field("jobs", static_cast<std::int64_t>(scheduler_->snapshot().size()))
+      .field("providers", static_cast<std::int64_t>(providers_.size()))
+      .field("watchdog_ms", period ? static_cast<std::int64_t>(period->count()) : 0)
+      .field("tenants", describe_intervals(*cfg));
+  std::thread supervisor([this] { supervise(); });
+
+  scheduler_->run();  // until SIGTERM/SIGINT
+
+  log::info("daemon_stopping").field("grace_ms", static_cast<std::int64_t>(opts_.shutdown_grace.count()))
+      .msg("waiting for running jobs to finish their page or post");
+  bool drained = scheduler_->drain(opts_.shutdown_grace);
+  supervisor.join();
+  http_.reset();
+  if (!drained) {
+    // A job ignored the stop (e.g. stuck in a read). Its open transaction
+    // rolls back when the process ends and an in-flight post's lease
+    // expires, so leaving now is safe; waiting would break the 10 s promise.
+    log::warn("shutdown_abandoned").msg("jobs still running after the grace period; exiting anyway");
+    log::info("daemon_stopped").field("exit_code", 0);
+    log::flush();
+    std::cout.flush();
+    std::_Exit(kExitOk);
+  }
+  log::info("daemon_stopped").field("exit_code", 0);
+  return kExitOk;
+}
+
+int Daemon::start_http(const Config& cfg) {
+  if (!cfg.http_listen) return kExitOk;
+  HttpRoutes routes;
+  std::string db_path = cfg.database;
+  routes.healthz = [this, db_path] {
+    return evaluate_health(scheduler_->snapshot(), clock_.now(), probe_db_writable(db_path));
+  };
+  routes.metrics = [this] { return metrics_.render(); };
+  routes.api = [this, db_path](const std::string& path, const QueryParams& q) {
+    return serve_cpq_api(db_path, *holder_.get(), path, q, clock_.now());
+  };
+  auto server = HttpServer::start(*cfg.http_listen, std::move(routes), opts_.allow_remote_http);
+  if (!server.ok()) {
+    log::error("http_listen_failed").field("listen", *cfg.http_listen).msg(server.error().describe());
+    return server.error().kind == ErrorKind::kConfig ? kExitConfig : kExitFailure;
+  }
+  http_ = std::move(server).value();
+  log::info("http_listening").field("address", http_->address())
+      .field("port", static_cast<int>(http_->port()));
+  return kExitOk;
+}
+
+std::vector<std::unique_ptr<Job>> Daemon::collect_jobs(const Config& cfg) {
+  std::vector<std::unique_ptr<Job>> all;
+  for (auto& p : providers_) {
+    for (auto& j : p->jobs(cfg)) all.push_back(std::move(j));
+  }
+  return all;
+}
+
+void Daemon::on_signal(int signo) {
+  log::info("signal_received").field("signal", signal_name(signo));
+  if (signo == SIGHUP) {
+    reload();
+    return;
+  }
+  notifier_.stopping();
+  notifier_.status("stopping");
+  scheduler_->request_stop();  // also stops waiter_: every wait returns at once
+}
+
+void Daemon::reload() {
+  notifier_.reloading();
+  auto loaded = cwsync::load_config(ctx_.options.config_path);
+  if (auto* err = std::get_if<ConfigError>(&loaded)) {
+    log::error("config_reload_failed")
+        .field("problems", static_cast<std::int64_t>(err->problems.size()))
+        .field("reasons", join_problems(*err))
+        .msg("keeping the previous config");
+    metrics_.add(metric::kConfigReloads, {{"result", "failed"}});
+    notifier_.ready();
+    return;
+  }
+  auto next = std::make_shared<const Config>(std::move(std::get<Config>(loaded)));
+  auto prev = holder_.get();
+  std::string restart_keys;
+  auto note = [&](bool changed, const char* key) {
+    if (!changed) return;
+    if (!restart_keys.empty()) restart_keys += ",";
+    restart_keys += key;
+  };
+  note(next->database != prev->database, "database");
+  note(next->http_listen != prev->http_listen, "http_listen");
+  note(next->log.format != prev->log.format, "log.format");
+  if (!restart_keys.empty()) {
+    log::warn("config_reload_needs_restart").field("keys", restart_keys)
+        .msg("these keys keep their old value until `systemctl restart cwsync`");
+  }
+  if (auto level = log::parse_level(next->log.level)) log::set_level(*level);
+  holder_.set(next);
+  scheduler_->set_jobs(collect_jobs(*next));
+  scheduler_->config_changed();
+  metrics_.add(metric::kConfigReloads, {{"result", "ok"}});
+  log::info("config_reloaded").field("tenants", static_cast<std::int64_t>(next->tenants.size()))
+      .field("intervals", describe_intervals(*next));
+  notifier_.ready();
+}
+
+std::optional<storage::QueueCounts> Daemon::read_queue_counts() {
+  if (!status_db_) {
+    storage::OpenOptions o;
+    o.read_only = true;
+    auto db = storage::Database::open(holder_.get()->database, o);
+    if (!db.ok()) return std::nullopt;
+    status_db_.emplace(std::move(db).value());
+  }
+  auto counts = queue_counts(*status_db_);
+  if (!counts.ok()) {
+    status_db_.reset();  // reopen next time
+    return std::nullopt;
+  }
+  return *counts;
+}
+
+void Daemon::refresh_status() {
+  notifier_.status(status_line(scheduler_->snapshot(), clock_.now(), read_queue_counts()));
+}
+
+void Daemon::supervise() {
+  auto period = notifier_.watchdog_period();
+  auto next_ping = steady_clock::now();
+  auto next_status = steady_clock::now() + opts_.status_interval;
+  bool withheld = false;
+  for (;;) {
+    auto now = steady_clock::now();
+    if (period && now >= next_ping) {
+      if (scheduler_->progressing()) {
+        notifier_.watchdog();
+        if (withheld) log::info("watchdog_resumed").msg("the loop is making progress again");
+        withheld = false;
+      } else if (!withheld) {
+        log::error("watchdog_withheld").msg("scheduler loop or a job made no progress; "
+                                            "not pinging, systemd will restart the service");
+        withheld = true;
+      }
+      next_ping = now + *period;
+    }
+    if (now >= next_status) {
+      refresh_status();
+      next_status = now + opts_.status_interval;
+    }
+    auto until = period ? std::min(next_ping, next_status) : next_status;
+    auto wait = std::chrono::duration_cast<milliseconds>(until - steady_clock::now());
+    if (!waiter_.wait_for(std::max(wait, milliseconds(1)))) return;
+  }
+}
+
+}  // namespace
+
+std::string describe_intervals(const Config& config) {
+  std::string out;
+  for (const auto& t : config.tenants) {
+    if (!out.empty()) out += "; ";
+    out += t.name + ": quotes=" + format_duration(t.intervals.quotes) +
+           " opportunities=" + format_duration(t.intervals.opportunities) +
+           " reconcile=" + format_duration(t.intervals.reconcile) +
+           " queue=" + format_duration(t.intervals.queue);
+  }
+  return out;
+}
+
+int run_daemon(const Context& ctx, const RunOptions& options) {
+  block_daemon_signals();
+  auto loaded = ctx.load_config();  // problems go to stderr
+  const Config* cfg = std::get_if<Config>(&loaded);
+  log::Level level = log::Level::kInfo;
+  if (cfg != nullptr) level = log::parse_level(cfg->log.level).value_or(log::Level::kInfo);
+  log::init(ctx.log_format(cfg), level);  // stdout: the journal
+  if (cfg == nullptr) {
+    const auto& err = std::get<ConfigError>(loaded);
+    log::error("config_invalid").field("config", ctx.options.config_path)
+        .field("problems", static_cast<std::int64_t>(err.problems.size()))
+        .field("reasons", join_problems(err)).msg("fix the config; exiting with 78");
+    return kExitConfig;
+  }
+  Daemon daemon(ctx, options, std::make_shared<const Config>(std::move(std::get<Config>(loaded))));
+  return daemon.run();
+}
+
+}  // namespace cwsync::daemon
