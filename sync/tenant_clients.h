@@ -1,0 +1,59 @@
+// The API clients of one tenant, built from its config: a CPQ ApiClient and a
+// PSA ApiClient + PsaEndpoint, all sharing the process-wide HttpClient,
+// per-host UpstreamRegistry (one rate limit per host, design §5), Waiter and
+// Clock. The CPQ puller, the opportunity puller and the PSA drainer all take
+// their clients from here, so no one builds auth or limits by hand.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "config/clock.h"
+#include "config/config.h"
+#include "sync/api_client.h"
+#include "sync/backoff.h"
+#include "sync/http_client.h"
+#include "sync/psa_codebase.h"
+#include "sync/upstream.h"
+#include "sync/waiter.h"
+
+namespace cwsync {
+
+// Process-wide collaborators. Everything referenced must outlive the clients.
+struct SyncEnvironment {
+  HttpClient& http;
+  UpstreamRegistry& hosts;
+  Waiter& waiter;
+  const Clock& clock;
+  UniformRandom random;  // backoff jitter
+};
+
+class TenantClients {
+ public:
+  // Copies what it needs from `defaults` and `tenant`. Never fails: URL
+  // problems surface as errors from the first request.
+  TenantClients(const Defaults& defaults, const Tenant& tenant, const SyncEnvironment& env);
+  TenantClients(const TenantClients&) = delete;
+  TenantClients& operator=(const TenantClients&) = delete;
+
+  const std::string& tenant() const { return tenant_; }
+
+  // The CPQ client, or nullptr when the tenant has no cpq connection.
+  ApiClient* cpq() { return cpq_.get(); }
+  // "https://sellapi.quosalsell.com/api" (no trailing slash); "" without cpq.
+  const std::string& cpq_api_base() const { return cpq_api_base_; }
+
+  // The PSA endpoint (codebase-resolving, relative URLs), or nullptr.
+  PsaEndpoint* psa() { return psa_endpoint_.get(); }
+  // The PSA client underneath (absolute URLs), or nullptr.
+  ApiClient* psa_client() { return psa_.get(); }
+
+ private:
+  std::string tenant_;
+  std::unique_ptr<ApiClient> cpq_;
+  std::string cpq_api_base_;
+  std::unique_ptr<ApiClient> psa_;
+  std::unique_ptr<PsaEndpoint> psa_endpoint_;
+};
+
+}  // namespace cwsync
