@@ -1,0 +1,138 @@
+#include "sync/http_classify.h"
+
+#include <nlohmann/json.hpp>
+
+#include "sync/retry_after.h"
+
+namespace cwsync {
+namespace {
+
+constexpr size_t kMaxMessage = 500;
+
+std::string truncate(std::string s) {
+  if (s.size() > kMaxMessage) {
+    s.resize(kMaxMessage);
+    s += "...";
+  }
+  return s;
+}
+
+const char* reason(int status) {
+  switch (status) {
+    case 400: return "bad request";
+    case 401: return "unauthorized (credentials rejected)";
+    case 403: return "forbidden (licence or role lacks permission)";
+    case 404: return "not found";
+    case 408: return "request timeout";
+    case 409: return "conflict (record in use)";
+    case 429: return "too many requests";
+    case 500: return "internal server error";
+    case 501: return "not implemented";
+    case 502: return "bad gateway";
+    case 503: return "service unavailable";
+    case 504: return "gateway timeout";
+    default: break;
+  }
+  if (status >= 300 && status < 400) return "unexpected redirect";
+  if (status >= 500) return "server error";
+  return "unexpected status";
+}
+
+ErrorKind to_kind(ResponseClass c) {
+  switch (c) {
+    case ResponseClass::kOk: return ErrorKind::kInternal;  // not an error
+    case ResponseClass::kThrottled: return ErrorKind::kThrottled;
+    case ResponseClass::kRetryable: return ErrorKind::kRetryable;
+    case ResponseClass::kAuth: return ErrorKind::kAuth;
+    case ResponseClass::kNotFound: return ErrorKind::kNotFound;
+    case ResponseClass::kBadRequest: return ErrorKind::kBadRequest;
+  }
+  return ErrorKind::kInternal;
+}
+
+std::string string_field(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+Classification classify_response(int status, const HttpHeaders& headers, TimePoint now) {
+  Classification c;
+  if (auto ra = headers.get("Retry-After")) c.retry_after = parse_retry_after(*ra, now);
+  if (status >= 200 && status < 300) {
+    c.cls = ResponseClass::kOk;
+  } else if (status == 429 || (status == 503 && c.retry_after)) {
+    c.cls = ResponseClass::kThrottled;
+  } else if (status == 401 || status == 403) {
+    c.cls = ResponseClass::kAuth;
+  } else if (status == 404) {
+    c.cls = ResponseClass::kNotFound;
+  } else if (status == 408 || status == 409 ||
+             (status >= 500 && status < 600 && status != 501 && status != 505)) {
+    c.cls = ResponseClass::kRetryable;
+  } else {
+    c.cls = ResponseClass::kBadRequest;
+  }
+  return c;
+}
+
+const char* to_string(ResponseClass c) {
+  switch (c) {
+    case ResponseClass::kOk: return "ok";
+    case ResponseClass::kThrottled: return "throttled";
+    case ResponseClass::kRetryable: return "retryable";
+    case ResponseClass::kAuth: return "auth";
+    case ResponseClass::kNotFound: return "not_found";
+    case ResponseClass::kBadRequest: return "bad_request";
+  }
+  return "unknown";
+}
+
+Error response_error(const HttpResponse& response, std::string_view method,
+                     std::string_view url, TimePoint now) {
+  const Classification c = classify_response(response.status, response.headers, now);
+  Error e;
+  e.kind = to_kind(c.cls);
+  e.http_status = response.status;
+  e.context = request_context(method, url);
+  e.retry_after = c.retry_after;
+  e.ambiguous = response.status >= 500;
+  std::string message = reason(response.status);
+  if (auto upstream = upstream_error_message(response.body)) message += ": " + *upstream;
+  e.message = truncate(std::move(message));
+  return e;
+}
+
+Error malformed_error(std::string_view method, std::string_view url, std::string_view what,
+                      int http_status) {
+  Error e = make_error(ErrorKind::kMalformed, "malformed response: " + std::string(what),
+                       request_context(method, url));
+  e.http_status = http_status;
+  return e;
+}
+
+std::optional<std::string> upstream_error_message(std::string_view body) {
+  auto j = nlohmann::json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  std::string message = string_field(j, "message");
+  if (message.empty()) message = string_field(j, "code");
+  std::string details;
+  if (auto it = j.find("errors"); it != j.end() && it->is_array()) {
+    for (const auto& item : *it) {
+      if (!item.is_object()) continue;
+      std::string m = string_field(item, "message");
+      if (m.empty()) m = string_field(item, "code");
+      if (m.empty()) continue;
+      std::string field = string_field(item, "field");
+      if (!details.empty()) details += "; ";
+      details += field.empty() ? m : field + ": " + m;
+      if (details.size() > kMaxMessage) break;
+    }
+  }
+  if (message.empty() && details.empty()) return std::nullopt;
+  if (!details.empty()) message += message.empty() ? details : " (" + details + ")";
+  return truncate(std::move(message));
+}
+
+}  // namespace cwsync
