@@ -1,0 +1,182 @@
+// The control API (/_sim/...): faults, rate limits, mutations, inspection.
+// Unauthenticated; the server only accepts it from loopback peers.
+#include "quote_fields.h"
+#include "state.h"
+
+#include <stdexcept>
+
+namespace cwsim {
+namespace {
+
+Response ok(const Json& body) { return json_response(200, body); }
+Response bad(const std::string& msg) { return json_response(400, {{"error", msg}}); }
+
+Json body_json(const Request& req) {
+  if (req.body.empty()) return Json::object();
+  try {
+    return Json::parse(req.body);
+  } catch (const Json::exception& e) {
+    throw std::invalid_argument(std::string("body is not JSON: ") + e.what());
+  }
+}
+
+bool truthy(const Request& req, const std::string& name) {
+  auto v = req.param(name);
+  return v && (*v == "1" || compare_nocase(*v, "true") == 0);
+}
+
+Response store_view(State& st, const Request& req, const std::string& what) {
+  Store& s = st.store;
+  std::lock_guard lk(s.mu);
+  if (what == "quotes") {
+    bool visible_only = truthy(req, "visible");
+    Json rows = Json::array();
+    for (const Quote& q : s.quotes) {
+      bool visible = s.quote_visible(q, false);
+      if (visible_only && !visible) continue;
+      Json j = Json::parse(serialize_quote(s, q, {}));
+      j["_sim"] = {{"seq", q.seq}, {"latest", q.latest}, {"visible", visible}};
+      rows.push_back(std::move(j));
+    }
+    return ok({{"quotes", rows}, {"deleted", s.deleted_quotes}});
+  }
+  if (what == "opportunities") {
+    Json rows = Json::array();
+    for (const auto& [id, o] : s.opportunities) rows.push_back(o);
+    return ok({{"opportunities", rows}, {"deleted", s.deleted_opportunities}});
+  }
+  if (what == "notes") {
+    Json rows = Json::array();
+    auto ticket = req.param("ticket");
+    for (const auto& [id, list] : s.notes) {
+      if (ticket && std::to_string(id) != *ticket) continue;
+      for (const Json& n : list) rows.push_back(n);
+    }
+    return ok({{"notes", rows}});
+  }
+  if (what == "time-entries") return ok({{"time_entries", s.time_entries}});
+  if (what == "tickets") {
+    Json rows = Json::array();
+    for (const auto& [id, t] : s.tickets) rows.push_back(t);
+    return ok({{"tickets", rows}});
+  }
+  if (what == "members") return ok({{"members", s.members}});
+  if (what == "boards") return ok({{"boards", s.boards}, {"statuses", s.board_statuses}});
+  if (what == "opportunity-statuses") return ok({{"statuses", s.opportunity_statuses}});
+  return json_response(404, {{"error", "unknown store view " + what}});
+}
+
+Response faults(State& st, const Request& req, const std::vector<std::string>& seg) {
+  if (seg.size() == 2) {
+    if (req.method == "GET") return ok({{"faults", st.faults.list()}});
+    if (req.method == "DELETE") {
+      st.faults.clear();
+      return ok({{"cleared", true}});
+    }
+    if (req.method == "POST") {
+      Json spec = body_json(req);
+      // A list adds several rules in order.
+      if (spec.is_array()) {
+        Json ids = Json::array();
+        for (const Json& r : spec) ids.push_back(st.faults.add(r));
+        return ok({{"ids", ids}});
+      }
+      return ok({{"id", st.faults.add(spec)}});
+    }
+  }
+  if (seg.size() == 3 && req.method == "DELETE") {
+    bool removed = st.faults.remove(std::stoi(seg[2]));
+    return json_response(removed ? 200 : 404, {{"removed", removed}});
+  }
+  return json_response(405, {{"error", "method not allowed"}});
+}
+
+Response rate_limit(State& st, const Request& req) {
+  if (req.method == "GET") return ok({{"rate_limits", st.limiter.to_json()}});
+  if (req.method == "DELETE") {
+    st.limiter.disable(req.param("api").value_or("*"));
+    return ok({{"rate_limits", st.limiter.to_json()}});
+  }
+  Json b = body_json(req);
+  std::string api = b.value("api", std::string("cpq"));
+  if (api != "cpq" && api != "psa") return bad("api must be cpq or psa");
+  int requests = b.value("requests", 0), window = b.value("window_ms", 0);
+  if (b.contains("rate")) {
+    auto r = parse_rate(b["rate"].get<std::string>());
+    if (!r) return bad("rate must look like 25/5s");
+    requests = r->first;
+    window = r->second;
+  }
+  if (requests <= 0 || window <= 0) return bad("requests and window_ms must be positive");
+  st.limiter.configure(api, requests, window);
+  return ok({{"rate_limits", st.limiter.to_json()}});
+}
+
+}  // namespace
+
+Response handle_control(State& st, const Request& req) {
+  std::vector<std::string> seg = split_list(req.path, '/');  // "_sim", ...
+  if (seg.size() < 2) return json_response(404, {{"error", "unknown control route"}});
+  const std::string& what = seg[1];
+  try {
+    if (what == "health") return ok({{"ok", true}});
+    if (what == "config" && req.method == "GET") {
+      std::lock_guard lk(st.store.mu);
+      return ok({{"access_key", st.opts.access_key},
+                 {"no_license_access_key", st.opts.no_license_access_key},
+                 {"public_key", st.opts.public_key},
+                 {"private_key", st.opts.private_key},
+                 {"company", st.opts.company},
+                 {"client_id", st.opts.client_id},
+                 {"codebase", st.codebase},
+                 {"seed", st.opts.seed},
+                 {"now", format_time(st.store.spec.now)},
+                 {"quotes", st.opts.quotes},
+                 {"opportunities", st.opts.opportunities},
+                 {"tickets", st.opts.tickets}});
+    }
+    if (what == "faults") return faults(st, req, seg);
+    if (what == "rate-limit") return rate_limit(st, req);
+    if (what == "mutate" && req.method == "POST") {
+      Json spec = body_json(req);
+      if (spec.is_array()) {
+        Json reports = Json::array();
+        for (const Json& m : spec) reports.push_back(apply_mutation(st, m));
+        return ok({{"mutations", reports}});
+      }
+      return ok(apply_mutation(st, spec));
+    }
+    if (what == "requests") {
+      if (req.method == "DELETE") {
+        st.log.clear();
+        return ok({{"cleared", true}});
+      }
+      uint64_t since = std::stoull(req.param("since").value_or("0"));
+      return ok({{"requests", st.log.to_json(since)}});
+    }
+    if (what == "store" && seg.size() == 3 && req.method == "GET") return store_view(st, req, seg[2]);
+    if (what == "codebase" && req.method == "POST") {
+      Json b = body_json(req);
+      std::string cb = b.value("codebase", std::string());
+      if (cb.empty() || cb.back() != '/') return bad("codebase must end with '/', e.g. v2025_2/");
+      std::lock_guard lk(st.store.mu);
+      st.codebase = cb;
+      return ok({{"codebase", cb}});
+    }
+    if (what == "reset" && req.method == "POST") {
+      st.log.clear();
+      st.faults.clear();
+      st.limiter.disable("*");
+      return ok({{"reset", true}});
+    }
+  } catch (const std::invalid_argument& e) {
+    return bad(e.what());
+  } catch (const std::out_of_range& e) {
+    return bad(e.what());
+  } catch (const Json::exception& e) {
+    return bad(e.what());
+  }
+  return json_response(404, {{"error", "unknown control route " + req.method + " " + req.path}});
+}
+
+}  // namespace cwsim

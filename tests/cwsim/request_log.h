@@ -1,0 +1,45 @@
+// Every API request the simulator saw, in arrival order, so tests can assert
+// "nothing lost, nothing duplicated, limit never exceeded". Thread-safe.
+#pragma once
+
+#include "store.h"
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace cwsim {
+
+struct LogEntry {
+  uint64_t seq = 0;
+  std::string api;      // "cpq" or "psa"
+  std::string method;
+  std::string path;
+  std::string query;
+  std::string body;     // request body of POST/PATCH (truncated to 4 KiB)
+  int status = 0;       // 0 while in flight, or when no response was sent
+  TimeMs arrived_ms = 0;
+  int64_t duration_ms = 0;
+  std::string fault;    // fault kind applied, "rate_limit", or ""
+  bool responded = false;
+};
+
+class RequestLog {
+ public:
+  // Records an arrival; returns its sequence number.
+  uint64_t begin(LogEntry e);
+  // Completes an entry (status 0 and responded=false for dropped connections).
+  void finish(uint64_t seq, int status, bool responded, const std::string& fault, int64_t duration_ms);
+  // Entries with seq >= since, as JSON objects.
+  Json to_json(uint64_t since) const;
+  void clear();
+  size_t size() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<LogEntry> entries_;
+  uint64_t first_seq_ = 1;  // seq of entries_[0]
+  uint64_t next_seq_ = 1;
+};
+
+}  // namespace cwsim

@@ -1,0 +1,359 @@
+// Poco wiring: turns HTTP exchanges into Request/Response, and applies the
+// rate limit, scripted faults, gzip and the request log around the handlers.
+#include "state.h"
+
+#include <Poco/DeflatingStream.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/URI.h>
+
+#include <chrono>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace cwsim {
+
+bool State::sleep_for(int64_t ms) {
+  std::unique_lock lk(wait_mu);
+  return !wait_cv.wait_for(lk, std::chrono::milliseconds(ms), [this] { return stopping.load(); });
+}
+
+namespace {
+
+std::string gzip(const std::string& body, int level) {
+  std::ostringstream out;
+  Poco::DeflatingOutputStream z(out, Poco::DeflatingStreamBuf::STREAM_GZIP, level);
+  z.write(body.data(), static_cast<std::streamsize>(body.size()));
+  z.close();
+  return out.str();
+}
+
+// Closes the connection with an RST and no response: what a client sees when
+// a load balancer or the server process dies mid-request.
+void abort_connection(Poco::Net::HTTPServerRequest& req) {
+  auto& impl = static_cast<Poco::Net::HTTPServerRequestImpl&>(req);
+  Poco::Net::StreamSocket s = impl.detachSocket();
+  try {
+    s.setLinger(true, 0);
+    s.close();
+  } catch (const Poco::Exception&) {
+  }
+}
+
+Response fault_response(const FaultRule& f, bool psa) {
+  Response r;
+  if (f.kind == FaultKind::kHtml) {
+    r.status = f.status;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = "<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body><h1>Service "
+             "Unavailable</h1><p>The server is temporarily unable to service your request.</p></body></html>";
+  } else {
+    std::string msg = f.status == 429 ? "Too many requests. Please retry later." : "An error has occurred.";
+    std::string code = f.status == 429 ? "TooManyRequests" : "UnexpectedError";
+    r = psa ? psa_error(f.status, code, msg) : cpq_error(f.status, msg);
+  }
+  if (f.retry_after_s) {
+    std::string value = f.retry_after_http_date ? format_http_date(now_ms() + *f.retry_after_s * 1000LL)
+                                                : std::to_string(*f.retry_after_s);
+    r.headers.emplace_back("Retry-After", value);
+  }
+  return r;
+}
+
+class Handler : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit Handler(State& st) : st_(st) {}
+
+  void handleRequest(Poco::Net::HTTPServerRequest& hreq, Poco::Net::HTTPServerResponse& hresp) override {
+    Request req = read(hreq);
+    if (req.path.rfind("/_sim/", 0) == 0 || req.path == "/_sim") {
+      if (!hreq.clientAddress().host().isLoopback()) {
+        send(hreq, hresp, req, json_response(403, {{"error", "control API is loopback-only"}}));
+        return;
+      }
+      send(hreq, hresp, req, handle_control(st_, req));
+      return;
+    }
+    bool cpq = req.path.rfind("/api/", 0) == 0 || req.path == "/api";
+    std::string api = cpq ? "cpq" : "psa";
+    LogEntry entry;
+    entry.api = api;
+    entry.method = req.method;
+    entry.path = req.path;
+    entry.query = req.query;
+    if (req.method != "GET") entry.body = req.body;
+    entry.arrived_ms = req.arrived;
+    uint64_t seq = st_.log.begin(std::move(entry));
+    auto t0 = std::chrono::steady_clock::now();
+    auto elapsed = [&] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    };
+
+    TimeMs retry_ms = 0;
+    if (!st_.limiter.allow(api, now_ms(), retry_ms)) {
+      FaultRule limit;
+      limit.status = 429;
+      limit.retry_after_s = static_cast<int>((retry_ms + 999) / 1000);
+      Response r = fault_response(limit, !cpq);
+      send(hreq, hresp, req, r);
+      st_.log.finish(seq, 429, true, "rate_limit", elapsed());
+      return;
+    }
+
+    std::optional<FaultRule> fault;
+    for (FaultRule& f : st_.faults.pick(api, req.method, req.path)) {
+      if (f.kind == FaultKind::kMutate) {
+        try {
+          apply_mutation(st_, f.mutation);
+        } catch (const std::invalid_argument&) {
+          // A bad scripted mutation must not turn into a client-visible fault.
+        }
+      } else {
+        fault = f;
+      }
+    }
+    std::string fault_name = fault ? to_string(fault->kind) : "";
+    if (fault && fault->delay_ms > 0 && !st_.sleep_for(fault->delay_ms)) {
+      abort_connection(hreq);
+      st_.log.finish(seq, 0, false, fault_name, elapsed());
+      return;
+    }
+    if (fault && fault->kind == FaultKind::kReset) {
+      abort_connection(hreq);
+      st_.log.finish(seq, 0, false, fault_name, elapsed());
+      return;
+    }
+    Response resp;
+    if (fault && (fault->kind == FaultKind::kStatus || fault->kind == FaultKind::kHtml)) {
+      resp = fault_response(*fault, !cpq);
+    } else {
+      resp = dispatch(req, cpq);
+    }
+    if (fault && fault->kind == FaultKind::kAppliedThenLost) {
+      abort_connection(hreq);
+      st_.log.finish(seq, 0, false, fault_name, elapsed());
+      return;
+    }
+    if (fault && fault->kind == FaultKind::kTruncate && resp.body.size() > 1) {
+      resp.body.resize(resp.body.size() / 2);
+    }
+    if (fault && fault->kind == FaultKind::kWrongType) {
+      bool was_array = !resp.body.empty() && resp.body[0] == '[';
+      resp.status = 200;
+      resp.body = was_array ? R"({"message":"OK","data":null})" : "[]";
+    }
+    bool sent = send(hreq, hresp, req, resp);
+    st_.log.finish(seq, sent ? resp.status : 0, sent, fault_name, elapsed());
+  }
+
+ private:
+  Request read(Poco::Net::HTTPServerRequest& hreq) {
+    Request req;
+    req.arrived = now_ms();
+    req.method = hreq.getMethod();
+    const std::string& uri = hreq.getURI();
+    size_t q = uri.find('?');
+    Poco::URI::decode(uri.substr(0, q), req.path);
+    if (q != std::string::npos) req.query = uri.substr(q + 1);
+    parse_query(req.query, req.params);
+    for (const auto& [k, v] : hreq) req.headers[k] = v;
+    req.host = hreq.getHost();
+    if (hreq.hasContentLength() || hreq.getChunkedTransferEncoding()) {
+      std::ostringstream body;
+      Poco::StreamCopier::copyStream(hreq.stream(), body);
+      req.body = body.str();
+    }
+    return req;
+  }
+
+  Response dispatch(const Request& req, bool cpq) {
+    try {
+      return cpq ? handle_cpq(st_, req) : handle_psa(st_, req);
+    } catch (const HttpError& e) {
+      return e.response;
+    } catch (const std::exception& e) {
+      return psa_error(500, "UnexpectedError", std::string("cwsim internal error: ") + e.what());
+    }
+  }
+
+  // Returns false when the client went away before the response was written.
+  bool send(Poco::Net::HTTPServerRequest& hreq, Poco::Net::HTTPServerResponse& hresp, const Request& req,
+            const Response& r) {
+    hresp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
+    hresp.setContentType(r.content_type);
+    for (const auto& [k, v] : r.headers) hresp.set(k, v);
+    const std::string* body = &r.body;
+    std::string compressed;
+    if (!r.body.empty() && hreq.get("Accept-Encoding", "").find("gzip") != std::string::npos) {
+      compressed = gzip(r.body, st_.opts.gzip_level);
+      hresp.set("Content-Encoding", "gzip");
+      body = &compressed;
+    }
+    (void)req;
+    try {
+      hresp.sendBuffer(body->data(), body->size());
+      return true;
+    } catch (const Poco::Exception&) {
+      return false;
+    }
+  }
+
+  State& st_;
+};
+
+class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  explicit Factory(State& st) : st_(st) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+    return new Handler(st_);
+  }
+
+ private:
+  State& st_;
+};
+
+}  // namespace
+
+struct Runtime {
+  std::unique_ptr<Poco::ThreadPool> pool;
+  std::unique_ptr<Poco::Net::HTTPServer> server;
+  std::thread mutator;
+  int port = 0;
+};
+
+State::State(Options o) : opts(std::move(o)), faults(opts.seed) {}
+State::~State() = default;
+
+Simulator::Simulator(Options options) : state_(std::make_unique<State>(std::move(options))) {
+  const Options& o = state_->opts;
+  if (o.quotes < 0 || o.opportunities < 0 || o.tickets < 0 || o.items_per_quote < 1) {
+    throw std::invalid_argument("counts must be >= 0 and items-per-quote >= 1");
+  }
+  if (o.codebase.empty() || o.codebase.back() != '/') throw std::invalid_argument("codebase must end with '/'");
+  DataSpec spec;
+  spec.seed = o.seed;
+  spec.quotes = o.quotes;
+  spec.opportunities = o.opportunities;
+  spec.tickets = o.tickets;
+  spec.items_per_quote = o.items_per_quote;
+  if (o.now.empty()) {
+    spec.now = truncate_to_day(now_ms());
+  } else {
+    auto t = parse_time(o.now);
+    if (!t) throw std::invalid_argument("--now must be ISO-8601, e.g. 2026-01-15T00:00:00Z");
+    spec.now = *t;
+  }
+  for (const auto& [api, text] : {std::pair{"cpq", o.cpq_rate_limit}, std::pair{"psa", o.psa_rate_limit}}) {
+    if (text.empty()) continue;
+    auto r = parse_rate(text);
+    if (!r) throw std::invalid_argument(std::string("bad ") + api + " rate limit '" + text + "' (want N/5s)");
+    state_->limiter.configure(api, r->first, r->second);
+  }
+  state_->codebase = o.codebase;
+  state_->store.generate(spec);
+}
+
+Simulator::~Simulator() { stop(); }
+
+int Simulator::start() {
+  std::lock_guard lk(state_->runtime_mu);
+  if (state_->runtime) return state_->runtime->port;
+  auto rt = std::make_unique<Runtime>();
+  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(state_->opts.host, static_cast<uint16_t>(state_->opts.port)), 64);
+  rt->port = socket.address().port();
+  auto* params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(state_->opts.threads);
+  params->setMaxQueued(256);
+  params->setKeepAlive(true);
+  params->setMaxKeepAliveRequests(0);
+  params->setKeepAliveTimeout(Poco::Timespan(15, 0));
+  params->setTimeout(Poco::Timespan(30, 0));
+  rt->pool = std::make_unique<Poco::ThreadPool>(2, std::max(2, state_->opts.threads));
+  rt->server = std::make_unique<Poco::Net::HTTPServer>(new Factory(*state_), *rt->pool, socket, params);
+  rt->server->start();
+  if (state_->opts.mutate_every_ms > 0) {
+    State* st = state_.get();
+    rt->mutator = std::thread([st] {
+      while (st->sleep_for(st->opts.mutate_every_ms)) {
+        try {
+          random_mutation(*st);
+        } catch (const std::exception&) {
+        }
+      }
+    });
+  }
+  int port = rt->port;
+  state_->runtime = std::move(rt);
+  return port;
+}
+
+void Simulator::stop() {
+  std::unique_ptr<Runtime> rt;
+  {
+    std::lock_guard lk(state_->runtime_mu);
+    if (!state_->runtime) return;
+    rt = std::move(state_->runtime);
+  }
+  {
+    std::lock_guard lk(state_->wait_mu);
+    state_->stopping = true;
+  }
+  state_->wait_cv.notify_all();
+  // Poco's accept loop polls every 250 ms; a throwaway connection wakes it so
+  // stop() (and every test's teardown) does not wait for the poll to expire.
+  std::thread waker([port = rt->port, host = state_->opts.host] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    try {
+      Poco::Net::StreamSocket s;
+      s.connect(Poco::Net::SocketAddress(host == "0.0.0.0" ? "127.0.0.1" : host, static_cast<uint16_t>(port)),
+                Poco::Timespan(0, 200000));
+    } catch (const Poco::Exception&) {
+    }
+  });
+  rt->server->stopAll(true);
+  waker.join();
+  if (rt->mutator.joinable()) rt->mutator.join();
+  rt->pool->joinAll();
+  rt->server.reset();
+  rt->pool.reset();
+  state_->stopping = false;
+}
+
+int Simulator::port() const {
+  std::lock_guard lk(state_->runtime_mu);
+  return state_->runtime ? state_->runtime->port : 0;
+}
+
+std::string Simulator::base_url() const { return "http://127.0.0.1:" + std::to_string(port()); }
+
+const Options& Simulator::options() const { return state_->opts; }
+
+Store& Simulator::store() { return state_->store; }
+
+ControlResult Simulator::control(const std::string& method, const std::string& target, const Json& body) {
+  Request req;
+  req.method = method;
+  size_t q = target.find('?');
+  req.path = target.substr(0, q);
+  if (q != std::string::npos) req.query = target.substr(q + 1);
+  parse_query(req.query, req.params);
+  if (!body.is_null()) req.body = body.dump();
+  req.arrived = now_ms();
+  Response r = handle_control(*state_, req);
+  ControlResult out;
+  out.status = r.status;
+  out.body = Json::parse(r.body, nullptr, false);
+  return out;
+}
+
+}  // namespace cwsim
