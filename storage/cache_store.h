@@ -33,6 +33,9 @@ struct PageStats {
 // One page of rows plus the cursor, committed in ONE write transaction.
 // Destroying it without commit() rolls everything back. After any failed call
 // it is poisoned: later calls and commit() fail, and nothing is written.
+// It holds the database's write lock: fetch and map the page first, then
+// open the writer, write, commit. Do not call other CacheStore/QueueStore
+// writes on the same connection while it is open.
 class PageWriter {
  public:
   PageWriter(PageWriter&&) noexcept;
