@@ -280,7 +280,6 @@ void Scheduler::finish(const std::shared_ptr<Slot>& slot, const JobOutcome& outc
     std::lock_guard lock(mu_);
     now = clock_.now();
     took = std::chrono::duration_cast<milliseconds>(now - started);
-    --active_;
     slot->running = false;
     slot->started = false;
     busy_keys_.erase(slot->key);
@@ -305,7 +304,6 @@ void Scheduler::finish(const std::shared_ptr<Slot>& slot, const JobOutcome& outc
       slots_.erase(std::remove(slots_.begin(), slots_.end(), slot), slots_.end());
     }
     wake();
-    idle_cv_.notify_all();
   }
 
   const char* result = !outcome.status.ok() ? "failed" : outcome.defer_until ? "deferred" : "ok";
@@ -327,6 +325,13 @@ void Scheduler::finish(const std::shared_ptr<Slot>& slot, const JobOutcome& outc
   } else if (outcome.status.ok()) {
     log::debug("job_finished").tenant(slot->tenant).entity(slot->entity).field("job", slot->name)
         .duration(took).msg(outcome.summary);
+  }
+  // Only now is the run idle: wait_idle() and drain() promise that its
+  // metrics and log lines are already out.
+  {
+    std::lock_guard lock(mu_);
+    --active_;
+    idle_cv_.notify_all();
   }
 }
 

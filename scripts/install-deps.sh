@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   systemd                # systemd-analyze verify/security in CI
   jq                     # the demo pretty-prints JSON logs
+  curl                   # the demo arms the simulator's faults
+  bsdextrautils          # column(1): the demo's log table
 )
 
 missing=()

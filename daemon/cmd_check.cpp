@@ -1,0 +1,187 @@
+// `cwsync check [--tenant T] [--json]`: one live call to each configured API
+// per tenant, answered in plain words, as the CPQ setup guide's
+// troubleshooting table does (401 keys, 403 licence/role, 404 access key or
+// company id, TLS, DNS, timeouts). Exit 0 when every call succeeded, else 1.
+// It never retries: an operator running it wants the first answer, fast.
+#include <chrono>
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "config/clock.h"
+#include "daemon/command.h"
+#include "sync/backoff.h"
+#include "sync/http_poco.h"
+#include "sync/sync_pass.h"
+#include "sync/tenant_clients.h"
+#include "sync/upstream.h"
+#include "sync/waiter.h"
+
+namespace cwsync::daemon {
+namespace {
+
+struct CheckArgs {
+  std::string tenant;
+  bool json = false;
+};
+
+struct Probe {
+  std::string tenant;
+  std::string api;       // "cpq" | "psa"
+  std::string endpoint;  // what was called, without secrets
+  bool ok = false;
+  int http_status = 0;
+  std::int64_t duration_ms = 0;
+  std::string detail;     // codebase / version on success, the error otherwise
+  std::string diagnosis;  // plain words: what to fix
+};
+
+// Transport failures, which the sync diagnosis (HTTP statuses) does not cover.
+std::string transport_diagnosis(const Error& e) {
+  const std::string& m = e.message;
+  if (m.rfind("TLS error", 0) == 0) {
+    return "the TLS handshake failed: the server certificate could not be verified. If a proxy "
+           "or firewall inspects HTTPS, install its CA on this host (update-ca-certificates); "
+           "never turn verification off";
+  }
+  if (m.rfind("DNS lookup failed", 0) == 0) {
+    return "the host name does not resolve: check base_url/site for typos and this host's DNS";
+  }
+  if (m == "connection refused") {
+    return "nothing listens at that address: check the URL's host and port, and any proxy";
+  }
+  if (e.kind == ErrorKind::kTimeout) {
+    return "no answer in time: a firewall may drop the traffic, or the service is down; "
+           "check outbound HTTPS from this host";
+  }
+  return {};
+}
+
+std::string diagnosis_for(const Error& e, const std::string& api) {
+  std::string d = diagnose(e, api);
+  return d.empty() ? transport_diagnosis(e) : d;
+}
+
+CallOptions single_attempt(std::string label) {
+  CallOptions o;
+  o.max_attempts = 1;
+  o.label = std::move(label);
+  return o;
+}
+
+template <typename Fn>
+Probe timed_probe(const std::string& tenant, const std::string& api, std::string endpoint,
+                  Fn&& call) {
+  Probe p;
+  p.tenant = tenant;
+  p.api = api;
+  p.endpoint = std::move(endpoint);
+  auto start = std::chrono::steady_clock::now();
+  call(p);
+  p.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start).count();
+  return p;
+}
+
+void record_failure(Probe& p, const Error& e) {
+  p.ok = false;
+  p.http_status = e.http_status;
+  p.detail = e.describe();
+  p.diagnosis = diagnosis_for(e, p.api);
+}
+
+Probe check_cpq(TenantClients& clients) {
+  return timed_probe(clients.tenant(), "cpq", "GET /api/quotes?pageSize=1", [&](Probe& p) {
+    auto r = clients.cpq()->get_json(clients.cpq_api_base() + "/quotes?page=1&pageSize=1&includeFields=id",
+                                     single_attempt("check"));
+    if (!r.ok()) return record_failure(p, r.error());
+    p.ok = r->is_array();
+    p.http_status = 200;
+    p.detail = p.ok ? "quotes readable" : "the answer was not a list of quotes";
+    if (!p.ok) p.diagnosis = "base_url does not point at the CPQ (Sell) API";
+  });
+}
+
+Probe check_psa(TenantClients& clients) {
+  return timed_probe(clients.tenant(), "psa", "GET system/members?pageSize=1", [&](Probe& p) {
+    auto base = clients.psa()->base_url();
+    if (!base.ok()) return record_failure(p, base.error());
+    HttpRequest req;
+    req.method = "GET";
+    req.url = "system/members?pageSize=1&fields=id";
+    auto r = clients.psa()->execute(req, single_attempt("check"));
+    if (!r.ok()) return record_failure(p, r.error());
+    p.ok = true;
+    p.http_status = r->status;
+    p.detail = "codebase " + clients.psa()->codebase().value_or("?") + " at " + *base;
+  });
+}
+
+nlohmann::json to_json(const Probe& p) {
+  nlohmann::json j{{"tenant", p.tenant},   {"api", p.api},
+                   {"endpoint", p.endpoint}, {"ok", p.ok},
+                   {"duration_ms", p.duration_ms}, {"detail", p.detail}};
+  j["http_status"] = p.http_status == 0 ? nlohmann::json() : nlohmann::json(p.http_status);
+  j["diagnosis"] = p.diagnosis.empty() ? nlohmann::json() : nlohmann::json(p.diagnosis);
+  return j;
+}
+
+void print_text(const Probe& p) {
+  std::cout << p.tenant << " " << p.api << ": " << (p.ok ? "OK" : "FAILED") << " (" << p.endpoint;
+  if (p.http_status != 0) std::cout << ", HTTP " << p.http_status;
+  std::cout << ", " << p.duration_ms << " ms)\n  " << p.detail << "\n";
+  if (!p.diagnosis.empty()) std::cout << "  what to check: " << p.diagnosis << "\n";
+}
+
+int run_check(const Context& ctx, const CheckArgs& args) {
+  auto loaded = ctx.load_config();
+  auto* cfg = std::get_if<Config>(&loaded);
+  ctx.init_cli_logging(cfg);
+  if (cfg == nullptr) return kExitConfig;
+  if (!args.tenant.empty() && cfg->find_tenant(args.tenant) == nullptr) {
+    std::cerr << "cwsync check: no tenant named '" << args.tenant << "' in the config\n";
+    return kExitUsage;
+  }
+
+  PocoHttpOptions http_opts;
+  http_opts.connect_timeout = cfg->defaults.http.connect;
+  http_opts.read_timeout = cfg->defaults.http.read;
+  auto http = make_poco_http_client(http_opts);
+  UpstreamRegistry hosts;
+  StopWaiter waiter;
+  SyncEnvironment env{*http, hosts, waiter, SystemClock::instance(), default_random()};
+
+  std::vector<Probe> probes;
+  for (const Tenant& t : cfg->tenants) {
+    if (!args.tenant.empty() && t.name != args.tenant) continue;
+    TenantClients clients(cfg->defaults, t, env);
+    if (clients.cpq() != nullptr) probes.push_back(check_cpq(clients));
+    if (clients.psa() != nullptr) probes.push_back(check_psa(clients));
+  }
+
+  bool all_ok = true;
+  nlohmann::json report = nlohmann::json::array();
+  for (const Probe& p : probes) {
+    all_ok = all_ok && p.ok;
+    if (args.json) report.push_back(to_json(p));
+    else print_text(p);
+  }
+  if (args.json) std::cout << report.dump(2) << "\n";
+  return all_ok ? kExitOk : kExitFailure;
+}
+
+void register_check(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<CheckArgs>();
+  auto* cmd = app.add_subcommand("check", "one live call per configured API, diagnosis in plain words");
+  cmd->add_option("--tenant", args->tenant, "only this tenant");
+  cmd->add_flag("--json", args->json, "machine-readable output");
+  ctx.on_run(cmd, [&ctx, args] { return run_check(ctx, *args); });
+}
+
+}  // namespace
+
+CWSYNC_REGISTER_COMMAND(check, register_check);
+
+}  // namespace cwsync::daemon
