@@ -100,7 +100,9 @@ int Daemon::run() {
   metrics_.set(metric::kBuildInfo, {{"version", CWSYNC_VERSION}}, 1);
   std::string db_path = cfg->database;
   metrics_.add_collector([this, db_path](Metrics& m) {
-    collect_queue_metrics(db_path, m, clock_.now());
+    std::vector<std::string> tenants;
+    for (const auto& t : holder_.get()->tenants) tenants.push_back(t.name);
+    collect_queue_metrics(db_path, tenants, m, clock_.now());
     collect_upstream_metrics(upstreams_, m, clock_.now());
   });
 

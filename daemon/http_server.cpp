@@ -159,7 +159,11 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& listen,
                       "unauthenticated. Use 127.0.0.1 or ::1, or start with --allow-remote-http");
   }
   try {
-    Poco::Net::ServerSocket socket(addr, 64);
+    // Poco's ServerSocket(addr) also sets SO_REUSEPORT, which would let a
+    // second daemon silently share the port; bind with SO_REUSEADDR only.
+    Poco::Net::ServerSocket socket;
+    socket.bind(addr, true, false);
+    socket.listen(64);
     return std::unique_ptr<HttpServer>(new PocoHttpServer(std::move(routes), std::move(socket)));
   } catch (const Poco::Exception& e) {
     return make_error(ErrorKind::kIo, "cannot listen on " + listen + ": " + e.displayText());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <set>
 
 #include "config/log.h"
@@ -204,7 +205,8 @@ json backlog_json(const BacklogReport& r) {
   return {{"tenant", r.tenant}, {"items", items}};
 }
 
-void collect_queue_metrics(const std::string& db_path, Metrics& m, TimePoint now) {
+void collect_queue_metrics(const std::string& db_path, const std::vector<std::string>& tenants,
+                           Metrics& m, TimePoint now) {
   storage::OpenOptions o;
   o.read_only = true;
   auto db = storage::Database::open(db_path, o);
@@ -220,10 +222,12 @@ void collect_queue_metrics(const std::string& db_path, Metrics& m, TimePoint now
                                                              : oldest.error().describe());
     return;
   }
+  std::map<std::string, storage::QueueCounts> all = *by_tenant;
+  for (const auto& t : tenants) all.try_emplace(t);
   m.clear(metric::kQueuePosts);
   m.clear(metric::kDeadPosts);
   std::int64_t dead = 0;
-  for (const auto& [tenant, c] : *by_tenant) {
+  for (const auto& [tenant, c] : all) {
     m.set(metric::kQueuePosts, {{"tenant", tenant}, {"status", "pending"}}, static_cast<double>(c.pending));
     m.set(metric::kQueuePosts, {{"tenant", tenant}, {"status", "in_flight"}}, static_cast<double>(c.in_flight));
     m.set(metric::kQueuePosts, {{"tenant", tenant}, {"status", "succeeded"}}, static_cast<double>(c.succeeded));

@@ -82,9 +82,11 @@ std::string format_money(double value);
 // ---- daemon plumbing -----------------------------------------------------------
 
 // Refreshes the queue gauges (by tenant and status, dead posts, oldest
-// pending age) from a read-only connection to `db_path`. On a DB error the
-// gauges keep their previous values and a debug line is logged.
-void collect_queue_metrics(const std::string& db_path, Metrics& metrics, TimePoint now);
+// pending age) from a read-only connection to `db_path`. `tenants` (the
+// configured ones) always get samples, zero when they have no posts. On a DB
+// error the gauges keep their previous values and a debug line is logged.
+void collect_queue_metrics(const std::string& db_path, const std::vector<std::string>& tenants,
+                           Metrics& metrics, TimePoint now);
 // Copies the per-host counters and breaker state into the metric families.
 void collect_upstream_metrics(const UpstreamRegistry& upstreams, Metrics& metrics, TimePoint now);
 
