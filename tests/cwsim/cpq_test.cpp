@@ -202,5 +202,99 @@ TEST_F(CpqTest, MutationsShowUpInListings) {
   EXPECT_EQ(listed.size(), 119u);
 }
 
+// Everything a seed decides, read through the control API and over HTTP:
+// quotes (all versions), line items, PSA records, and the effect of a scripted
+// run of seeded random mutations and probabilistic faults.
+Json seeded_snapshot(Simulator& sim) {
+  const Options& o = sim.options();
+  std::map<std::string, std::string> cpq_auth = {
+      {"Authorization", basic_auth(o.access_key + "+" + o.public_key, o.private_key)}};
+  std::map<std::string, std::string> psa_auth = {
+      {"Authorization", basic_auth(o.company + "+" + o.public_key, o.private_key)}, {"clientId", o.client_id}};
+  std::string psa = "/" + o.codebase + "apis/3.0";
+  auto view = [&](const std::string& what) { return sim.control("GET", "/_sim/store/" + what).body; };
+  auto get = [&](const std::string& target, const std::map<std::string, std::string>& h) {
+    HttpReply r = http_request(sim.port(), "GET", target, h);
+    EXPECT_EQ(r.status, 200) << target << " " << r.body;
+    return r.body;
+  };
+  Json snap;
+  for (const char* what : {"quotes", "opportunities", "tickets", "notes", "members", "boards", "opportunity-statuses"}) {
+    snap[what] = view(what);
+  }
+  snap["items"] = get("/api/quoteItems?pageSize=1000", cpq_auth);
+  snap["versions"] = get("/api/quotes?pageSize=1000&showAllVersions=true", cpq_auth);
+  snap["psa_opportunities"] = get(psa + "/sales/opportunities?pageSize=1000&orderBy=" + enc("_info/lastUpdated desc"), psa_auth);
+  // Seeded random targets: no ids given, so the store's mutation stream picks.
+  Json script = Json::array();
+  for (const char* kind : {"modify", "create", "bump_version", "archive", "delete"}) {
+    script.push_back({{"entity", "quotes"}, {"kind", kind}, {"count", 3}, {"timestamp", "2026-11-05T12:00:00Z"}});
+  }
+  for (const char* kind : {"modify", "create", "delete"}) {
+    script.push_back({{"entity", "opportunities"}, {"kind", kind}, {"count", 2}, {"timestamp", "2026-11-05T12:00:00Z"}});
+  }
+  ControlResult m = sim.control("POST", "/_sim/mutate", script);
+  EXPECT_EQ(m.status, 200) << m.body.dump();
+  snap["mutations"] = m.body;
+  snap["after_quotes"] = view("quotes");
+  snap["after_opportunities"] = view("opportunities");
+  // A probabilistic fault draws from the seeded stream: same seed, same pattern.
+  EXPECT_EQ(sim.control("POST", "/_sim/faults",
+                        {{"kind", "status"}, {"status", 503}, {"path", "/api/quotes"}, {"count", -1}, {"probability", 0.5}})
+                .status,
+            200);
+  std::string pattern;
+  for (int k = 0; k < 24; ++k) {
+    pattern += std::to_string(http_request(sim.port(), "GET", "/api/quotes?pageSize=1", cpq_auth).status) + " ";
+  }
+  snap["fault_pattern"] = pattern;
+  return snap;
+}
+
+TEST(CwsimDeterminismTest, SameSeedSameDataMutationsAndFaultDraws) {
+  Options o = small_options();
+  Simulator a(o), b(o);
+  a.start();
+  b.start();
+  Json sa = seeded_snapshot(a), sb = seeded_snapshot(b);
+  ASSERT_FALSE(sa["quotes"]["quotes"].empty());
+  ASSERT_FALSE(sa["opportunities"]["opportunities"].empty());
+  ASSERT_FALSE(sa["tickets"]["tickets"].empty());
+  ASSERT_EQ(sa["mutations"]["mutations"].size(), 8u);
+  // Both outcomes occur, so the pattern comparison below means something.
+  std::string pattern = sa["fault_pattern"].get<std::string>();
+  EXPECT_NE(pattern.find("200"), std::string::npos);
+  EXPECT_NE(pattern.find("503"), std::string::npos);
+  for (const auto& [key, value] : sa.items()) EXPECT_EQ(value, sb[key]) << "differs for the same seed: " << key;
+
+  o.seed += 1;
+  Simulator c(o);
+  c.start();
+  Json sc = seeded_snapshot(c);
+  for (const char* key : {"quotes", "items", "opportunities", "tickets", "notes", "mutations", "fault_pattern"}) {
+    EXPECT_NE(sa[key], sc[key]) << "same for different seeds: " << key;
+  }
+}
+
+TEST(CwsimOptionsTest, OutOfRangeOptionsAreRejectedUpFront) {
+  auto bad = [](auto change) {
+    Options o = small_options();
+    change(o);
+    EXPECT_THROW(Simulator{o}, std::invalid_argument);
+  };
+  bad([](Options& o) { o.port = 70000; });
+  bad([](Options& o) { o.threads = 0; });
+  bad([](Options& o) { o.gzip_level = 0; });
+  bad([](Options& o) { o.gzip_level = 10; });
+  bad([](Options& o) { o.mutate_every_ms = -1; });
+  bad([](Options& o) { o.cpq_rate_limit = "25 per 5s"; });
+  bad([](Options& o) { o.now = "yesterday"; });
+  bad([](Options& o) { o.codebase = "v2025_1"; });
+  Options fine = small_options();
+  fine.gzip_level = 9;
+  fine.threads = 1;
+  EXPECT_NO_THROW(Simulator{fine});
+}
+
 }  // namespace
 }  // namespace cwsim::testing

@@ -197,5 +197,72 @@ TEST_F(FaultsTest, BadRulesAreRejected) {
   EXPECT_EQ(sim_->control("POST", "/_sim/mutate", {{"entity", "widgets"}}).status, 400);
 }
 
+// Every body-level kind honours after/count exactly: request 1 passes
+// (after=1), requests 2 and 3 are faulted (count=2), request 4 passes again.
+TEST_F(FaultsTest, EveryKindFiresOnExactlyTheScriptedRequests) {
+  const std::string target = "/api/quotes?pageSize=3";
+  std::string normal = cpq(target).body;
+  ASSERT_TRUE(Json::parse(normal).is_array());
+  auto faulted = [&](const std::string& kind, const HttpReply& r) {
+    if (kind == "reset") return r.status == 0;
+    if (kind == "truncate") return r.status == 200 && r.body == normal.substr(0, normal.size() / 2);
+    if (kind == "wrong_type") return r.status == 200 && Json::parse(r.body, nullptr, false).is_object();
+    if (kind == "html") return r.header("Content-Type").find("text/html") != std::string::npos;
+    if (kind == "status") return r.status == 502;
+    return false;
+  };
+  for (const std::string kind : {"status", "truncate", "wrong_type", "html", "reset"}) {
+    control("DELETE", "/_sim/faults");
+    control("DELETE", "/_sim/requests");
+    Json spec = {{"kind", kind}, {"path", "/api/quotes"}, {"after", 1}, {"count", 2}};
+    if (kind == "status") spec["status"] = 502;
+    int id = add(spec);
+    std::vector<bool> pattern;
+    for (int k = 0; k < 4; ++k) {
+      HttpReply r = cpq(target);
+      pattern.push_back(faulted(kind, r));
+      if (!pattern.back()) {
+        EXPECT_EQ(r.body, normal) << kind << " request " << k + 1;
+      }
+    }
+    EXPECT_EQ(pattern, (std::vector<bool>{false, true, true, false})) << kind;
+    Json r = rule(id);
+    EXPECT_EQ(r["matched"], 4) << kind;
+    EXPECT_EQ(r["fired"], 2) << kind;
+    Json entries = log();
+    ASSERT_EQ(entries.size(), 4u) << kind;
+    EXPECT_TRUE(entries[0]["fault"].is_null()) << kind;
+    EXPECT_EQ(entries[1]["fault"], kind) << kind;
+    EXPECT_EQ(entries[2]["fault"], kind) << kind;
+    EXPECT_TRUE(entries[3]["fault"].is_null()) << kind;
+    for (const Json& e : entries) EXPECT_GE(e["duration_us"].get<int64_t>(), 0);
+  }
+}
+
+TEST_F(FaultsTest, WrongTypeOnAnObjectEndpointIsAnArray) {
+  std::string id = json(cpq("/api/quotes?pageSize=1&includeFields=id"))[0]["id"].get<std::string>();
+  add({{"kind", "wrong_type"}, {"path", "/api/quotes/*"}});
+  EXPECT_EQ(json(cpq("/api/quotes/" + id)), Json::array());
+  EXPECT_TRUE(json(cpq("/api/quotes/" + id)).is_object());
+}
+
+TEST_F(FaultsTest, AppliedThenLostStoresExactlyOneTimeEntry) {
+  add({{"kind", "applied_then_lost"}, {"method", "POST"}, {"path", "*/time/entries"}});
+  Json entry = {{"chargeToId", 1002}, {"chargeToType", "ServiceTicket"}, {"member", {{"id", 101}}},
+                {"timeStart", "2026-10-30T09:00:00Z"}, {"timeEnd", "2026-10-30T09:45:00Z"}, {"notes", "lost reply"}};
+  EXPECT_EQ(psa("POST", "/time/entries", entry.dump()).status, 0);
+  Json stored = control("GET", "/_sim/store/time-entries")["time_entries"];
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0]["chargeToId"], 1002);
+  EXPECT_EQ(stored[0]["actualHours"], 0.75);
+  // The documented lookup finds it, so a careful client does not post twice.
+  Json found = json(psa("GET", "/time/entries?conditions=" +
+                                   enc("chargeToId = 1002 and member/id = 101 and timeStart = [2026-10-30T09:00:00Z]")));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0]["id"], stored[0]["id"]);
+  EXPECT_EQ(psa("POST", "/time/entries", entry.dump()).status, 201);  // count 1: the rule is spent
+  EXPECT_EQ(control("GET", "/_sim/store/time-entries")["time_entries"].size(), 2u);
+}
+
 }  // namespace
 }  // namespace cwsim::testing

@@ -21,14 +21,14 @@ uint64_t RequestLog::begin(LogEntry e) {
   return entries_.back().seq;
 }
 
-void RequestLog::finish(uint64_t seq, int status, bool responded, const std::string& fault, int64_t duration_ms) {
+void RequestLog::finish(uint64_t seq, int status, bool responded, const std::string& fault, int64_t duration_us) {
   std::lock_guard lk(mu_);
   if (seq < first_seq_ || seq - first_seq_ >= entries_.size()) return;
   LogEntry& e = entries_[seq - first_seq_];
   e.status = status;
   e.responded = responded;
   e.fault = fault;
-  e.duration_ms = duration_ms;
+  e.duration_us = duration_us;
 }
 
 Json RequestLog::to_json(uint64_t since) const {
@@ -45,7 +45,8 @@ Json RequestLog::to_json(uint64_t since) const {
                    {"status", e.status},
                    {"responded", e.responded},
                    {"arrived_ms", e.arrived_ms},
-                   {"duration_ms", e.duration_ms},
+                   {"duration_ms", e.duration_us / 1000},
+                   {"duration_us", e.duration_us},
                    {"fault", e.fault.empty() ? Json(nullptr) : Json(e.fault)}});
   }
   return out;

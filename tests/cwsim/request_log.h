@@ -19,7 +19,7 @@ struct LogEntry {
   std::string body;     // request body of POST/PATCH (truncated to 4 KiB)
   int status = 0;       // 0 while in flight, or when no response was sent
   TimeMs arrived_ms = 0;
-  int64_t duration_ms = 0;
+  int64_t duration_us = 0;  // arrival to response written (or dropped)
   std::string fault;    // fault kind applied, "rate_limit", or ""
   bool responded = false;
 };
@@ -29,7 +29,7 @@ class RequestLog {
   // Records an arrival; returns its sequence number.
   uint64_t begin(LogEntry e);
   // Completes an entry (status 0 and responded=false for dropped connections).
-  void finish(uint64_t seq, int status, bool responded, const std::string& fault, int64_t duration_ms);
+  void finish(uint64_t seq, int status, bool responded, const std::string& fault, int64_t duration_us);
   // Entries with seq >= since, as JSON objects.
   Json to_json(uint64_t since) const;
   void clear();

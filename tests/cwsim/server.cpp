@@ -5,6 +5,7 @@
 #include <Poco/DeflatingStream.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
@@ -55,8 +56,12 @@ Response fault_response(const FaultRule& f, bool psa) {
   if (f.kind == FaultKind::kHtml) {
     r.status = f.status;
     r.content_type = "text/html; charset=utf-8";
-    r.body = "<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body><h1>Service "
-             "Unavailable</h1><p>The server is temporarily unable to service your request.</p></body></html>";
+    // What a proxy or IIS error page looks like; 200 keeps the generic 503 wording.
+    std::string reason = Poco::Net::HTTPResponse::getReasonForStatus(
+        static_cast<Poco::Net::HTTPResponse::HTTPStatus>(f.status == 200 ? 503 : f.status));
+    r.body = "<!DOCTYPE html><html><head><title>" + std::to_string(f.status) + " " + reason +
+             "</title></head><body><h1>" + reason +
+             "</h1><p>The server is temporarily unable to service your request.</p></body></html>";
   } else {
     std::string msg = f.status == 429 ? "Too many requests. Please retry later." : "An error has occurred.";
     std::string code = f.status == 429 ? "TooManyRequests" : "UnexpectedError";
@@ -96,7 +101,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     uint64_t seq = st_.log.begin(std::move(entry));
     auto t0 = std::chrono::steady_clock::now();
     auto elapsed = [&] {
-      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+      return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
     };
 
     TimeMs retry_ms = 0;
@@ -182,7 +187,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     } catch (const HttpError& e) {
       return e.response;
     } catch (const std::exception& e) {
-      return psa_error(500, "UnexpectedError", std::string("cwsim internal error: ") + e.what());
+      std::string msg = std::string("cwsim internal error: ") + e.what();
+      return cpq ? cpq_error(500, msg) : psa_error(500, "UnexpectedError", msg);
     }
   }
 
@@ -240,6 +246,10 @@ Simulator::Simulator(Options options) : state_(std::make_unique<State>(std::move
     throw std::invalid_argument("counts must be >= 0 and items-per-quote >= 1");
   }
   if (o.codebase.empty() || o.codebase.back() != '/') throw std::invalid_argument("codebase must end with '/'");
+  if (o.port < 0 || o.port > 65535) throw std::invalid_argument("port must be 0..65535");
+  if (o.threads < 1 || o.threads > 1024) throw std::invalid_argument("threads must be 1..1024");
+  if (o.gzip_level < 1 || o.gzip_level > 9) throw std::invalid_argument("gzip-level must be 1..9");
+  if (o.mutate_every_ms < 0) throw std::invalid_argument("mutate-every must be >= 0");
   DataSpec spec;
   spec.seed = o.seed;
   spec.quotes = o.quotes;
