@@ -14,9 +14,16 @@ Poco::Timestamp to_poco(TimePoint t) {
   return Poco::Timestamp(us.count());
 }
 
-TimePoint from_poco(const Poco::Timestamp& ts) {
-  return TimePoint(std::chrono::duration_cast<SysClock::duration>(
-      std::chrono::microseconds(ts.epochMicroseconds())));
+// nullopt when the instant lies outside what a TimePoint holds (nanoseconds
+// since 1970 in 64 bits: years 1678 to 2262); converting it would overflow.
+std::optional<TimePoint> from_poco(const Poco::Timestamp& ts) {
+  using std::chrono::duration_cast;
+  using std::chrono::microseconds;
+  constexpr auto kMin = duration_cast<microseconds>(TimePoint::min().time_since_epoch()).count();
+  constexpr auto kMax = duration_cast<microseconds>(TimePoint::max().time_since_epoch()).count();
+  const auto us = ts.epochMicroseconds();
+  if (us <= kMin || us >= kMax) return std::nullopt;
+  return TimePoint(duration_cast<SysClock::duration>(microseconds(us)));
 }
 
 }  // namespace

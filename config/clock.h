@@ -48,7 +48,8 @@ std::string format_iso8601_ms(TimePoint t);
 // "2026-11-23" (CPQ conditions accept dates only).
 std::string format_date(TimePoint t);
 // Parses ISO-8601 date-times with or without fraction and zone (a missing
-// zone means UTC), and plain dates. nullopt when it is not a date.
+// zone means UTC), and plain dates. nullopt when it is not a date, or a date
+// a TimePoint cannot hold (before 1678 or after 2262).
 std::optional<TimePoint> parse_iso8601(std::string_view text);
 
 }  // namespace cwsync

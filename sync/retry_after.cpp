@@ -64,8 +64,16 @@ std::optional<TimePoint> parse_http_date(std::string_view s) {
       continue;
     }
     if (tzd != 0) continue;  // the forms above only admit GMT
-    return TimePoint(std::chrono::duration_cast<SysClock::duration>(
-        std::chrono::microseconds(dt.timestamp().epochMicroseconds())));
+    // A year a TimePoint cannot hold (after 2262) would overflow the
+    // conversion; past dates mean "now" and far ones are clamped anyway.
+    constexpr auto kMaxUs = std::chrono::duration_cast<std::chrono::microseconds>(
+                                TimePoint::max().time_since_epoch()).count();
+    constexpr auto kMinUs = std::chrono::duration_cast<std::chrono::microseconds>(
+                                TimePoint::min().time_since_epoch()).count();
+    const auto us = dt.timestamp().epochMicroseconds();
+    if (us >= kMaxUs) return TimePoint::max();
+    if (us <= kMinUs) return TimePoint::min();
+    return TimePoint(std::chrono::duration_cast<SysClock::duration>(std::chrono::microseconds(us)));
   }
   return std::nullopt;
 }
@@ -81,6 +89,7 @@ std::optional<Millis> parse_retry_after(std::string_view value, TimePoint now) {
   auto when = parse_http_date(s);
   if (!when) return std::nullopt;
   if (*when <= now) return Millis(0);
+  if (*when == TimePoint::max()) return kMaxWait;  // beyond 2262: no subtraction
   auto wait = std::chrono::ceil<Millis>(*when - now);
   return wait > kMaxWait ? kMaxWait : wait;
 }

@@ -25,6 +25,13 @@ TEST(ClockTest, RejectsNonDates) {
   EXPECT_FALSE(parse_iso8601("2026-13-45T99:00:00Z").has_value());
 }
 
+TEST(ClockTest, RejectsYearsATimePointCannotHold) {
+  // Found by the config fuzzer: years outside 1678..2262 overflowed the conversion.
+  EXPECT_FALSE(parse_iso8601("1012-01-01T00:00:00Z").has_value());
+  EXPECT_FALSE(parse_iso8601("9999-12-31").has_value());
+  EXPECT_TRUE(parse_iso8601("2200-01-01").has_value());
+}
+
 TEST(ClockTest, ManualClockMovesOnlyWhenTold) {
   ManualClock clock(*parse_iso8601("2026-01-01T00:00:00Z"));
   EXPECT_EQ(format_iso8601(clock.now()), "2026-01-01T00:00:00Z");

@@ -115,6 +115,37 @@ Condition::Resolver quote_resolver(const Store& store, const Quote*& current, co
   };
 }
 
+// The rows a listing shows, memoized per (conditions, showAllVersions) until
+// the next mutation. Call with store.mu held.
+const std::vector<uint32_t>& matching_rows(Store& store, const std::string& key, const Condition* cond,
+                                           bool all_versions) {
+  auto& cache = store.listing_cache;
+  for (size_t k = 0; k < cache.size(); ++k) {
+    if (cache[k].key == key && cache[k].generation == store.generation) {
+      std::rotate(cache.begin(), cache.begin() + static_cast<std::ptrdiff_t>(k), cache.begin() + static_cast<std::ptrdiff_t>(k) + 1);
+      return cache.front().rows;
+    }
+  }
+  Store::Listing l;
+  l.key = key;
+  l.generation = store.generation;
+  const Quote* current = nullptr;
+  Condition::Resolver resolve;
+  if (cond) resolve = quote_resolver(store, current, *cond);
+  for (size_t k = 0; k < store.quotes.size(); ++k) {
+    const Quote& q = store.quotes[k];
+    if (!store.quote_visible(q, all_versions)) continue;
+    if (cond) {
+      current = &q;
+      if (!cond->matches(resolve)) continue;
+    }
+    l.rows.push_back(static_cast<uint32_t>(k));
+  }
+  cache.insert(cache.begin(), std::move(l));
+  if (cache.size() > 4) cache.pop_back();
+  return cache.front().rows;
+}
+
 Response list_quotes(State& st, const Request& req) {
   Paging pg = paging(req);
   bool all_versions = parse_bool_param(req, "showAllVersions");
@@ -122,25 +153,14 @@ Response list_quotes(State& st, const Request& req) {
   Store& store = st.store;
   std::lock_guard lk(store.mu);
   FieldSpec spec = field_spec(store, req);
-  const Quote* current = nullptr;
-  Condition::Resolver resolve;
-  if (cond) resolve = quote_resolver(store, current, *cond);
-  int64_t skip = static_cast<int64_t>(pg.page - 1) * pg.page_size;
+  std::string key = (all_versions ? "1|" : "0|") + req.param("conditions").value_or("");
+  const std::vector<uint32_t>& rows = matching_rows(store, key, cond.get(), all_versions);
+  size_t first = static_cast<size_t>(pg.page - 1) * static_cast<size_t>(pg.page_size);
+  size_t last = std::min(rows.size(), first + static_cast<size_t>(pg.page_size));
   std::string body = "[";
-  int taken = 0;
-  for (const Quote& q : store.quotes) {
-    if (!store.quote_visible(q, all_versions)) continue;
-    if (cond) {
-      current = &q;
-      if (!cond->matches(resolve)) continue;
-    }
-    if (skip > 0) {
-      --skip;
-      continue;
-    }
-    if (taken > 0) body += ',';
-    body += cached_json(store, q, spec);
-    if (++taken == pg.page_size) break;
+  for (size_t k = first; k < last; ++k) {
+    if (k > first) body += ',';
+    body += cached_json(store, store.quotes[rows[k]], spec);
   }
   body += ']';
   return raw_json_response(200, std::move(body));

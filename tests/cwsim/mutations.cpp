@@ -256,6 +256,7 @@ Json mutate_opportunities(State& state, const Spec& s) {
 Json apply_mutation(State& st, const Json& spec) {
   Spec s = read_spec(spec);
   std::lock_guard lk(st.store.mu);
+  ++st.store.generation;
   Json affected;
   if (s.entity == "quotes") {
     affected = mutate_quotes(st, s);

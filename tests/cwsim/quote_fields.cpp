@@ -114,15 +114,33 @@ const QuoteField* find_quote_field(std::string_view name) {
 }
 
 std::string serialize_quote(const Store& store, const Quote& q, const std::vector<const QuoteField*>& fields) {
-  // ordered_json keeps table order, so output is byte-stable across runs.
-  nlohmann::ordered_json ordered = nlohmann::ordered_json::object();
-  auto emit = [&](const QuoteField& f) { f.put(store, q, f.name, ordered); };
+  // Hot path of every listing: the object is assembled here, and nlohmann
+  // encodes each member (ordered_json keeps table order, so bytes are stable).
+  nlohmann::ordered_json one = nlohmann::ordered_json::object();
+  std::string out;
+  out.reserve(1024);
+  out += '{';
+  bool first = true;
+  auto emit = [&](const QuoteField& f) {
+    one.clear();
+    f.put(store, q, f.name, one);
+    for (auto it = one.begin(); it != one.end(); ++it) {
+      if (!first) out += ',';
+      first = false;
+      out += '"';
+      out += it.key();
+      out += "\":";
+      out += it.value().dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    }
+  };
   if (fields.empty()) {
     for (const QuoteField& f : quote_fields()) emit(f);
   } else {
     for (const QuoteField* f : fields) emit(*f);
   }
-  return ordered.dump(-1, ' ', false, Json::error_handler_t::replace);
+  out += '}';
+  out.shrink_to_fit();
+  return out;
 }
 
 Json Store::quote_json(const Quote& q) const {

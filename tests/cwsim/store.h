@@ -84,6 +84,17 @@ struct Store {
   uint64_t next_seq = 0;
   std::map<std::string, uint32_t> field_specs;        // includeFields -> cache id
 
+  // Bumped by every mutation; invalidates listing_cache.
+  uint64_t generation = 0;
+  // Row indices matching a (conditions, showAllVersions) key, so paging
+  // through a filtered listing is O(pageSize) per page, not O(rows).
+  struct Listing {
+    std::string key;
+    uint64_t generation = 0;
+    std::vector<uint32_t> rows;
+  };
+  std::vector<Listing> listing_cache;  // most recent first, at most 4
+
   // PSA
   std::map<int64_t, Json> opportunities;              // by id
   std::vector<Json> deleted_opportunities;            // tombstones {id, deletedAt}

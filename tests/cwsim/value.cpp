@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <regex>
 
 namespace cwsim {
@@ -21,15 +23,43 @@ char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned 
 
 }  // namespace
 
+namespace {
+// gmtime_r + snprintf instead of Poco's formatter: quote serialization formats
+// five dates per row and this is several times faster.
+struct Parts {
+  std::tm tm{};
+  int ms = 0;
+};
+Parts split(TimeMs t) {
+  Parts p;
+  std::time_t secs = static_cast<std::time_t>(t / 1000);
+  p.ms = static_cast<int>(t % 1000);
+  if (p.ms < 0) {
+    p.ms += 1000;
+    --secs;
+  }
+  gmtime_r(&secs, &p.tm);
+  return p;
+}
+}  // namespace
+
 std::string format_time(TimeMs t) {
-  return Poco::DateTimeFormatter::format(to_ts(t), "%Y-%m-%dT%H:%M:%SZ");
+  Parts p = split(t);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", p.tm.tm_year + 1900, p.tm.tm_mon + 1, p.tm.tm_mday,
+                p.tm.tm_hour, p.tm.tm_min, p.tm.tm_sec);
+  return buf;
 }
 
 std::string format_time_ms(TimeMs t) {
-  return Poco::DateTimeFormatter::format(to_ts(t), "%Y-%m-%dT%H:%M:%S.%iZ");
+  Parts p = split(t);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", p.tm.tm_year + 1900, p.tm.tm_mon + 1,
+                p.tm.tm_mday, p.tm.tm_hour, p.tm.tm_min, p.tm.tm_sec, p.ms);
+  return buf;
 }
 
-std::string format_day(TimeMs t) { return Poco::DateTimeFormatter::format(to_ts(t), "%Y-%m-%d"); }
+std::string format_day(TimeMs t) { return format_time(t).substr(0, 10); }
 
 std::string format_http_date(TimeMs t) {
   return Poco::DateTimeFormatter::format(to_ts(t), Poco::DateTimeFormat::HTTP_FORMAT);

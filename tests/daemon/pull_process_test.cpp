@@ -81,11 +81,16 @@ TEST_F(PullProcessTest, SyncOnceFillsTheCacheAndExitsZero) {
   EXPECT_GT(count("cpq_quote_items"), 0);
   EXPECT_EQ(count("cpq_opportunities"), upstream_opportunities());
 
-  // Idle: one request per entity.
+  // Idle: one request per entity (plus the PSA codebase lookup a new
+  // process makes once).
   control_.clear_requests();
   r = run_cwsync({"--config", write_config(), "sync", "--once"}, dir_.path());
   ASSERT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_EQ(control_.requests().size(), 2u) << control_.requests().dump();
+  int api_requests = 0;
+  for (const auto& e : control_.requests()) {
+    if (e["path"].get<std::string>().rfind("/login/companyinfo/", 0) != 0) ++api_requests;
+  }
+  EXPECT_EQ(api_requests, 2) << control_.requests().dump();
 
   // Reconcile after deletes tombstones them.
   control_.mutate({{"entity", "quotes"}, {"kind", "delete"}, {"count", 3}});
@@ -112,17 +117,35 @@ TEST_F(PullProcessTest, RunPullsEveryEntityOnItsOwn) {
   write_config();
   ChildProcess child({"run", "--config", dir_.file("cwsync.yaml").string()}, dir_.path());
   for (const char* entity : {"quotes", "opportunities"}) {
-    auto line = child.wait_for_line({"\"event\":\"sync_finished\"", std::string("\"entity\":\"") + entity + "\""},
+    auto line = child.wait_for_line({"\"event\":\"sync_finished\"", "\"kind\":\"incremental\"",
+                                     std::string("\"entity\":\"") + entity + "\""},
                                     12s);
     ASSERT_TRUE(line.has_value()) << entity << "\nstdout:\n" << child.out() << "\nstderr:\n"
                                   << child.err();
   }
-  EXPECT_EQ(count("cpq_quotes"), upstream_quotes());
+  EXPECT_EQ(count("cpq_quotes"), upstream_quotes()) << child.out();
   EXPECT_EQ(count("cpq_opportunities"), upstream_opportunities());
   child.signal(SIGTERM);
   auto code = child.wait(10s);
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 0) << child.out() << child.err();
+}
+
+TEST_F(PullProcessTest, RunStopsATenantWithRefusedKeys) {
+  write_config("wrong-key");
+  ChildProcess child({"run", "--config", dir_.file("cwsync.yaml").string()}, dir_.path());
+  auto line = child.wait_for_line({"\"event\":\"sync_tenant_stopped\""}, 12s);
+  ASSERT_TRUE(line.has_value()) << child.out() << child.err();
+  EXPECT_NE(line->find("keys"), std::string::npos) << *line;
+  ASSERT_TRUE(child.wait_for_line({"\"event\":\"auth_failed\""}, 1s).has_value());
+  child.signal(SIGTERM);
+  auto code = child.wait(10s);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0);
+  EXPECT_EQ(child.out().find("wrong-key"), std::string::npos) << "secret leaked";
+  // Each job tried once at most (quotes, opportunities, reconcile; PSA adds
+  // its codebase lookup): no retry loop on a refused key.
+  EXPECT_LE(control_.requests().size(), 5u) << control_.requests().dump();
 }
 
 }  // namespace

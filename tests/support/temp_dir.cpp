@@ -17,6 +17,7 @@ TempDir::TempDir(const std::string& prefix) {
 }
 
 TempDir::~TempDir() {
+  if (keep_) return;
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
 }

@@ -18,9 +18,12 @@ class TempDir {
   const std::filesystem::path& path() const { return path_; }
   // path() / name.
   std::filesystem::path file(const std::string& name) const { return path_ / name; }
+  // Keeps the directory after destruction, for a post-mortem of a failure.
+  void release() { keep_ = true; }
 
  private:
   std::filesystem::path path_;
+  bool keep_ = false;
 };
 
 }  // namespace cwsync::test

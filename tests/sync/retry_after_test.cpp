@@ -23,6 +23,11 @@ TEST(RetryAfterTest, HugeDeltaIsClampedNotOverflowed) {
   EXPECT_EQ(*d, std::chrono::hours(24 * 365));
 }
 
+TEST(RetryAfterTest, DateBeyondWhatATimePointHoldsIsClampedNotOverflowed) {
+  // Found by the retry_after fuzzer: year 9999 overflowed the nanosecond conversion.
+  EXPECT_EQ(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", kNow), std::chrono::hours(24 * 365));
+}
+
 TEST(RetryAfterTest, ImfFixdate) {
   EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:29:30 GMT", kNow), milliseconds(90'000));
 }

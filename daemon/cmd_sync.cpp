@@ -1,0 +1,132 @@
+// `cwsync sync --once [--tenant T] [--entity quotes|opportunities|reconcile]
+// [--full] [--json]`: one pull pass, then exit (0 ok, 1 any failure).
+// Without --entity it pulls quotes, then opportunities; reconcile runs only
+// when asked for. Runs migrations first. A tenant whose credentials are
+// refused (401/403/404) is skipped for the rest of the pass.
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "config/clock.h"
+#include "daemon/command.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
+#include "sync/backoff.h"
+#include "sync/http_poco.h"
+#include "sync/sync_pass.h"
+#include "sync/tenant_clients.h"
+#include "sync/upstream.h"
+#include "sync/waiter.h"
+
+namespace cwsync::daemon {
+namespace {
+
+struct SyncArgs {
+  bool once = false;
+  std::string tenant;
+  std::string entity;
+  bool full = false;
+  bool json = false;
+};
+
+int run_sync(const Context& ctx, const SyncArgs& args) {
+  auto loaded = ctx.load_config();
+  auto* cfg = std::get_if<Config>(&loaded);
+  ctx.init_cli_logging(cfg);
+  if (cfg == nullptr) return kExitConfig;
+  if (!args.once) {
+    std::cerr << "cwsync sync: only --once is supported (the daemon is `cwsync run`)\n";
+    return kExitUsage;
+  }
+  std::vector<PassEntity> entities{PassEntity::kQuotes, PassEntity::kOpportunities};
+  if (!args.entity.empty()) {
+    auto e = parse_pass_entity(args.entity);
+    if (!e) {
+      std::cerr << "cwsync sync: --entity must be quotes, opportunities or reconcile\n";
+      return kExitUsage;
+    }
+    entities = {*e};
+  }
+  std::vector<const Tenant*> tenants;
+  for (const Tenant& t : cfg->tenants) {
+    if (args.tenant.empty() || t.name == args.tenant) tenants.push_back(&t);
+  }
+  if (tenants.empty()) {
+    std::cerr << "cwsync sync: no tenant named '" << args.tenant << "' in the config\n";
+    return kExitUsage;
+  }
+
+  auto db = storage::Database::open(cfg->database);
+  if (!db.ok()) {
+    std::cerr << "cwsync sync: " << db.error().describe() << "\n";
+    return kExitFailure;
+  }
+  if (auto s = storage::migrate(*db); !s.ok()) {
+    std::cerr << "cwsync sync: " << s.error().describe() << "\n";
+    return kExitFailure;
+  }
+  PocoHttpOptions http_opts;
+  http_opts.connect_timeout = cfg->defaults.http.connect;
+  http_opts.read_timeout = cfg->defaults.http.read;
+  auto http = make_poco_http_client(http_opts);
+  UpstreamRegistry hosts;
+  StopWaiter waiter;
+  const Clock& clock = SystemClock::instance();
+  SyncEnvironment env{*http, hosts, waiter, clock, default_random()};
+
+  bool all_ok = true;
+  nlohmann::json report = nlohmann::json::array();
+  for (const Tenant* tenant : tenants) {
+    TenantClients clients(cfg->defaults, *tenant, env);
+    for (PassEntity entity : entities) {
+      PassOptions opts;
+      opts.full = args.full;
+      PassResult r = run_pass(entity, {cfg->defaults, *tenant, clients, *db, clock}, opts);
+      all_ok = all_ok && r.status.ok();
+      nlohmann::json line{{"tenant", tenant->name},
+                          {"entity", to_string(entity)},
+                          {"ok", r.status.ok()},
+                          {"pages", r.stats.pages},
+                          {"api_calls", r.stats.api_calls},
+                          {"upserted", r.stats.upserted},
+                          {"deleted", r.stats.deleted}};
+      if (!r.status.ok()) line["error"] = r.status.error().describe();
+      if (!r.diagnosis.empty()) line["diagnosis"] = r.diagnosis;
+      if (r.defer_until) line["retry_at"] = format_iso8601(*r.defer_until);
+      if (args.json) {
+        report.push_back(line);
+      } else {
+        std::cout << tenant->name << " " << to_string(entity) << ": "
+                  << (r.status.ok() ? "ok" : "FAILED") << ", " << r.stats.pages << " pages, "
+                  << r.stats.api_calls << " requests, " << r.stats.upserted << " upserted, "
+                  << r.stats.deleted << " tombstoned\n";
+        if (!r.status.ok()) std::cout << "  error: " << r.status.error().describe() << "\n";
+        if (!r.diagnosis.empty()) std::cout << "  what to check: " << r.diagnosis << "\n";
+        if (r.defer_until) std::cout << "  retry after " << format_iso8601(*r.defer_until) << "\n";
+      }
+      if (r.stop_tenant) break;
+    }
+  }
+  if (args.json) std::cout << report.dump() << "\n";
+  return all_ok ? kExitOk : kExitFailure;
+}
+
+void register_sync(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<SyncArgs>();
+  auto* cmd = app.add_subcommand("sync", "pull CPQ quotes and opportunities once, then exit");
+  cmd->add_flag("--once", args->once, "run one pass and exit")->required();
+  cmd->add_option("--tenant", args->tenant, "only this tenant");
+  cmd->add_option("--entity", args->entity, "quotes | opportunities | reconcile")
+      ->check(CLI::IsMember({"quotes", "opportunities", "reconcile"}));
+  cmd->add_flag("--full", args->full, "ignore the stored cursors and re-read everything");
+  cmd->add_flag("--json", args->json, "machine-readable output");
+  ctx.on_run(cmd, [&ctx, args] { return run_sync(ctx, *args); });
+}
+
+}  // namespace
+
+CWSYNC_REGISTER_COMMAND(sync, register_sync);
+
+}  // namespace cwsync::daemon

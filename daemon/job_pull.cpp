@@ -1,0 +1,199 @@
+// The pull jobs of `cwsync run`: per tenant, quotes (CPQ), opportunities (PSA,
+// source psa only) and reconcile, each on the tenant's interval. One
+// HttpClient per provider (keep-alive pools shared by all pull jobs); rate
+// limits and breakers come from the daemon's shared UpstreamRegistry.
+//
+// Per tenant, a reconcile never overlaps a pull: a row upserted by a pull
+// while the reconcile is listing ids could otherwise be tombstoned. And after
+// a 401/403/404 the tenant's pulls stop (no request, one clear failure per
+// interval) until a config reload.
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+
+#include "config/log.h"
+#include "daemon/job.h"
+#include "daemon/metrics.h"
+#include "storage/database.h"
+#include "sync/backoff.h"
+#include "sync/http_poco.h"
+#include "sync/sync_pass.h"
+#include "sync/tenant_clients.h"
+
+namespace cwsync::daemon {
+namespace {
+
+// Built once per provider on first use, with the timeouts of the config at
+// that time (a reload that changes timeouts takes effect on restart).
+class SharedHttp {
+ public:
+  HttpClient& get(const Defaults& defaults) {
+    std::lock_guard lk(mu_);
+    if (!client_) {
+      PocoHttpOptions o;
+      o.connect_timeout = defaults.http.connect;
+      o.read_timeout = defaults.http.read;
+      client_ = make_poco_http_client(o);
+    }
+    return *client_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<HttpClient> client_;
+};
+
+// What one tenant's pull jobs share.
+struct TenantGate {
+  std::shared_mutex runs;  // pulls: shared; reconcile: exclusive
+  std::mutex mu;
+  std::string stopped;     // diagnosis after an account error; "" = running
+};
+
+class TenantGates {
+ public:
+  std::shared_ptr<TenantGate> get(const std::string& tenant) {
+    std::lock_guard lk(mu_);
+    auto& g = gates_[tenant];
+    if (!g) g = std::make_shared<TenantGate>();
+    return g;
+  }
+  // A reload may carry fixed credentials: let every tenant try again.
+  void clear_stops() {
+    std::lock_guard lk(mu_);
+    for (auto& [name, g] : gates_) {
+      std::lock_guard glk(g->mu);
+      g->stopped.clear();
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<TenantGate>> gates_;
+};
+
+class PullJob final : public Job {
+ public:
+  PullJob(JobEnv& env, std::shared_ptr<SharedHttp> http, std::shared_ptr<TenantGate> gate,
+          std::string tenant, PassEntity entity)
+      : env_(env), http_(std::move(http)), gate_(std::move(gate)), tenant_(std::move(tenant)),
+        entity_(entity) {}
+
+  std::string name() const override { return std::string("pull_") + to_string(entity_); }
+  std::string tenant() const override { return tenant_; }
+  std::string entity() const override { return to_string(entity_); }
+
+  std::chrono::milliseconds interval(const Config& config) const override {
+    const Tenant* t = config.find_tenant(tenant_);
+    const Intervals& iv = t != nullptr ? t->intervals : config.defaults.intervals;
+    switch (entity_) {
+      case PassEntity::kQuotes: return iv.quotes;
+      case PassEntity::kOpportunities: return iv.opportunities;
+      case PassEntity::kReconcile: return iv.reconcile;
+    }
+    return iv.quotes;
+  }
+
+  JobOutcome run(JobContext& ctx) override {
+    const Tenant* tenant = ctx.tenant();
+    if (tenant == nullptr) {
+      return JobOutcome::failed(make_error(ErrorKind::kConfig, "tenant no longer configured", tenant_));
+    }
+    {
+      std::lock_guard lk(gate_->mu);
+      if (!gate_->stopped.empty()) {
+        return JobOutcome::failed(make_error(
+            ErrorKind::kAuth,
+            "sync stopped after an account error; fix the config and reload (SIGHUP): " +
+                gate_->stopped,
+            tenant_));
+      }
+    }
+    std::shared_lock<std::shared_mutex> pull_lock(gate_->runs, std::defer_lock);
+    std::unique_lock<std::shared_mutex> reconcile_lock(gate_->runs, std::defer_lock);
+    if (entity_ == PassEntity::kReconcile) reconcile_lock.lock();
+    else pull_lock.lock();
+
+    const Config& cfg = ctx.config();
+    // The same job never runs concurrently with itself, so the connection is ours.
+    if (!db_ || db_path_ != cfg.database) {
+      db_.reset();
+      auto db = storage::Database::open(cfg.database);
+      if (!db.ok()) return JobOutcome::failed(db.error());
+      db_.emplace(std::move(*db));
+      db_path_ = cfg.database;
+    }
+    SyncEnvironment senv{http_->get(cfg.defaults), env_.upstreams, ctx.waiter(), ctx.clock(),
+                         default_random()};
+    TenantClients clients(cfg.defaults, *tenant, senv);
+    PassOptions opts;
+    opts.on_page = [&ctx] { ctx.progress(); };
+    PassResult r = run_pass(entity_, {cfg.defaults, *tenant, clients, *db_, ctx.clock()}, opts);
+
+    Labels labels{{"tenant", tenant_}, {"entity", to_string(entity_)}};
+    if (r.stats.upserted > 0) {
+      ctx.metrics().add(metric::kRecordsUpserted, labels, static_cast<double>(r.stats.upserted));
+    }
+    if (r.stats.deleted > 0) {
+      ctx.metrics().add(metric::kRecordsDeleted, labels, static_cast<double>(r.stats.deleted));
+    }
+    std::string summary = std::to_string(r.stats.pages) + " pages, " +
+                          std::to_string(r.stats.api_calls) + " requests, " +
+                          std::to_string(r.stats.upserted) + " upserted, " +
+                          std::to_string(r.stats.deleted) + " tombstoned";
+    if (r.stop_tenant) {
+      std::lock_guard lk(gate_->mu);
+      gate_->stopped = r.diagnosis;
+      log::error("sync_tenant_stopped")
+          .tenant(tenant_)
+          .entity(to_string(entity_))
+          .msg("pulls for this tenant are stopped until the config is fixed and reloaded: " +
+               r.diagnosis);
+    }
+    if (r.defer_until) return JobOutcome::deferred(*r.defer_until, r.status);
+    if (!r.status.ok()) return JobOutcome::failed(r.status.error());
+    return JobOutcome::ok(std::move(summary));
+  }
+
+ private:
+  JobEnv& env_;
+  std::shared_ptr<SharedHttp> http_;
+  std::shared_ptr<TenantGate> gate_;
+  std::string tenant_;
+  PassEntity entity_;
+  std::optional<storage::Database> db_;
+  std::string db_path_;
+};
+
+class PullProvider final : public JobProvider {
+ public:
+  explicit PullProvider(JobEnv& env) : env_(env), http_(std::make_shared<SharedHttp>()) {}
+
+  std::vector<std::unique_ptr<Job>> jobs(const Config& config) override {
+    gates_.clear_stops();
+    std::vector<std::unique_ptr<Job>> out;
+    for (const Tenant& t : config.tenants) {
+      auto gate = gates_.get(t.name);
+      auto add = [&](PassEntity e) {
+        out.push_back(std::make_unique<PullJob>(env_, http_, gate, t.name, e));
+      };
+      if (t.cpq) add(PassEntity::kQuotes);
+      if (t.opportunities == OpportunitySource::kPsa && t.psa) add(PassEntity::kOpportunities);
+      if (t.cpq || (t.opportunities == OpportunitySource::kPsa && t.psa)) add(PassEntity::kReconcile);
+    }
+    return out;
+  }
+
+ private:
+  JobEnv& env_;
+  std::shared_ptr<SharedHttp> http_;
+  TenantGates gates_;
+};
+
+}  // namespace
+
+CWSYNC_REGISTER_JOB_PROVIDER(pull, [](JobEnv& env) { return std::make_unique<PullProvider>(env); });
+
+}  // namespace cwsync::daemon

@@ -1,0 +1,138 @@
+// The PSA queue jobs of `cwsync run`: per tenant with a psa connection, one
+// job (entity "queue") that drains that tenant's due posts every
+// intervals.queue (sync/queue_drainer.h has the state machine, docs/queue.md
+// the operator view). The job keeps its TenantQueue between runs, so member
+// and status caches and an auth pause survive until the next reload (a reload
+// replaces the Job object, which also lifts a pause: the usual fix for a 401
+// is new keys plus SIGHUP).
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "config/log.h"
+#include "daemon/job.h"
+#include "storage/database.h"
+#include "storage/queue_store.h"
+#include "sync/backoff.h"
+#include "sync/http_poco.h"
+#include "sync/tenant_queue.h"
+
+namespace cwsync::daemon {
+namespace {
+
+// One keep-alive pool for every queue job of the provider.
+class QueueHttp {
+ public:
+  HttpClient& get(const Defaults& defaults) {
+    std::lock_guard lk(mu_);
+    if (!client_) {
+      PocoHttpOptions o;
+      o.connect_timeout = defaults.http.connect;
+      o.read_timeout = defaults.http.read;
+      client_ = make_poco_http_client(o);
+    }
+    return *client_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<HttpClient> client_;
+};
+
+class QueueJob final : public Job {
+ public:
+  QueueJob(JobEnv& env, std::shared_ptr<QueueHttp> http, std::string tenant)
+      : env_(env), http_(std::move(http)), tenant_(std::move(tenant)) {}
+
+  std::string name() const override { return "psa_queue"; }
+  std::string tenant() const override { return tenant_; }
+  std::string entity() const override { return "queue"; }
+  std::chrono::milliseconds interval(const Config& config) const override {
+    const Tenant* t = config.find_tenant(tenant_);
+    return t != nullptr ? t->intervals.queue : config.defaults.intervals.queue;
+  }
+
+  JobOutcome run(JobContext& ctx) override {
+    const Tenant* tenant = ctx.tenant();
+    if (tenant == nullptr || !tenant->psa) {
+      return JobOutcome::failed(
+          make_error(ErrorKind::kConfig, "tenant no longer configured with psa", tenant_));
+    }
+    const Config& cfg = ctx.config();
+    if (auto st = prepare(cfg, *tenant); !st.ok()) return JobOutcome::failed(st.error());
+    QueueDrainer& drainer = queue_->drainer();
+
+    if (auto until = drainer.paused_until(); until && ctx.clock().now() < *until) {
+      return JobOutcome::deferred(*until, make_error(ErrorKind::kAuth, "queue paused", tenant_));
+    }
+    // The context lives for this run only.
+    drainer.options().stop = [&ctx] { return ctx.stop_requested(); };
+    drainer.options().progress = [&ctx] { ctx.progress(); };
+    auto r = drainer.drain_once();
+    drainer.options().stop = nullptr;
+    drainer.options().progress = nullptr;
+
+    if (!r.ok()) return JobOutcome::failed(r.error());
+    const DrainStats& s = *r;
+    std::string summary = std::to_string(s.claimed) + " claimed, " + std::to_string(s.succeeded) +
+                          " delivered (" + std::to_string(s.deduplicated) + " deduplicated), " +
+                          std::to_string(s.retried) + " retrying, " + std::to_string(s.dead) +
+                          " dead";
+    if (s.paused && drainer.paused_until()) {
+      return JobOutcome::deferred(
+          *drainer.paused_until(),
+          make_error(ErrorKind::kAuth, "queue paused: " + s.pause_reason, tenant_));
+    }
+    return JobOutcome::ok(std::move(summary));
+  }
+
+ private:
+  // Opens the DB and builds the delivery stack on first use (or when the
+  // database path changed; other config changes arrive as a new Job).
+  Status prepare(const Config& cfg, const Tenant& tenant) {
+    if (queue_ && db_path_ == cfg.database) return {};
+    queue_.reset();
+    store_.reset();
+    db_.reset();
+    auto db = storage::Database::open(cfg.database);
+    if (!db.ok()) return db.error();
+    db_.emplace(std::move(*db));
+    db_path_ = cfg.database;
+    store_ = std::make_unique<storage::QueueStore>(*db_);
+    SyncEnvironment senv{http_->get(cfg.defaults), env_.upstreams, env_.waiter, env_.clock,
+                         default_random()};
+    queue_ = std::make_unique<TenantQueue>(cfg.defaults, tenant, senv, *store_);
+    return {};
+  }
+
+  JobEnv& env_;
+  std::shared_ptr<QueueHttp> http_;
+  std::string tenant_;
+  std::optional<storage::Database> db_;
+  std::string db_path_;
+  std::unique_ptr<storage::QueueStore> store_;
+  std::unique_ptr<TenantQueue> queue_;
+};
+
+class QueueProvider final : public JobProvider {
+ public:
+  explicit QueueProvider(JobEnv& env) : env_(env), http_(std::make_shared<QueueHttp>()) {}
+
+  std::vector<std::unique_ptr<Job>> jobs(const Config& config) override {
+    std::vector<std::unique_ptr<Job>> out;
+    for (const Tenant& t : config.tenants) {
+      if (t.psa) out.push_back(std::make_unique<QueueJob>(env_, http_, t.name));
+    }
+    return out;
+  }
+
+ private:
+  JobEnv& env_;
+  std::shared_ptr<QueueHttp> http_;
+};
+
+}  // namespace
+
+CWSYNC_REGISTER_JOB_PROVIDER(queue, [](JobEnv& env) { return std::make_unique<QueueProvider>(env); });
+
+}  // namespace cwsync::daemon

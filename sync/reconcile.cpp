@@ -1,0 +1,125 @@
+#include "sync/reconcile.h"
+
+#include "config/log.h"
+#include "sync/api_pager.h"
+#include "sync/http_url.h"
+#include "sync/psa_codebase.h"
+#include "sync/row_mappers.h"
+
+namespace cwsync {
+namespace {
+
+using storage::Entity;
+
+// Reads one page of ids into `ids` (and quote numbers when asked).
+Result<std::size_t> read_ids(const Page& page, std::string_view what, bool numeric_ids,
+                             std::vector<std::string>& ids, std::vector<std::string>* numbers) {
+  auto items = parse_page_items(page);
+  if (!items.ok()) return make_error(ErrorKind::kMalformed, items.error().message, std::string(what));
+  for (const auto& e : *items) {
+    auto id = numeric_ids ? json_read::id_text(e, "id") : json_read::text(e, "id");
+    if (!id || id->empty()) {
+      return make_error(ErrorKind::kMalformed, "a row without an id", std::string(what));
+    }
+    ids.push_back(std::move(*id));
+    if (numbers != nullptr) {
+      if (auto n = json_read::id_text(e, "quoteNumber")) numbers->push_back(std::move(*n));
+    }
+  }
+  return items->size();
+}
+
+Status finish(const PullContext& ctx, PullStats& stats, storage::TombstoneReconcile& rec,
+              Entity entity, ReconcileResult& out) {
+  auto counts = rec.count();
+  if (!counts.ok()) return counts.error();
+  out.counts = *counts;
+  const double max_ratio = ctx.defaults.reconcile_max_delete_ratio;
+  if (counts->delete_ratio() > max_ratio) {
+    out.refused = true;
+    log::error("reconcile_refused")
+        .tenant(ctx.tenant.name)
+        .entity(storage::to_string(entity))
+        .field("live_rows", counts->live_rows)
+        .field("upstream_ids", counts->live_ids)
+        .field("would_delete", counts->missing)
+        .field("max_delete_ratio", max_ratio)
+        .msg("refusing to tombstone more than the allowed share of cached rows; upstream "
+             "returned too few ids (empty or failed read?)");
+    return make_error(ErrorKind::kInvalidInput,
+                      "reconcile refused: " + std::to_string(counts->missing) + " of " +
+                          std::to_string(counts->live_rows) +
+                          " rows would be tombstoned (max ratio " + std::to_string(max_ratio) + ")",
+                      std::string("reconcile ") + storage::to_string(entity));
+  }
+  auto applied = rec.apply(ctx.clock.now(), max_ratio);
+  if (!applied.ok()) return applied.error();
+  out.counts = *applied;
+  stats.deleted += applied->missing;
+  return {};
+}
+
+}  // namespace
+
+Status reconcile_quotes(const PullContext& ctx, PullStats& stats, ReconcileResult& out,
+                        std::vector<std::string>* quote_numbers) {
+  ApiClient* api = ctx.clients.cpq();
+  if (api == nullptr) return make_error(ErrorKind::kConfig, "tenant has no cpq connection", ctx.tenant.name);
+  auto rec = ctx.cache.begin_reconcile(ctx.tenant.name, Entity::kQuotes);
+  if (!rec.ok()) return rec.error();
+  std::string url =
+      UrlBuilder(ctx.clients.cpq_api_base() + "/quotes").add("includeFields", "id,quoteNumber,modifyDate").str();
+  std::vector<std::string> ids;
+  auto paged = for_each_numbered_page(
+      *api, url, ctx.defaults.page_size,
+      [&](const Page& page) -> Result<PageVerdict> {
+        stats.pages += 1;
+        ids.clear();
+        auto n = read_ids(page, "GET quotes ids page " + std::to_string(page.number), false, ids,
+                          quote_numbers);
+        if (!n.ok()) return n.error();
+        if (auto s = rec->add_live_ids(ids); !s.ok()) return s.error();
+        if (ctx.on_page) ctx.on_page();
+        return PageVerdict{*n, false};
+      },
+      counted_call(stats, "quote ids"));
+  if (!paged.ok()) return paged.error();
+  return finish(ctx, stats, *rec, Entity::kQuotes, out);
+}
+
+Status reconcile_opportunities(const PullContext& ctx, PullStats& stats, ReconcileResult& out,
+                               const std::vector<std::string>* quote_numbers) {
+  auto rec = ctx.cache.begin_reconcile(ctx.tenant.name, Entity::kOpportunities);
+  if (!rec.ok()) return rec.error();
+  if (ctx.tenant.opportunities == OpportunitySource::kQuotes) {
+    if (quote_numbers == nullptr) {
+      return make_error(ErrorKind::kInternal, "quote numbers missing", "reconcile opportunities");
+    }
+    if (auto s = rec->add_live_ids(*quote_numbers); !s.ok()) return s;
+    return finish(ctx, stats, *rec, Entity::kOpportunities, out);
+  }
+  if (ctx.clients.psa() == nullptr) {
+    return make_error(ErrorKind::kConfig, "tenant has no psa connection", ctx.tenant.name);
+  }
+  HttpRequest first = get_request(
+      UrlBuilder("sales/opportunities").add("fields", "id").add("pageSize", ctx.defaults.page_size).str());
+  first.headers.set("pagination-type", "forward-only");
+  std::vector<std::string> ids;
+  auto paged = ctx.clients.psa()->for_each_page(
+      std::move(first),
+      [&](const Page& page) -> Result<PageVerdict> {
+        stats.pages += 1;
+        ids.clear();
+        auto n = read_ids(page, "GET sales/opportunities ids page " + std::to_string(page.number),
+                          true, ids, nullptr);
+        if (!n.ok()) return n.error();
+        if (auto s = rec->add_live_ids(ids); !s.ok()) return s.error();
+        if (ctx.on_page) ctx.on_page();
+        return PageVerdict{*n, false};
+      },
+      counted_call(stats, "opportunity ids"));
+  if (!paged.ok()) return paged.error();
+  return finish(ctx, stats, *rec, Entity::kOpportunities, out);
+}
+
+}  // namespace cwsync

@@ -1,0 +1,37 @@
+// Deletion reconcile: read the ids upstream still has (ids only, streamed
+// page by page into storage's TombstoneReconcile) and tombstone the cached
+// rows that are gone. Never hard-deletes. Refuses (kInvalidInput, nothing
+// changed) when more than defaults.reconcile_max_delete_ratio of the live
+// rows would be tombstoned: an empty or failed upstream read must not wipe
+// the cache.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/result.h"
+#include "storage/cache_store.h"
+#include "sync/sync_pass.h"
+
+namespace cwsync {
+
+struct ReconcileResult {
+  storage::ReconcileCounts counts;
+  bool refused = false;           // the ratio guard stopped it
+};
+
+// Quotes: GET /quotes?includeFields=id,quoteNumber,modifyDate (the same
+// visible set the incremental pull reads). When `quote_numbers` is given it
+// receives the quote numbers seen (the source-quotes pipeline ids).
+// Errors: ApiClient's, kMalformed, kDatabase, and kInvalidInput when refused
+// (then `out.refused` is true and out.counts says why).
+Status reconcile_quotes(const PullContext& ctx, PullStats& stats, ReconcileResult& out,
+                        std::vector<std::string>* quote_numbers);
+
+// Opportunities. Source psa: GET sales/opportunities?fields=id (forward-only).
+// Source quotes: `quote_numbers` from reconcile_quotes (must be given).
+Status reconcile_opportunities(const PullContext& ctx, PullStats& stats, ReconcileResult& out,
+                               const std::vector<std::string>* quote_numbers);
+
+}  // namespace cwsync

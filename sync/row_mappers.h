@@ -1,0 +1,82 @@
+// Upstream JSON → storage rows, keeping each object's own bytes.
+//
+// A list page is parsed once (to validate it and read typed values) and its
+// top-level elements are then located in the body, so raw_json holds exactly
+// the bytes the API sent: no dump() re-serialisation (10× the upsert cost).
+//
+//   auto page = split_page(body, "quotes page 3");   // kMalformed if not a list
+//   for (auto& e : page->elements) rows.push_back(*map_quote(e.value, e.raw));
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/clock.h"
+#include "config/result.h"
+#include "storage/rows.h"
+
+namespace cwsync {
+
+struct PageElement {
+  nlohmann::json value;   // the parsed element
+  std::string_view raw;   // its bytes inside the page body (valid while the body lives)
+};
+
+struct SplitPage {
+  std::vector<PageElement> elements;
+  bool sliced = true;     // false: raw bytes could not be located (envelope); raw
+                          // then points into `fallback` (dump() of each element)
+  std::vector<std::string> fallback;
+
+  // Move-only: a copy of `fallback` would leave the copied raws pointing at
+  // the original's strings (a move keeps the heap buffers in place).
+  SplitPage() = default;
+  SplitPage(SplitPage&&) noexcept = default;
+  SplitPage& operator=(SplitPage&&) noexcept = default;
+  SplitPage(const SplitPage&) = delete;
+  SplitPage& operator=(const SplitPage&) = delete;
+};
+
+// Parses `body` as a bare JSON array (or {"data":[...]}) and locates each
+// element's bytes. Errors: kMalformed naming `what` (truncated JSON, HTML,
+// an object where a list belongs, an element that is not an object).
+// Does not keep a reference to `what`; the result references `body`.
+Result<SplitPage> split_page(const std::string& body, std::string_view what);
+// A temporary body would leave every PageElement::raw dangling.
+Result<SplitPage> split_page(std::string&& body, std::string_view what) = delete;
+
+// Quote (QuoteView) → row. Missing or null fields become nullopt/false; `id`
+// (string) and `quoteNumber` (integer) are required (kMalformed otherwise).
+// modifyDate is truncated to whole seconds (the cursor's precision).
+Result<storage::QuoteRow> map_quote(const nlohmann::json& obj, std::string_view raw);
+
+// Quote item (QuoteItemView) → row; `id` and `idQuote` required.
+Result<storage::QuoteItemRow> map_quote_item(const nlohmann::json& obj, std::string_view raw);
+
+// The source-`quotes` pipeline item of a quote's latest version (design §3):
+// won when isAccepted, or wonOrLostDate set and not isLost; lost when isLost;
+// open otherwise. id = quote number; value = quoteTotal.
+storage::OpportunityRow quote_opportunity(const storage::QuoteRow& quote);
+
+// ---- small typed readers shared by the mappers (tolerant: null, missing or
+// the wrong type → nullopt) ---------------------------------------------------
+namespace json_read {
+std::optional<std::string> text(const nlohmann::json& obj, std::string_view key);
+std::optional<double> number(const nlohmann::json& obj, std::string_view key);
+std::optional<bool> boolean(const nlohmann::json& obj, std::string_view key);
+// A whole number that fits int64; fractional, huge or non-finite values read as absent
+// rather than being truncated (casting 1e300 to an integer is undefined behaviour).
+std::optional<std::int64_t> integer(const nlohmann::json& obj, std::string_view key);
+// ISO-8601 (with or without zone/fraction) truncated to whole seconds.
+std::optional<TimePoint> time(const nlohmann::json& obj, std::string_view key);
+// A string, or an integer rendered as text (ids).
+std::optional<std::string> id_text(const nlohmann::json& obj, std::string_view key);
+// obj[key][sub] (a reference object such as {"id":5,"name":"x"}).
+const nlohmann::json* child(const nlohmann::json& obj, std::string_view key);
+}  // namespace json_read
+
+}  // namespace cwsync

@@ -1,0 +1,213 @@
+#include "sync/sync_pass.h"
+
+#include "config/log.h"
+#include "sync/cpq_puller.h"
+#include "sync/opportunity_puller.h"
+#include "sync/reconcile.h"
+
+namespace cwsync {
+namespace {
+
+using storage::Entity;
+using storage::RunKind;
+using storage::RunOutcome;
+using storage::RunStatus;
+
+// Turns the run's end into a sync_runs row, log events and the verdict.
+struct RunScope {
+  const PassTarget& t;
+  storage::CacheStore& cache;
+  Entity entity;
+  RunKind kind;
+  const char* label;      // log entity
+  std::string api;        // "cpq" | "psa": for the diagnosis
+  std::optional<std::int64_t> run_id;
+  TimePoint started{};
+
+  Status start() {
+    started = t.clock.now();
+    auto id = cache.start_run(t.tenant.name, entity, kind, started);
+    if (!id.ok()) return id.error();
+    run_id = *id;
+    log::info("sync_started")
+        .tenant(t.tenant.name)
+        .entity(label)
+        .field("kind", storage::to_string(kind))
+        .field("run_id", *id)
+        .msg(std::string("starting ") + storage::to_string(kind) + " " + label + " run");
+    return {};
+  }
+
+  void finish(const Status& status, const PullStats& stats, PassResult& result) {
+    RunOutcome o;
+    o.pages = stats.pages;
+    o.api_calls = stats.api_calls;
+    o.upserted = stats.upserted;
+    o.deleted = stats.deleted;
+    const TimePoint now = t.clock.now();
+    if (status.ok()) {
+      o.status = RunStatus::kOk;
+      log::info("sync_finished")
+          .tenant(t.tenant.name)
+          .entity(label)
+          .field("kind", storage::to_string(kind))
+          .field("pages", o.pages)
+          .field("api_calls", o.api_calls)
+          .field("upserted", o.upserted)
+          .field("tombstoned", o.deleted)
+          .duration(std::chrono::duration_cast<std::chrono::milliseconds>(now - started))
+          .msg(std::string(label) + " run finished");
+    } else {
+      const Error& e = status.error();
+      o.status = RunStatus::kFailed;
+      std::string diag = diagnose(e, api);
+      o.error = diag.empty() ? e.describe() : e.describe() + ": " + diag;
+      if (!diag.empty()) {
+        result.stop_tenant = true;
+        result.diagnosis = diag;
+        log::error("auth_failed")
+            .tenant(t.tenant.name)
+            .entity(label)
+            .http_status(e.http_status)
+            .field("api", api)
+            .field("error", e.describe())
+            .msg(diag);
+      } else if ((e.kind == ErrorKind::kThrottled || e.retryable()) && e.retry_after) {
+        result.defer_until = now + *e.retry_after;
+        log::warn("sync_deferred")
+            .tenant(t.tenant.name)
+            .entity(label)
+            .http_status(e.http_status)
+            .field("until", format_iso8601(*result.defer_until))
+            .field("error", e.describe())
+            .msg("upstream asked us to wait longer than the retry cap; run deferred");
+      } else {
+        log::error("sync_failed")
+            .tenant(t.tenant.name)
+            .entity(label)
+            .http_status(e.http_status)
+            .field("kind", storage::to_string(kind))
+            .field("error_kind", to_string(e.kind))
+            .field("pages", o.pages)
+            .msg(e.describe());
+      }
+      if (result.status.ok()) result.status = status;
+    }
+    if (run_id) {
+      if (auto s = cache.finish_run(*run_id, o, now); !s.ok()) {
+        log::error("sync_failed").tenant(t.tenant.name).entity(label).msg(s.error().describe());
+        if (result.status.ok()) result.status = s;
+      }
+    }
+    result.stats.pages += stats.pages;
+    result.stats.api_calls += stats.api_calls;
+    result.stats.upserted += stats.upserted;
+    result.stats.deleted += stats.deleted;
+  }
+};
+
+}  // namespace
+
+const char* to_string(PassEntity e) {
+  switch (e) {
+    case PassEntity::kQuotes: return "quotes";
+    case PassEntity::kOpportunities: return "opportunities";
+    case PassEntity::kReconcile: return "reconcile";
+  }
+  return "?";
+}
+
+std::optional<PassEntity> parse_pass_entity(std::string_view s) {
+  if (s == "quotes") return PassEntity::kQuotes;
+  if (s == "opportunities") return PassEntity::kOpportunities;
+  if (s == "reconcile") return PassEntity::kReconcile;
+  return std::nullopt;
+}
+
+CallOptions counted_call(PullStats& stats, std::string label) {
+  CallOptions o;
+  o.label = std::move(label);
+  o.on_attempt = [&stats](const AttemptInfo&) { stats.api_calls += 1; };
+  return o;
+}
+
+std::string diagnose(const Error& e, std::string_view api) {
+  const bool cpq = api == "cpq";
+  if (e.kind == ErrorKind::kAuth && e.http_status == 403) {
+    return cpq ? "403 Forbidden: the CPQ account has no API licence, or the API user's role "
+                 "lacks permission for this endpoint; ask the Sell administrator"
+               : "403 Forbidden: the PSA API member's security role does not allow this "
+                 "(check the role's Sales/Opportunities and Service permissions)";
+  }
+  if (e.kind == ErrorKind::kAuth) {
+    return cpq ? "401 Unauthorized: the CPQ public/private API keys are wrong or expired "
+                 "(regenerate them in Sell: Settings > API keys)"
+               : "401 Unauthorized: the PSA public/private keys or company id are wrong or "
+                 "expired (check the API member's keys in Manage)";
+  }
+  if (e.kind == ErrorKind::kNotFound) {
+    return cpq ? "404 Not Found: the CPQ access key is wrong (use the accesskey= value from "
+                 "your Sell URL) or the base URL is not the Sell API"
+               : "404 Not Found: the PSA company id or site is wrong (on cloud a 404 often "
+                 "means bad credentials)";
+  }
+  return {};
+}
+
+PassResult run_pass(PassEntity entity, const PassTarget& t, const PassOptions& options) {
+  PassResult result;
+  storage::CacheStore cache(t.db);
+  PullContext ctx{t.defaults, t.tenant, t.clients, cache, t.clock, options.full,
+                  options.settle, options.on_page};
+  const RunKind kind = options.full ? RunKind::kFull : RunKind::kIncremental;
+
+  auto run = [&](Entity e, RunKind k, const char* label, std::string api, auto&& body) {
+    RunScope scope{t, cache, e, k, label, std::move(api), std::nullopt};
+    PullStats stats;
+    Status s = scope.start();
+    if (s.ok()) s = body(stats);
+    scope.finish(s, stats, result);
+    return s;
+  };
+
+  switch (entity) {
+    case PassEntity::kQuotes:
+      (void)run(Entity::kQuotes, kind, "quotes", "cpq",
+          [&](PullStats& st) { return pull_quotes(ctx, st); });
+      break;
+    case PassEntity::kOpportunities:
+      if (t.tenant.opportunities == OpportunitySource::kQuotes) {
+        log::debug("sync_skipped")
+            .tenant(t.tenant.name)
+            .entity("opportunities")
+            .msg("source quotes: pipeline items are derived by the quote pull");
+        break;
+      }
+      (void)run(Entity::kOpportunities, kind, "opportunities", "psa",
+          [&](PullStats& st) { return pull_psa_opportunities(ctx, st); });
+      break;
+    case PassEntity::kReconcile: {
+      std::vector<std::string> numbers;
+      const bool by_quotes = t.tenant.opportunities == OpportunitySource::kQuotes;
+      Status q = Status{};
+      if (t.clients.cpq() != nullptr) {
+        q = run(Entity::kQuotes, RunKind::kReconcile, "quotes", "cpq", [&](PullStats& st) {
+          ReconcileResult r;
+          return reconcile_quotes(ctx, st, r, by_quotes ? &numbers : nullptr);
+        });
+      }
+      if (result.stop_tenant || result.defer_until) break;
+      if (by_quotes && (t.clients.cpq() == nullptr || !q.ok())) break;  // no id set to trust
+      if (!by_quotes && t.clients.psa() == nullptr) break;
+      (void)run(Entity::kOpportunities, RunKind::kReconcile, "opportunities", by_quotes ? "cpq" : "psa",
+          [&](PullStats& st) {
+            ReconcileResult r;
+            return reconcile_opportunities(ctx, st, r, by_quotes ? &numbers : nullptr);
+          });
+      break;
+    }
+  }
+  return result;
+}
+
+}  // namespace cwsync

@@ -1,0 +1,90 @@
+// One sync pass for one tenant and entity: the unit both `cwsync sync --once`
+// and the daemon's pull jobs run. It writes the sync_runs row, logs the
+// stable events (docs/sync.md) and turns upstream failures into a verdict:
+// failed, deferred (Retry-After beyond the cap, breaker open) or stop-tenant
+// (401/403/404 with a plain-words diagnosis).
+//
+//   TenantClients clients(cfg.defaults, tenant, env);
+//   auto r = run_pass(PassEntity::kQuotes, {cfg.defaults, tenant, clients, db, clock});
+//   if (r.defer_until) reschedule(*r.defer_until);
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "config/clock.h"
+#include "config/config.h"
+#include "config/result.h"
+#include "storage/cache_store.h"
+#include "storage/database.h"
+#include "sync/api_client.h"
+#include "sync/tenant_clients.h"
+
+namespace cwsync {
+
+enum class PassEntity { kQuotes, kOpportunities, kReconcile };
+const char* to_string(PassEntity e);                 // "quotes" | "opportunities" | "reconcile"
+std::optional<PassEntity> parse_pass_entity(std::string_view s);
+
+// How long a row's upstream timestamp must be in the past before the cursor
+// may move past it. Rows newer than this are re-read by the next cycles, so a
+// write landing in the same second as the cursor is never skipped.
+inline constexpr Millis kDefaultSettle = std::chrono::minutes(5);
+
+// What the pullers share. References must outlive the pass. One thread.
+struct PullContext {
+  const Defaults& defaults;
+  const Tenant& tenant;
+  TenantClients& clients;
+  storage::CacheStore& cache;
+  const Clock& clock;
+  bool full = false;                    // ignore the stored cursor
+  Millis settle = kDefaultSettle;
+  std::function<void()> on_page;        // progress (watchdog); may be empty
+};
+
+// Counters for sync_runs.
+struct PullStats {
+  std::int64_t pages = 0, api_calls = 0, upserted = 0, deleted = 0;
+};
+
+// CallOptions that add every attempt to stats.api_calls.
+CallOptions counted_call(PullStats& stats, std::string label);
+
+struct PassOptions {
+  bool full = false;
+  Millis settle = kDefaultSettle;
+  std::function<void()> on_page;
+};
+
+struct PassResult {
+  Status status;                        // ok, or the error that ended the pass
+  std::optional<TimePoint> defer_until; // throttled / breaker open: come back then
+  bool stop_tenant = false;             // auth or account problem: no point retrying soon
+  std::string diagnosis;                // plain words for auth problems (else "")
+  PullStats stats;                      // summed over the pass's runs
+};
+
+struct PassTarget {
+  const Defaults& defaults;
+  const Tenant& tenant;
+  TenantClients& clients;
+  storage::Database& db;
+  const Clock& clock;
+};
+
+// Runs one pass. Quotes: quotes + items (+ quote-derived pipeline items for
+// source quotes). Opportunities: PSA opportunities (source psa; nothing to do
+// for source quotes). Reconcile: tombstones quotes and opportunities that are
+// gone upstream, refusing above defaults.reconcile_max_delete_ratio.
+// Every run gets a sync_runs row. Never throws.
+PassResult run_pass(PassEntity entity, const PassTarget& target, const PassOptions& options = {});
+
+// The troubleshooting table in words (401 keys, 403 licence/role, 404 access
+// key / company id), or "" when `error` is not an account problem.
+std::string diagnose(const Error& error, std::string_view api);
+
+}  // namespace cwsync

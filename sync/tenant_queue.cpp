@@ -1,0 +1,19 @@
+#include "sync/tenant_queue.h"
+
+namespace cwsync {
+
+TenantQueue::TenantQueue(const Defaults& defaults, const Tenant& tenant, const SyncEnvironment& env,
+                         storage::QueueStore& store, DrainOptions options)
+    : clients_(std::make_unique<TenantClients>(defaults, tenant, env)) {
+  // TenantClients always builds a PSA endpoint when tenant.psa is set; the
+  // constructor's contract requires it.
+  PsaEndpoint& psa = *clients_->psa();
+  members_ = std::make_unique<MemberDirectory>(psa, env.clock);
+  statuses_ = std::make_unique<StatusDirectory>(psa, env.clock);
+  poster_ = std::make_unique<PsaPoster>(psa, *members_, *statuses_, tenant.queue.marker_format);
+  drainer_ = std::make_unique<QueueDrainer>(store, tenant.name, tenant.queue, *poster_, env.clock,
+                                            Backoff(defaults.backoff, env.random),
+                                            std::move(options));
+}
+
+}  // namespace cwsync

@@ -1,0 +1,240 @@
+// Shared setup for the pull tests: an in-process cwsim on 127.0.0.1, a fresh
+// SQLite cache in a temp dir, and the production HTTP client and sync core.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <vector>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include <spdlog/sinks/ostream_sink.h>
+
+#include "config/clock.h"
+#include "config/config.h"
+#include "config/log.h"
+#include "simulator.h"
+#include "storage/cache_store.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
+#include "temp_dir.h"
+#include "sync/backoff.h"
+#include "sync/http_poco.h"
+#include "sync/sync_pass.h"
+#include "sync/tenant_clients.h"
+#include "sync/upstream.h"
+#include "sync/waiter.h"
+
+namespace cwsync::test {
+
+inline cwsim::Options pull_sim_options(int quotes = 120, int opportunities = 60) {
+  cwsim::Options o;
+  o.seed = 7;
+  o.quotes = quotes;
+  o.opportunities = opportunities;
+  o.tickets = 2;
+  o.now = "2026-11-01T00:00:00Z";
+  o.threads = 4;
+  return o;
+}
+
+// Captures the JSON log lines emitted while it lives (then logs go to stdout).
+class LogCapture {
+ public:
+  LogCapture() {
+    log::init(log::Format::kJson, log::Level::kDebug,
+              std::make_shared<spdlog::sinks::ostream_sink_mt>(out_));
+  }
+  ~LogCapture() { log::init(log::Format::kJson, log::Level::kInfo); }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+
+  // Every captured line whose "event" is `name`, parsed.
+  std::vector<nlohmann::json> events(std::string_view name) {
+    log::flush();
+    std::vector<nlohmann::json> out;
+    std::istringstream in(out_.str());
+    for (std::string line; std::getline(in, line);) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (!j.is_discarded() && j.value("event", "") == name) out.push_back(std::move(j));
+    }
+    return out;
+  }
+
+ private:
+  std::ostringstream out_;
+};
+
+class PullTest : public ::testing::Test {
+ protected:
+  void SetUp() override { start(pull_sim_options()); }
+
+  // (Re)starts the simulator and rebuilds everything on top of it.
+  void start(const cwsim::Options& o, OpportunitySource source = OpportunitySource::kPsa) {
+    clients_.reset();
+    sim_ = std::make_unique<cwsim::Simulator>(o);
+    sim_->start();
+    defaults_ = Defaults{};
+    defaults_.page_size = 50;  // several pages even with small data sets
+    defaults_.backoff.base = std::chrono::milliseconds(5);
+    defaults_.backoff.cap = std::chrono::milliseconds(50);
+    defaults_.backoff.max_attempts = 6;
+    defaults_.retry_after_cap = std::chrono::seconds(3);
+    defaults_.http.connect = std::chrono::seconds(2);
+    defaults_.http.read = std::chrono::seconds(2);
+    tenant_ = Tenant{};
+    tenant_.name = "acme";
+    tenant_.opportunities = source;
+    CpqConnection cpq;
+    cpq.base_url = sim_->base_url();
+    cpq.access_key = o.access_key;
+    cpq.public_key = o.public_key;
+    cpq.private_key = Secret(o.private_key);
+    cpq.rate_limit = RateLimit{1000, std::chrono::seconds(1)};
+    tenant_.cpq = cpq;
+    PsaConnection psa;
+    psa.site = sim_->base_url();
+    psa.company_id = o.company;
+    psa.public_key = o.public_key;
+    psa.private_key = Secret(o.private_key);
+    psa.client_id = o.client_id;
+    psa.rate_limit = RateLimit{1000, std::chrono::seconds(1)};
+    tenant_.psa = psa;
+    if (!db_) {
+      auto db = storage::Database::open(dir_.file("cache.db").string());
+      ASSERT_TRUE(db.ok()) << db.error().describe();
+      db_ = std::make_unique<storage::Database>(std::move(*db));
+      ASSERT_TRUE(storage::migrate(*db_).ok());
+    }
+    rebuild_clients();
+  }
+
+  // New clients (and host state) for the current tenant_ / defaults_.
+  void rebuild_clients() {
+    clients_.reset();
+    hosts_ = std::make_unique<UpstreamRegistry>();
+    env_ = std::make_unique<SyncEnvironment>(
+        SyncEnvironment{*http_, *hosts_, waiter_, SystemClock::instance(), seeded_random(3)});
+    clients_ = std::make_unique<TenantClients>(defaults_, tenant_, *env_);
+  }
+
+  PassResult pass(PassEntity e, bool full = false) {
+    PassOptions o;
+    o.full = full;
+    return run_pass(e, {defaults_, tenant_, *clients_, *db_, SystemClock::instance()}, o);
+  }
+
+  storage::CacheStore cache() { return storage::CacheStore(*db_); }
+  nlohmann::json requests() { return sim_->control("GET", "/_sim/requests").body["requests"]; }
+  void clear_requests() { sim_->control("DELETE", "/_sim/requests"); }
+  nlohmann::json mutate(const nlohmann::json& spec) {
+    auto r = sim_->control("POST", "/_sim/mutate", spec);
+    EXPECT_EQ(r.status, 200) << r.body.dump();
+    // A single mutation reports {"affected":[...]}; make a typo'd lookup fail loudly.
+    if (spec.is_object()) {
+      EXPECT_TRUE(r.body["affected"].is_array()) << r.body.dump();
+      EXPECT_FALSE(r.body["affected"].empty()) << r.body.dump();
+    }
+    return r.body;
+  }
+  int add_fault(const nlohmann::json& rule) {
+    auto r = sim_->control("POST", "/_sim/faults", rule);
+    EXPECT_EQ(r.status, 200) << r.body.dump();
+    return r.body.value("id", 0);
+  }
+
+  // Every visible upstream quote equals its cached row (typed columns and
+  // item sets), and the cache holds no other live quote.
+  void expect_quotes_match_upstream();
+  // Every PSA opportunity equals its cached row; no other live one.
+  void expect_opportunities_match_upstream();
+
+  TempDir dir_{"cwsync-pull-"};
+  std::unique_ptr<cwsim::Simulator> sim_;
+  std::unique_ptr<HttpClient> http_ = make_poco_http_client();
+  std::unique_ptr<UpstreamRegistry> hosts_;
+  StopWaiter waiter_;
+  std::unique_ptr<SyncEnvironment> env_;
+  Defaults defaults_;
+  Tenant tenant_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<TenantClients> clients_;
+};
+
+inline std::optional<TimePoint> upstream_time(const nlohmann::json& v) {
+  if (!v.is_string()) return std::nullopt;
+  auto t = parse_iso8601(v.get<std::string>());
+  if (!t) return t;
+  return std::chrono::floor<std::chrono::seconds>(*t);
+}
+
+inline void PullTest::expect_quotes_match_upstream() {
+  struct Expected {
+    nlohmann::json quote;
+    std::vector<std::string> item_ids;
+  };
+  std::map<std::string, Expected> expected = sim_->with_store([](cwsim::Store& s) {
+    std::map<std::string, Expected> out;
+    for (const cwsim::Quote& q : s.quotes) {
+      if (!s.quote_visible(q, false)) continue;
+      Expected e{s.quote_json(q), {}};
+      for (const auto& item : s.quote_items(q)) e.item_ids.push_back(item["id"].get<std::string>());
+      std::sort(e.item_ids.begin(), e.item_ids.end());
+      out.emplace(q.id, std::move(e));
+    }
+    return out;
+  });
+  auto c = cache();
+  auto counts = c.counts("acme");
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->quotes, static_cast<std::int64_t>(expected.size()));
+  std::size_t items_total = 0;
+  for (const auto& [id, e] : expected) {
+    auto row = c.get_quote("acme", id);
+    ASSERT_TRUE(row.ok());
+    ASSERT_TRUE(row->has_value()) << "quote " << id << " missing from the cache";
+    const storage::QuoteRow& q = **row;
+    EXPECT_EQ(q.quote_number, e.quote["quoteNumber"].get<std::int64_t>()) << id;
+    EXPECT_EQ(q.quote_version, e.quote["quoteVersion"].get<int>()) << id;
+    EXPECT_EQ(q.name, e.quote["name"].get<std::string>()) << id;
+    EXPECT_EQ(q.is_lost, e.quote["isLost"].get<bool>()) << id;
+    EXPECT_EQ(q.is_accepted, e.quote["isAccepted"].get<bool>()) << id;
+    ASSERT_TRUE(q.quote_total.has_value()) << id;
+    EXPECT_NEAR(*q.quote_total, e.quote["quoteTotal"].get<double>(), 1e-6) << id;
+    EXPECT_EQ(q.modify_date, upstream_time(e.quote["modifyDate"])) << id;
+    auto raw = nlohmann::json::parse(q.raw_json);
+    EXPECT_EQ(raw["id"], e.quote["id"]);
+    EXPECT_EQ(raw["quoteTotal"], e.quote["quoteTotal"]);
+    auto items = c.quote_items("acme", id);
+    ASSERT_TRUE(items.ok());
+    std::vector<std::string> got;
+    for (const auto& it : *items) got.push_back(it.id);
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, e.item_ids) << "items of quote " << id;
+    items_total += got.size();
+  }
+  EXPECT_EQ(counts->quote_items, static_cast<std::int64_t>(items_total));
+}
+
+inline void PullTest::expect_opportunities_match_upstream() {
+  std::map<std::int64_t, nlohmann::json> expected =
+      sim_->with_store([](cwsim::Store& s) { return s.opportunities; });
+  auto c = cache();
+  auto counts = c.counts("acme");
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->opportunities, static_cast<std::int64_t>(expected.size()));
+  for (const auto& [id, o] : expected) {
+    auto row = c.get_opportunity("acme", std::to_string(id));
+    ASSERT_TRUE(row.ok());
+    ASSERT_TRUE(row->has_value()) << "opportunity " << id << " missing";
+    EXPECT_EQ((*row)->name, o["name"].get<std::string>()) << id;
+    EXPECT_EQ((*row)->status_name, o["status"]["name"].get<std::string>()) << id;
+    EXPECT_EQ((*row)->last_updated, upstream_time(o["_info"]["lastUpdated"])) << id;
+  }
+}
+
+}  // namespace cwsync::test
