@@ -15,6 +15,7 @@ packages=(
   jq                     # the demo pretty-prints JSON logs
   curl                   # the demo arms the simulator's faults
   bsdextrautils          # column(1): the demo's log table
+  clang-14 libclang-rt-14-dev  # libFuzzer + sanitizers: the opt-in fuzz preset (scripts/fuzz.sh)
 )
 
 missing=()
