@@ -111,7 +111,9 @@ cw enqueue time --tenant demo --ticket 1001 --start 2026-11-23T09:00:00Z \
 cw queue list
 
 say "Starting the daemon: cwsync run (JSON log lines, highlights below)"
-cw run >"$work/cwsync.log" 2>&1 &
+# Not through cw(): a backgrounded shell function is a subshell, and the
+# SIGTERM below must reach cwsync itself.
+"$cwsync_bin" --config "$work/cwsync.yaml" run >"$work/cwsync.log" 2>&1 &
 daemon_pid=$!
 
 # Done when both entities have synced and no post is pending or in flight.

@@ -1,0 +1,55 @@
+// Invariants the crash campaign checks after every `kill -9` of the daemon,
+// and the final "quiet" comparison of the cache with the simulator. Each
+// check reads the real SQLite file and cwsim's control API; none trusts the
+// daemon's own account of what it did.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim_control.h"
+
+namespace cwsync::test {
+
+// A post the campaign enqueued, with the marker cwsync appends to its text.
+struct CampaignPost {
+  std::int64_t id = 0;
+  std::string kind;    // "note" | "time_entry"
+  std::string marker;  // e.g. "[cwsync:7f3a9c1e]"
+};
+
+struct Findings {
+  int integrity_failures = 0;
+  int lost = 0;            // an enqueued post missing, or in an unknown state
+  int duplicated = 0;      // a post applied more than once at cwsim
+  int cursor_ahead = 0;    // sync_state points past every committed row
+  int log_gaps = 0;        // a post's activity log does not explain its state
+  std::vector<std::string> details;  // the first few, for the report
+
+  int total() const { return integrity_failures + lost + duplicated + cursor_ahead + log_gaps; }
+  void add(int Findings::*counter, const std::string& what);
+};
+
+// PRAGMA integrity_check, every post present in a known state, the activity
+// log consistent with each post's state, cursors not ahead of their rows,
+// and no marker more than once at cwsim.
+void check_invariants(const std::string& db_path, const std::vector<CampaignPost>& posts,
+                      const SimControl& sim, Findings& f);
+
+// How many times each post's marker appears in cwsim's notes and time
+// entries (0 = not applied, 1 = applied once).
+std::map<std::int64_t, int> applied_counts(const std::vector<CampaignPost>& posts,
+                                           const SimControl& sim);
+
+// Posts still pending or in flight.
+int undelivered(const std::string& db_path);
+
+// Live cache ids vs cwsim's visible records; empty when equal, else a
+// description of the difference.
+std::string compare_cache(const std::string& db_path, const SimControl& sim);
+
+}  // namespace cwsync::test
