@@ -4,6 +4,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <nlohmann/json.hpp>
 
+#include "config/crash_point.h"
 #include "storage/row_codec.h"
 #include "storage/sql_util.h"
 
@@ -135,8 +136,10 @@ Status PageWriter::advance_cursor(Entity entity, const SyncCursor& cursor) {
 }
 
 Result<PageStats> PageWriter::commit() {
+  crash_point("page_before_commit");
   Status st = impl_->step("commit page", [&]() -> Status { return impl_->txn.commit(); });
   if (!st) return st.error();
+  crash_point("page_after_commit");
   impl_->done = true;
   return impl_->stats;
 }

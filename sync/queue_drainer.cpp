@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "config/crash_point.h"
 #include "config/log.h"
 #include "sync/post_payload.h"
 
@@ -66,6 +67,7 @@ Result<DrainStats> QueueDrainer::drain_once() {
     if (!claims.ok()) return claims.error();
     if (claims->empty()) break;
     stats.claimed += static_cast<int>(claims->size());
+    crash_point("post_claimed");
     for (std::size_t k = 0; k < claims->size(); ++k) {
       const ClaimedPost& c = (*claims)[k];
       bool stopping = options_.stop && options_.stop();
@@ -132,6 +134,7 @@ Result<QueueDrainer::Next> QueueDrainer::handle(const ClaimedPost& c, DrainStats
   const int attempt = post.attempts + 1;
   TimePoint t0 = clock_.now();
   auto result = poster_.deliver(post, *payload, check_first);
+  crash_point("post_sent");
   Millis dur = elapsed(clock_, t0);
   now = clock_.now();
 
@@ -169,6 +172,7 @@ Result<QueueDrainer::Next> QueueDrainer::handle(const ClaimedPost& c, DrainStats
           .http_status(http).duration(dur).field("remote_id", result->remote_id.value_or(""))
           .msg("delivered");
     }
+    crash_point("post_recorded");
     ++stats.succeeded;
     return Next::kContinue;
   }

@@ -3,7 +3,8 @@
 // cwsim runs with scripted faults (applied-then-lost posts, 5xx, 429s,
 // malformed pages) and the campaign mutates its data between rounds. Each
 // round enqueues posts with plain SQL (as another program would), starts
-// `cwsync run`, lets it work for a random moment, and kills it with SIGKILL.
+// `cwsync run`, and kills it with SIGKILL: at a random moment, or at an
+// instrumented crash point (CWSYNC_CRASH_AT, config/crash_point.h).
 // After every kill the invariants in campaign_checks.h must hold. At the end
 // the faults are cleared, the daemon runs until the queue is empty, and every
 // post must have been applied exactly once and the cache must equal cwsim.
@@ -21,6 +22,8 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -48,8 +51,10 @@ struct Options {
   unsigned seed = 1;
 };
 
-// Runs the cwsync binary with `args`, output appended to `log`. Returns the pid.
-pid_t spawn_cwsync(const std::vector<std::string>& args, const std::string& log) {
+// Runs the cwsync binary with `args` and `extra_env` added to ours, output
+// appended to `log`. Returns the pid.
+pid_t spawn_cwsync(const std::vector<std::string>& args, const std::string& log,
+                   const std::vector<std::string>& extra_env = {}) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -59,18 +64,38 @@ pid_t spawn_cwsync(const std::vector<std::string>& args, const std::string& log)
   std::vector<char*> argv;
   for (auto& a : full) argv.push_back(a.data());
   argv.push_back(nullptr);
+  std::vector<std::string> env_copy(extra_env);
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
+  for (auto& e : env_copy) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = -1;
-  if (posix_spawn(&pid, CWSYNC_BINARY, &fa, nullptr, argv.data(), environ) != 0) {
+  if (posix_spawn(&pid, CWSYNC_BINARY, &fa, nullptr, argv.data(), envp.data()) != 0) {
     throw std::runtime_error("cannot spawn " + std::string(CWSYNC_BINARY));
   }
   posix_spawn_file_actions_destroy(&fa);
   return pid;
 }
 
+int decode_status(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// The exit code if `pid` ends within `limit`, else nullopt (still running).
+std::optional<int> exit_within(pid_t pid, std::chrono::milliseconds limit) {
+  const auto until = Clock::now() + limit;
+  for (;;) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) return decode_status(status);
+    if (Clock::now() >= until) return std::nullopt;
+    std::this_thread::sleep_for(5ms);
+  }
+}
+
 int wait_exit(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return decode_status(status);
 }
 
 int run_to_end(const std::vector<std::string>& args, const std::string& log) {
@@ -106,8 +131,24 @@ class Campaign {
               << " (cursor ahead: " << findings_.cursor_ahead << ", log gaps: " << findings_.log_gaps
               << ", posts: " << posts_.size() << ", final check: " << (quiet_ok ? "ok" : "FAILED")
               << ")\n";
+    std::cout << "instrumented kills (hit/asked):";
+    for (const auto& [name, st] : point_stats_) {
+      std::cout << " " << name << " " << st.hit << "/" << st.hit + st.missed;
+    }
+    std::cout << "\n";
+    // A renamed or removed crash point would silently turn those rounds into
+    // plain timed kills; with enough rounds every point must have fired.
+    int never_hit = 0;
+    if (points >= 50) {
+      for (const auto& [name, st] : point_stats_) {
+        if (st.hit == 0) {
+          ++never_hit;
+          findings_.details.push_back("crash point " + name + " was never reached");
+        }
+      }
+    }
     for (const auto& d : findings_.details) std::cout << "  " << d << "\n";
-    if (findings_.total() > 0 || !quiet_ok) {
+    if (findings_.total() > 0 || unexpected_exits_ > 0 || never_hit > 0 || !quiet_ok) {
       std::cout << "daemon log: " << log_ << " (kept)\n";
       dir_.release();
       return 1;
@@ -202,13 +243,37 @@ class Campaign {
     ctl_.mutate(kinds[std::uniform_int_distribution<size_t>(0, kinds.size() - 1)(rng_)]);
   }
 
-  // One crash point: run the daemon for a random moment, then SIGKILL.
+  // One crash point. Half the rounds kill the daemon at a random moment; the
+  // other half ask it to SIGKILL itself at an instrumented point (see
+  // config/crash_point.h), such as right after the PSA answered a POST but
+  // before the outcome was recorded.
   void crash_once() {
-    pid_t pid = spawn_cwsync({"--config", config_, "run"}, log_);
-    std::this_thread::sleep_for(std::chrono::milliseconds(
-        std::uniform_int_distribution<int>(30, 900)(rng_)));
-    kill(pid, SIGKILL);
-    wait_exit(pid);
+    static const std::vector<std::string> kPoints = {
+        "page_before_commit", "page_after_commit", "post_claimed", "post_sent", "post_recorded"};
+    const bool instrumented = std::uniform_int_distribution<int>(0, 1)(rng_) == 1;
+    std::string point;
+    std::vector<std::string> env;
+    if (instrumented) {
+      point = kPoints[std::uniform_int_distribution<size_t>(0, kPoints.size() - 1)(rng_)];
+      const int nth = std::uniform_int_distribution<int>(1, 3)(rng_);
+      env.push_back("CWSYNC_CRASH_AT=" + point + ":" + std::to_string(nth));
+    }
+    const auto limit = instrumented ? std::chrono::milliseconds(2500)
+                                    : std::chrono::milliseconds(std::uniform_int_distribution<int>(30, 900)(rng_));
+    pid_t pid = spawn_cwsync({"--config", config_, "run"}, log_, env);
+    std::optional<int> code = exit_within(pid, limit);
+    if (!code) {
+      kill(pid, SIGKILL);
+      wait_exit(pid);
+      if (instrumented) ++point_stats_[point].missed;
+      return;
+    }
+    if (instrumented && *code == 128 + SIGKILL) {
+      ++point_stats_[point].hit;
+      return;
+    }
+    ++unexpected_exits_;
+    findings_.details.push_back("cwsync run exited by itself with " + std::to_string(*code));
   }
 
   // Faults off, run until the queue is empty, stop cleanly, then compare.
@@ -255,6 +320,12 @@ class Campaign {
   SimControl ctl_;
   std::vector<CampaignPost> posts_;
   Findings findings_;
+  struct PointStats {
+    int hit = 0;     // the daemon killed itself there
+    int missed = 0;  // it did not reach the point in time; killed by us instead
+  };
+  std::map<std::string, PointStats> point_stats_;
+  int unexpected_exits_ = 0;
 };
 
 }  // namespace
