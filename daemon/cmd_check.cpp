@@ -12,8 +12,8 @@
 
 #include "config/clock.h"
 #include "daemon/command.h"
+#include "daemon/http_clients.h"
 #include "sync/backoff.h"
-#include "sync/http_poco.h"
 #include "sync/sync_pass.h"
 #include "sync/tenant_clients.h"
 #include "sync/upstream.h"
@@ -145,10 +145,7 @@ int run_check(const Context& ctx, const CheckArgs& args) {
     return kExitUsage;
   }
 
-  PocoHttpOptions http_opts;
-  http_opts.connect_timeout = cfg->defaults.http.connect;
-  http_opts.read_timeout = cfg->defaults.http.read;
-  auto http = make_poco_http_client(http_opts);
+  auto http = make_http_client(cfg->defaults);
   UpstreamRegistry hosts;
   StopWaiter waiter;
   SyncEnvironment env{*http, hosts, waiter, SystemClock::instance(), default_random()};

@@ -10,11 +10,10 @@
 
 #include "config/clock.h"
 #include "daemon/command.h"
+#include "daemon/http_clients.h"
 #include "storage/database.h"
-#include "storage/migrations.h"
 #include "storage/queue_store.h"
 #include "sync/backoff.h"
-#include "sync/http_poco.h"
 #include "sync/tenant_queue.h"
 #include "sync/upstream.h"
 #include "sync/waiter.h"
@@ -41,20 +40,10 @@ int run_drain(const Context& ctx, const DrainArgs& a) {
               << (a.tenant.empty() ? "" : " named '" + a.tenant + "'") << "\n";
     return kExitUsage;
   }
-  auto db = storage::Database::open(cfg->database);
-  if (!db.ok()) {
-    std::cerr << "cwsync drain: " << db.error().describe() << "\n";
-    return kExitFailure;
-  }
-  if (auto s = storage::migrate(*db); !s.ok()) {
-    std::cerr << "cwsync drain: " << s.error().describe() << "\n";
-    return kExitFailure;
-  }
+  auto db = open_writer(cfg->database, "drain");
+  if (!db) return kExitFailure;
   storage::QueueStore store(*db);
-  PocoHttpOptions http_opts;
-  http_opts.connect_timeout = cfg->defaults.http.connect;
-  http_opts.read_timeout = cfg->defaults.http.read;
-  auto http = make_poco_http_client(http_opts);
+  auto http = make_http_client(cfg->defaults);
   UpstreamRegistry hosts;
   StopWaiter waiter;
   SyncEnvironment env{*http, hosts, waiter, SystemClock::instance(), default_random()};

@@ -25,7 +25,6 @@
 #include "config/clock.h"
 #include "daemon/command.h"
 #include "storage/database.h"
-#include "storage/migrations.h"
 #include "storage/queue_store.h"
 #include "sync/post_payload.h"
 
@@ -146,15 +145,8 @@ int run_enqueue(const Context& ctx, storage::PostKind kind, const EnqueueArgs& a
     return bad_input(parsed.error().message);
   }
 
-  auto db = storage::Database::open(cfg->database);
-  if (!db.ok()) {
-    std::cerr << "cwsync enqueue: " << db.error().describe() << "\n";
-    return kExitFailure;
-  }
-  if (auto s = storage::migrate(*db); !s.ok()) {
-    std::cerr << "cwsync enqueue: " << s.error().describe() << "\n";
-    return kExitFailure;
-  }
+  auto db = open_writer(cfg->database, "enqueue");
+  if (!db) return kExitFailure;
   storage::QueueStore store(*db);
   storage::NewPost post;
   post.tenant = tenant;

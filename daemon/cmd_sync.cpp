@@ -11,10 +11,9 @@
 
 #include "config/clock.h"
 #include "daemon/command.h"
+#include "daemon/http_clients.h"
 #include "storage/database.h"
-#include "storage/migrations.h"
 #include "sync/backoff.h"
-#include "sync/http_poco.h"
 #include "sync/sync_pass.h"
 #include "sync/tenant_clients.h"
 #include "sync/upstream.h"
@@ -58,19 +57,9 @@ int run_sync(const Context& ctx, const SyncArgs& args) {
     return kExitUsage;
   }
 
-  auto db = storage::Database::open(cfg->database);
-  if (!db.ok()) {
-    std::cerr << "cwsync sync: " << db.error().describe() << "\n";
-    return kExitFailure;
-  }
-  if (auto s = storage::migrate(*db); !s.ok()) {
-    std::cerr << "cwsync sync: " << s.error().describe() << "\n";
-    return kExitFailure;
-  }
-  PocoHttpOptions http_opts;
-  http_opts.connect_timeout = cfg->defaults.http.connect;
-  http_opts.read_timeout = cfg->defaults.http.read;
-  auto http = make_poco_http_client(http_opts);
+  auto db = open_writer(cfg->database, "sync");
+  if (!db) return kExitFailure;
+  auto http = make_http_client(cfg->defaults);
   UpstreamRegistry hosts;
   StopWaiter waiter;
   const Clock& clock = SystemClock::instance();

@@ -8,6 +8,8 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include "storage/migrations.h"
+
 namespace cwsync::daemon {
 namespace {
 
@@ -110,6 +112,19 @@ Result<storage::Database> open_reader(const std::string& path) {
   storage::OpenOptions o;
   o.read_only = true;
   return storage::Database::open(path, o);
+}
+
+std::optional<storage::Database> open_writer(const std::string& path, const char* command) {
+  auto db = storage::Database::open(path);
+  if (!db.ok()) {
+    std::cerr << "cwsync " << command << ": " << db.error().describe() << "\n";
+    return std::nullopt;
+  }
+  if (auto s = storage::migrate(*db); !s.ok()) {
+    std::cerr << "cwsync " << command << ": " << s.error().describe() << "\n";
+    return std::nullopt;
+  }
+  return std::move(*db);
 }
 
 std::string format_age(std::chrono::milliseconds age) {

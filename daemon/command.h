@@ -102,6 +102,11 @@ int run_cli(int argc, char** argv);
 // migrates). A missing file is kIo with a hint to run `cwsync migrate`.
 Result<storage::Database> open_reader(const std::string& path);
 
+// Opens (creating it if needed) and migrates the database for a command that
+// writes. On failure prints "cwsync <command>: <error>" to stderr and returns
+// nullopt; callers return kExitFailure.
+std::optional<storage::Database> open_writer(const std::string& path, const char* command);
+
 // "3m ago", "45s ago", "2h ago", "4d ago" (CLI output and STATUS=).
 std::string format_age(std::chrono::milliseconds age);
 

@@ -14,36 +14,16 @@
 #include <shared_mutex>
 
 #include "config/log.h"
+#include "daemon/http_clients.h"
 #include "daemon/job.h"
 #include "daemon/metrics.h"
 #include "storage/database.h"
 #include "sync/backoff.h"
-#include "sync/http_poco.h"
 #include "sync/sync_pass.h"
 #include "sync/tenant_clients.h"
 
 namespace cwsync::daemon {
 namespace {
-
-// Built once per provider on first use, with the timeouts of the config at
-// that time (a reload that changes timeouts takes effect on restart).
-class SharedHttp {
- public:
-  HttpClient& get(const Defaults& defaults) {
-    std::lock_guard lk(mu_);
-    if (!client_) {
-      PocoHttpOptions o;
-      o.connect_timeout = defaults.http.connect;
-      o.read_timeout = defaults.http.read;
-      client_ = make_poco_http_client(o);
-    }
-    return *client_;
-  }
-
- private:
-  std::mutex mu_;
-  std::unique_ptr<HttpClient> client_;
-};
 
 // What one tenant's pull jobs share.
 struct TenantGate {
@@ -76,7 +56,7 @@ class TenantGates {
 
 class PullJob final : public Job {
  public:
-  PullJob(JobEnv& env, std::shared_ptr<SharedHttp> http, std::shared_ptr<TenantGate> gate,
+  PullJob(JobEnv& env, std::shared_ptr<LazyHttpClient> http, std::shared_ptr<TenantGate> gate,
           std::string tenant, PassEntity entity)
       : env_(env), http_(std::move(http)), gate_(std::move(gate)), tenant_(std::move(tenant)),
         entity_(entity) {}
@@ -159,7 +139,7 @@ class PullJob final : public Job {
 
  private:
   JobEnv& env_;
-  std::shared_ptr<SharedHttp> http_;
+  std::shared_ptr<LazyHttpClient> http_;
   std::shared_ptr<TenantGate> gate_;
   std::string tenant_;
   PassEntity entity_;
@@ -169,7 +149,7 @@ class PullJob final : public Job {
 
 class PullProvider final : public JobProvider {
  public:
-  explicit PullProvider(JobEnv& env) : env_(env), http_(std::make_shared<SharedHttp>()) {}
+  explicit PullProvider(JobEnv& env) : env_(env), http_(std::make_shared<LazyHttpClient>()) {}
 
   std::vector<std::unique_ptr<Job>> jobs(const Config& config) override {
     gates_.clear_stops();
@@ -188,7 +168,7 @@ class PullProvider final : public JobProvider {
 
  private:
   JobEnv& env_;
-  std::shared_ptr<SharedHttp> http_;
+  std::shared_ptr<LazyHttpClient> http_;
   TenantGates gates_;
 };
 

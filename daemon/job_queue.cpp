@@ -10,38 +10,19 @@
 #include <optional>
 
 #include "config/log.h"
+#include "daemon/http_clients.h"
 #include "daemon/job.h"
 #include "storage/database.h"
 #include "storage/queue_store.h"
 #include "sync/backoff.h"
-#include "sync/http_poco.h"
 #include "sync/tenant_queue.h"
 
 namespace cwsync::daemon {
 namespace {
 
-// One keep-alive pool for every queue job of the provider.
-class QueueHttp {
- public:
-  HttpClient& get(const Defaults& defaults) {
-    std::lock_guard lk(mu_);
-    if (!client_) {
-      PocoHttpOptions o;
-      o.connect_timeout = defaults.http.connect;
-      o.read_timeout = defaults.http.read;
-      client_ = make_poco_http_client(o);
-    }
-    return *client_;
-  }
-
- private:
-  std::mutex mu_;
-  std::unique_ptr<HttpClient> client_;
-};
-
 class QueueJob final : public Job {
  public:
-  QueueJob(JobEnv& env, std::shared_ptr<QueueHttp> http, std::string tenant)
+  QueueJob(JobEnv& env, std::shared_ptr<LazyHttpClient> http, std::string tenant)
       : env_(env), http_(std::move(http)), tenant_(std::move(tenant)) {}
 
   std::string name() const override { return "psa_queue"; }
@@ -106,7 +87,7 @@ class QueueJob final : public Job {
   }
 
   JobEnv& env_;
-  std::shared_ptr<QueueHttp> http_;
+  std::shared_ptr<LazyHttpClient> http_;
   std::string tenant_;
   std::optional<storage::Database> db_;
   std::string db_path_;
@@ -116,7 +97,7 @@ class QueueJob final : public Job {
 
 class QueueProvider final : public JobProvider {
  public:
-  explicit QueueProvider(JobEnv& env) : env_(env), http_(std::make_shared<QueueHttp>()) {}
+  explicit QueueProvider(JobEnv& env) : env_(env), http_(std::make_shared<LazyHttpClient>()) {}
 
   std::vector<std::unique_ptr<Job>> jobs(const Config& config) override {
     std::vector<std::unique_ptr<Job>> out;
@@ -128,7 +109,7 @@ class QueueProvider final : public JobProvider {
 
  private:
   JobEnv& env_;
-  std::shared_ptr<QueueHttp> http_;
+  std::shared_ptr<LazyHttpClient> http_;
 };
 
 }  // namespace
