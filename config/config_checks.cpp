@@ -9,18 +9,12 @@
 
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
+#include <Poco/String.h>
 
 namespace cwsync::config_detail {
 namespace {
 
 bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // The URL in quotes for an error message, unless it might carry credentials.
 std::string quoted(std::string_view url) {
@@ -34,7 +28,7 @@ bool is_loopback_host(std::string_view host) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
-  if (lower(host) == "localhost") return true;
+  if (Poco::toLower(std::string(host)) == "localhost") return true;
   const std::string h(host);
   in_addr v4{};
   if (inet_pton(AF_INET, h.c_str(), &v4) == 1) {
@@ -61,7 +55,7 @@ std::string check_url(std::string_view url, bool allow_insecure, UrlPath path) {
   } catch (const Poco::Exception&) {
     return quoted(url) + " is not a valid URL; expected " + shape;
   }
-  const std::string scheme = lower(uri.getScheme());
+  const std::string scheme = Poco::toLower(uri.getScheme());
   if (scheme != "http" && scheme != "https") {
     return quoted(url) + " is not an http(s) URL; expected " + shape;
   }

@@ -66,6 +66,12 @@ struct CallOptions {
   std::optional<int> max_attempts;  // overrides ApiClientOptions::retry
   std::string label;             // log context, e.g. "quotes page 3"
   std::function<void(const AttemptInfo&)> on_attempt;
+
+  static CallOptions labeled(std::string label) {
+    CallOptions o;
+    o.label = std::move(label);
+    return o;
+  }
 };
 
 class ApiClient {

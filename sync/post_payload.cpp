@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <set>
+#include <Poco/String.h>
 
 namespace cwsync {
 namespace {
@@ -11,13 +12,6 @@ using nlohmann::json;
 
 Error invalid(std::string message) {
   return make_error(ErrorKind::kInvalidInput, std::move(message), "payload");
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 bool all_digits(std::string_view s) {
@@ -164,7 +158,7 @@ const char* to_string(NoteType t) {
 }
 
 std::optional<NoteType> parse_note_type(std::string_view s) {
-  std::string l = lower(s);
+  std::string l = Poco::toLower(std::string(s));
   if (l == "internal") return NoteType::kInternal;
   if (l == "resolution") return NoteType::kResolution;
   if (l == "description") return NoteType::kDescription;
@@ -172,7 +166,7 @@ std::optional<NoteType> parse_note_type(std::string_view s) {
 }
 
 std::optional<std::string> billable_option(std::string_view s) {
-  std::string l = lower(s);
+  std::string l = Poco::toLower(std::string(s));
   if (l == "billable") return "Billable";
   if (l == "donotbill" || l == "dont_bill") return "DoNotBill";
   if (l == "nocharge" || l == "no_charge") return "NoCharge";

@@ -2,25 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <Poco/String.h>
 
 #include "config/log.h"
 #include "sync/api_pager.h"
 
 namespace cwsync {
 namespace {
-
-CallOptions labeled(std::string label) {
-  CallOptions o;
-  o.label = std::move(label);
-  return o;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool all_digits(std::string_view s) {
   return !s.empty() && s.size() <= 18 &&
@@ -49,12 +37,12 @@ Status MemberDirectory::refresh_locked() {
       if (!m.is_object() || !m.contains("id") || !m["id"].is_number_integer()) continue;
       for (const char* field : {"primaryEmail", "officeEmail", "defaultEmail"}) {
         if (m.contains(field) && m[field].is_string() && !m[field].get<std::string>().empty()) {
-          found.emplace(lower(m[field].get<std::string>()), m["id"].get<std::int64_t>());
+          found.emplace(Poco::toLower(m[field].get<std::string>()), m["id"].get<std::int64_t>());
         }
       }
     }
     return PageVerdict{items->size(), false};
-  }, labeled("members"));
+  }, CallOptions::labeled("members"));
   if (!stats.ok()) return stats.error();
   by_email_ = std::move(found);
   loaded_at_ = clock_.now();
@@ -71,11 +59,11 @@ Result<nlohmann::json> MemberDirectory::resolve(std::string_view ref) {
   if (!loaded_at_ || now - *loaded_at_ >= ttl_) {
     if (auto st = refresh_locked(); !st.ok()) return st.error();
   }
-  auto it = by_email_.find(lower(ref));
+  auto it = by_email_.find(Poco::toLower(std::string(ref)));
   if (it == by_email_.end() && now - *loaded_at_ >= std::chrono::minutes(1)) {
     // A member added since the last load: one refresh, rate-limited.
     if (auto st = refresh_locked(); !st.ok()) return st.error();
-    it = by_email_.find(lower(ref));
+    it = by_email_.find(Poco::toLower(std::string(ref)));
   }
   if (it == by_email_.end()) {
     return make_error(ErrorKind::kNotFound,

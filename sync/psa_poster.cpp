@@ -6,12 +6,6 @@
 namespace cwsync {
 namespace {
 
-CallOptions labeled(std::string label) {
-  CallOptions o;
-  o.label = std::move(label);
-  return o;
-}
-
 using nlohmann::json;
 
 std::string id_of(const json& body) {
@@ -116,7 +110,7 @@ Result<Delivery> PsaPoster::deliver_note(const storage::PostRow& post, const Not
   const std::string base = "service/tickets/" + std::to_string(post.ticket_id) + "/notes";
   if (check) {
     std::string url = base + "?orderBy=" + encode_query_value("id desc") + "&pageSize=50";
-    auto r = psa_.execute(get_request(url), labeled("note dedup"));
+    auto r = psa_.execute(get_request(url), CallOptions::labeled("note dedup"));
     if (!r.ok()) return r.error();
     auto items = list_items(*r, url);
     if (!items.ok()) return items.error();
@@ -151,7 +145,7 @@ Result<Delivery> PsaPoster::deliver_time(const storage::PostRow& post, const Tim
       cond += " and member/identifier=\"" + (*member)["identifier"].get<std::string>() + "\"";
     }
     std::string url = "time/entries?conditions=" + encode_query_value(cond) + "&pageSize=50";
-    auto r = psa_.execute(get_request(url), labeled("time entry dedup"));
+    auto r = psa_.execute(get_request(url), CallOptions::labeled("time entry dedup"));
     if (!r.ok()) return r.error();
     auto items = list_items(*r, url);
     if (!items.ok()) return items.error();

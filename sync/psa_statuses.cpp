@@ -1,26 +1,15 @@
 #include "sync/psa_statuses.h"
 
-#include <algorithm>
-#include <cctype>
+#include <Poco/String.h>
 
 #include "sync/api_pager.h"
 
 namespace cwsync {
 namespace {
 
-CallOptions labeled(std::string label) {
-  CallOptions o;
-  o.label = std::move(label);
-  return o;
-}
-
+// Status names compare as people type them: case and surrounding blanks ignored.
 std::string norm(std::string_view s) {
-  auto b = s.find_first_not_of(" \t");
-  auto e = s.find_last_not_of(" \t");
-  std::string out = b == std::string_view::npos ? "" : std::string(s.substr(b, e - b + 1));
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
+  return Poco::toLower(Poco::trim(std::string(s)));
 }
 
 }  // namespace
@@ -30,7 +19,7 @@ StatusDirectory::StatusDirectory(PsaEndpoint& psa, const Clock& clock, Millis tt
 
 Result<TicketStatus> StatusDirectory::ticket(std::int64_t ticket_id) {
   std::string url = "service/tickets/" + std::to_string(ticket_id) + "?fields=id,board/id,status/id,status/name";
-  auto r = psa_.execute(get_request(url), labeled("ticket status"));
+  auto r = psa_.execute(get_request(url), CallOptions::labeled("ticket status"));
   if (!r.ok()) return r.error();
   auto j = parse_json_body(*r, "GET", url);
   if (!j.ok()) return j.error();
@@ -65,7 +54,7 @@ Result<std::vector<std::pair<std::int64_t, std::string>>> StatusDirectory::fetch
       }
     }
     return PageVerdict{items->size(), false};
-  }, labeled("board statuses"));
+  }, CallOptions::labeled("board statuses"));
   if (!st.ok()) return st.error();
   return out;
 }
