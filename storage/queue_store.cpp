@@ -315,7 +315,8 @@ Status QueueStore::dead_letter(std::int64_t post_id, std::string_view reason,
 }
 
 Status QueueStore::release(std::int64_t post_id, TimePoint next_at, std::string_view reason,
-                           TimePoint now) {
+                           TimePoint now, std::optional<std::string_view> error,
+                           std::optional<int> http_status) {
   const std::string now_iso = detail::iso(now);
   const std::string next_iso = detail::iso(next_at);
   return transition(*db_, post_id, {PostStatus::kInFlight}, "release",
@@ -324,8 +325,15 @@ Status QueueStore::release(std::int64_t post_id, TimePoint next_at, std::string_
               {ActivityEvent::kRetryScheduled, s.attempts, {}, {},
                "released (" + std::string(reason) + "); next attempt at " + next_iso},
               now_iso);
-    update_post(db, post_id, "status = 'pending', next_retry_at = :next, lease_until = NULL",
-                now_iso, {{":next", next_iso}});
+    if (!error) {
+      update_post(db, post_id, "status = 'pending', next_retry_at = :next, lease_until = NULL",
+                  now_iso, {{":next", next_iso}});
+      return;
+    }
+    update_post(db, post_id,
+                "status = 'pending', next_retry_at = :next, lease_until = NULL, "
+                "last_error = :error, last_http_status = :http",
+                now_iso, {{":next", next_iso}, {":error", std::string(*error)}}, {{":http", http_status}});
   });
 }
 

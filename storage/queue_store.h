@@ -83,9 +83,13 @@ class QueueStore {
   Status dead_letter(std::int64_t post_id, std::string_view reason,
                      std::optional<int> http_status, TimePoint now);
   // in_flight → pending due at next_at without counting a failure (shutdown,
-  // tenant paused); logs 'retry_scheduled' with the reason.
+  // tenant paused); logs 'retry_scheduled' with the reason. When the attempt
+  // did get an answer (the 401 that paused the tenant), pass it as `error` and
+  // `http_status`: they go to last_error/last_http_status, so `queue list`
+  // shows why the post waits.
   Status release(std::int64_t post_id, TimePoint next_at, std::string_view reason,
-                 TimePoint now);
+                 TimePoint now, std::optional<std::string_view> error = std::nullopt,
+                 std::optional<int> http_status = std::nullopt);
 
   // ---- operator repairs --------------------------------------------------------
   // dead → pending due now, retry_count 0; logs 'requeued'.

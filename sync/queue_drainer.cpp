@@ -190,7 +190,9 @@ Result<QueueDrainer::Next> QueueDrainer::handle(const ClaimedPost& c, DrainStats
           .msg("PSA refused the credentials or role; the tenant's queue is paused (no post is "
                "dead-lettered). Fix the keys or the API member's security role, then reload: " +
                e.describe());
-      if (auto st = store_.release(post.id, now, "tenant paused: " + e.describe(), now); !st.ok()) {
+      if (auto st = store_.release(post.id, now, "tenant paused: " + e.describe(), now, e.describe(),
+                                   status_of(e.http_status));
+          !st.ok()) {
         return st.error();
       }
       ++stats.released;

@@ -205,6 +205,11 @@ TEST_F(QueueDrainerTest, AuthFailurePausesTheTenantWithoutDeadLettering) {
   DrainStats s = drain();
   EXPECT_TRUE(s.paused);
   EXPECT_EQ(s.dead, 0);
+  // The post that met the 401 says why the queue waits (`queue list` shows it).
+  auto first = post(ids[0]);
+  EXPECT_EQ(first.last_http_status, 401);
+  ASSERT_TRUE(first.last_error.has_value());
+  EXPECT_NE(first.last_error->find("401"), std::string::npos) << *first.last_error;
   auto requests_before = request_count();
   for (auto id : ids) {
     EXPECT_EQ(post(id).status, PostStatus::kPending);
