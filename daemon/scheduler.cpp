@@ -183,6 +183,7 @@ void Scheduler::config_changed() {
 std::optional<TimePoint> Scheduler::poll() {
   std::lock_guard lock(mu_);
   TimePoint now = clock_.now();
+  follow_clock_step_back(now);
   heartbeat_.store(now.time_since_epoch().count());
   if (shutdown_) return std::nullopt;
   std::optional<TimePoint> earliest;
@@ -201,6 +202,25 @@ std::optional<TimePoint> Scheduler::poll() {
     if (!earliest || slot->next_due < *earliest) earliest = slot->next_due;
   }
   return earliest;
+}
+
+// Due times are wall-clock times. When the wall clock steps back (NTP, a VM
+// restore), every due time computed before the step lies that much further
+// away, and without this every job would sit idle for the size of the step.
+// The previous poll's time is the heartbeat. Called with mu_ held.
+void Scheduler::follow_clock_step_back(TimePoint now) {
+  constexpr milliseconds kTolerance{1000};
+  const TimePoint previous{TimePoint::duration(heartbeat_.load())};
+  if (now + kTolerance >= previous) return;
+  const auto step = previous - now;
+  for (auto& slot : slots_) {
+    slot->next_due -= step;
+    if (slot->deferred_until) *slot->deferred_until -= step;
+  }
+  log::warn("clock_stepped_back")
+      .field("step_ms", static_cast<std::int64_t>(
+                            std::chrono::duration_cast<milliseconds>(step).count()))
+      .msg("the wall clock moved back; job due times moved back with it");
 }
 
 void Scheduler::run() {

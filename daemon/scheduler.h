@@ -108,6 +108,7 @@ class Scheduler {
   void worker_main();
   void finish(const std::shared_ptr<Slot>& slot, const JobOutcome& outcome, TimePoint started);
   TimePoint next_after(TimePoint from, std::chrono::milliseconds interval);
+  void follow_clock_step_back(TimePoint now);
   void wake();
 
   const Clock& clock_;

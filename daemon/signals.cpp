@@ -32,6 +32,10 @@ void block_daemon_signals() {
   struct sigaction ignore {};
   ignore.sa_handler = SIG_IGN;
   sigaction(SIGPIPE, &ignore, nullptr);
+  // A write past RLIMIT_FSIZE (LimitFSIZE=) must fail with EFBIG, which
+  // SQLite reports as an error the jobs log, instead of killing the daemon
+  // without a log line.
+  sigaction(SIGXFSZ, &ignore, nullptr);
 }
 
 SignalThread::SignalThread(std::function<void(int)> on_signal)

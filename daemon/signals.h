@@ -13,7 +13,8 @@
 namespace cwsync::daemon {
 
 // Blocks SIGTERM, SIGINT and SIGHUP in the calling thread and ignores
-// SIGPIPE (a peer closing a socket must not kill the daemon).
+// SIGPIPE (a peer closing a socket must not kill the daemon) and SIGXFSZ (a
+// file size limit must fail the write, not kill the daemon).
 void block_daemon_signals();
 
 class SignalThread {

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   libpoco-dev            # HTTP/TLS client and server (Net, NetSSL)
+  libssl-dev             # the fault matrix's self-signed TLS endpoint (also pulled in by libpoco-dev)
   libsqlitecpp-dev libsqlite3-dev sqlite3
   nlohmann-json3-dev libspdlog-dev libyaml-cpp-dev
   libsystemd-dev         # sd_notify

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include <SQLiteCpp/Database.h>
+#include <sqlite3.h>
 
 #include "storage/migrations.h"
 #include "storage/sql_util.h"
@@ -80,6 +81,16 @@ Result<Database> Database::open(const std::string& path, const OpenOptions& opti
       return make_error(ErrorKind::kDatabase, newer_schema_message(version), path);
     }
     if (!options.read_only) {
+      // Without write permission SQLite quietly opens read-only, and every
+      // later write fails with "attempt to write a readonly database" on a
+      // connection that stays read-only even after the mode is fixed. Refuse
+      // up front, with the fix in the message.
+      if (sqlite3_db_readonly(db->getHandle(), "main") == 1) {
+        return make_error(ErrorKind::kIo,
+                          "database file is not writable by this user; check the owner and mode "
+                          "of the file and its directory",
+                          path);
+      }
       const std::string mode = pragma_text(*db, "PRAGMA journal_mode=WAL");
       if (mode != "wal") {
         return make_error(ErrorKind::kDatabase, "cannot switch to WAL mode (got " + mode + ")",

@@ -98,7 +98,8 @@ Result<bool> PsaEndpoint::refresh(bool force) {
   }
   const TimePoint now = api_.clock().now();
   if (!force && codebase_) return false;
-  if (force) {
+  // Under the fallback the real codebase is unknown: every 404 may look again.
+  if (force && !fallback_) {
     if (last_relookup_ && now - *last_relookup_ < kRelookupInterval) return false;
     last_relookup_ = now;
   }
@@ -158,6 +159,16 @@ Result<std::string> PsaEndpoint::base_url() {
   return api_origin_ + "/" + *codebase_ + "apis/3.0/";
 }
 
+std::optional<Error> PsaEndpoint::fallback_not_found(const Error& not_found) const {
+  std::lock_guard lock(mu_);
+  if (!fallback_) return std::nullopt;
+  Error e = not_found;
+  e.kind = ErrorKind::kRetryable;
+  e.message += "; the codebase is the fallback " + std::string(kFallbackCodebase) +
+               " (companyinfo lookup unavailable), so this 404 is not trusted";
+  return e;
+}
+
 Result<HttpResponse> PsaEndpoint::execute(HttpRequest request, const CallOptions& options) {
   const std::string relative = request.url;
   auto base = base_url();
@@ -167,7 +178,10 @@ Result<HttpResponse> PsaEndpoint::execute(HttpRequest request, const CallOptions
   if (r || r.error().kind != ErrorKind::kNotFound) return r;
 
   auto changed = refresh(/*force=*/true);
-  if (!changed || !*changed) return r;
+  if (!changed || !*changed) {
+    if (auto e = fallback_not_found(r.error())) return *e;
+    return r;
+  }
   base = base_url();
   if (!base) return base.error();
   log::warn("psa_codebase_retry").tenant(api_.options().tenant)
@@ -191,7 +205,10 @@ Result<PagingStats> PsaEndpoint::for_each_page(HttpRequest first, const PageHand
   if (r || r.error().kind != ErrorKind::kNotFound || pages_seen > 0) return r;
 
   auto changed = refresh(/*force=*/true);
-  if (!changed || !*changed) return r;
+  if (!changed || !*changed) {
+    if (auto e = fallback_not_found(r.error())) return *e;
+    return r;
+  }
   base = base_url();
   if (!base) return base.error();
   first.url = url_join(*base, relative);

@@ -52,7 +52,8 @@ class PsaEndpoint {
 
   // Sends `request`, whose url is a path relative to the base URL
   // ("service/tickets/5/notes?pageSize=50"). On a 404, looks the codebase up
-  // again and, if it changed, retries once. Errors as ApiClient::execute.
+  // again and, if it changed, retries once. Errors as ApiClient::execute,
+  // except that a 404 under the fallback codebase is kRetryable.
   Result<HttpResponse> execute(HttpRequest request, const CallOptions& options = {});
 
   // Linked paging (for_each_linked_page) starting at a relative URL, with the
@@ -67,6 +68,10 @@ class PsaEndpoint {
   // Looks the codebase up (again) unless the config pins it. Returns whether
   // the codebase changed. Caller holds no lock.
   Result<bool> refresh(bool force);
+  // A 404 while the codebase is the fallback guess says nothing about the
+  // resource: returns it as a retryable error then (so no post is
+  // dead-lettered and no tenant stopped on a guess), else nullopt.
+  std::optional<Error> fallback_not_found(const Error& not_found) const;
 
   std::string site_;
   std::string company_id_;

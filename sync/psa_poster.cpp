@@ -94,13 +94,24 @@ Result<Delivery> PsaPoster::send(HttpRequest request, const std::string& label) 
   o.label = label;
   auto r = psa_.execute(std::move(request), o);
   if (!r.ok()) return r.error();
+  // A 2xx proves delivery only when it carries the created (or updated)
+  // object. A proxy's HTML page or a cut or wrong-shaped body says nothing
+  // about whether PSA applied the request: report it as an ambiguous failure,
+  // so the queue retries and checks upstream first instead of recording a
+  // success that never happened.
+  const json body = json::parse(r->body, nullptr, false);
+  const std::string id = id_of(body);
+  if (id.empty()) {
+    const std::string type = r->headers.get("Content-Type").value_or("no Content-Type");
+    Error e = make_error(ErrorKind::kMalformed,
+                         "the response has no object with an id (" + type + ")", label);
+    e.http_status = r->status;
+    e.ambiguous = true;
+    return e;
+  }
   Delivery d;
   d.http_status = r->status;
-  json body = json::parse(r->body, nullptr, false);
-  if (!body.is_discarded()) {
-    std::string id = id_of(body);
-    if (!id.empty()) d.remote_id = id;
-  }
+  d.remote_id = id;
   return d;
 }
 
