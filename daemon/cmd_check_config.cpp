@@ -39,7 +39,8 @@ json config_json(const Config& c) {
                    {"public_key", t.cpq->public_key},
                    {"private_key", t.cpq->private_key.masked()},
                    {"private_key_source", t.cpq->private_key_source},
-                   {"rate_limit", rate_json(t.cpq->rate_limit)}};
+                   {"rate_limit", rate_json(t.cpq->rate_limit)},
+                   {"allow_insecure", t.cpq->allow_insecure}};
     }
     if (t.psa) {
       jt["psa"] = {{"site", t.psa->site},
@@ -49,7 +50,8 @@ json config_json(const Config& c) {
                    {"private_key_source", t.psa->private_key_source},
                    {"client_id", t.psa->client_id},
                    {"api_version", t.psa->api_version},
-                   {"rate_limit", rate_json(t.psa->rate_limit)}};
+                   {"rate_limit", rate_json(t.psa->rate_limit)},
+                   {"allow_insecure", t.psa->allow_insecure}};
       if (t.psa->codebase) jt["psa"]["codebase"] = *t.psa->codebase;
     }
     tenants.push_back(std::move(jt));

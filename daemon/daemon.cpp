@@ -37,6 +37,22 @@ std::string join_problems(const ConfigError& err) {
   return out;
 }
 
+// allow_insecure is the one way to send keys over plain http:// to a remote
+// host (TLS verification itself has no switch). Say so on every start and
+// reload, so it is never on silently.
+void warn_insecure_connections(const Config& cfg) {
+  for (const auto& t : cfg.tenants) {
+    auto warn = [&t](const char* api, const std::string& url) {
+      log::warn("insecure_transport_allowed").field("tenant", t.name).field("api", api)
+          .field("host", host_key(url)).field("url", url)
+          .msg("allow_insecure: true permits plain http:// to a non-loopback host; "
+               "keys and data may travel unencrypted");
+    };
+    if (t.cpq && t.cpq->allow_insecure) warn("cpq", t.cpq->base_url);
+    if (t.psa && t.psa->allow_insecure) warn("psa", t.psa->site);
+  }
+}
+
 const char* signal_name(int signo) {
   switch (signo) {
     case SIGTERM: return "SIGTERM";
@@ -80,6 +96,7 @@ int Daemon::run() {
   auto cfg = holder_.get();
   log::info("daemon_starting").field("version", CWSYNC_VERSION).field("config", cfg->source_path)
       .field("pid", static_cast<std::int64_t>(getpid())).field("database", cfg->database);
+  warn_insecure_connections(*cfg);
 
   {
     auto db = storage::Database::open(cfg->database);
@@ -228,6 +245,7 @@ void Daemon::reload() {
   metrics_.add(metric::kConfigReloads, {{"result", "ok"}});
   log::info("config_reloaded").field("tenants", static_cast<std::int64_t>(next->tenants.size()))
       .field("intervals", describe_intervals(*next));
+  warn_insecure_connections(*next);
   notifier_.ready();
 }
 
