@@ -97,6 +97,7 @@ Result<Database> Database::open(const std::string& path, const OpenOptions& opti
                           path);
       }
       db->exec("PRAGMA synchronous=NORMAL");
+      db->exec("PRAGMA journal_size_limit=" + std::to_string(kWalSizeLimitBytes));
     }
     db->exec("PRAGMA foreign_keys=ON");
     return Database(std::move(db), path, options.read_only);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,11 @@
 namespace SQLite { class Database; }
 
 namespace cwsync::storage {
+
+// The -wal file keeps its high-water mark after checkpoints (an initial full
+// sync can leave hundreds of MB). With this limit SQLite truncates it back to
+// at most this size whenever a checkpoint lets it restart from the beginning.
+inline constexpr std::int64_t kWalSizeLimitBytes = 32 * 1024 * 1024;
 
 struct OpenOptions {
   std::chrono::milliseconds busy_timeout{5000};

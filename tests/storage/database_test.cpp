@@ -2,9 +2,11 @@
 
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
 
 #include "test_db.h"
@@ -42,7 +44,30 @@ TEST(DatabaseOpenTest, AppliesConnectionPragmas) {
   EXPECT_EQ(h.execAndGet("PRAGMA foreign_keys").getInt(), 1);
   EXPECT_EQ(h.execAndGet("PRAGMA synchronous").getInt(), 1);  // NORMAL
   EXPECT_EQ(h.execAndGet("PRAGMA busy_timeout").getInt(), 1234);
+  EXPECT_EQ(h.execAndGet("PRAGMA journal_size_limit").getInt64(), kWalSizeLimitBytes);
   EXPECT_EQ(*db->integrity_check(), "ok");
+}
+
+TEST(DatabaseOpenTest, WalFileShrinksBackToTheLimitAfterACheckpoint) {
+  TempDir dir;
+  const std::string path = dir.file("cache.db");
+  auto db = Database::open(path);
+  ASSERT_TRUE(db.ok());
+  auto& h = db->handle();
+  h.exec("PRAGMA wal_autocheckpoint=0");  // let the WAL grow past the limit first
+  h.exec("CREATE TABLE blobs (b BLOB)");
+  h.exec("BEGIN");
+  SQLite::Statement ins(h, "INSERT INTO blobs VALUES (zeroblob(1048576))");
+  for (int k = 0; k < 40; ++k) {
+    ins.exec();
+    ins.reset();
+  }
+  h.exec("COMMIT");
+  const auto wal = std::filesystem::path(path + "-wal");
+  ASSERT_GT(static_cast<std::int64_t>(std::filesystem::file_size(wal)), kWalSizeLimitBytes);
+  h.exec("PRAGMA wal_checkpoint(PASSIVE)");
+  h.exec("INSERT INTO blobs VALUES (1)");  // the next write restarts the WAL and truncates it
+  EXPECT_LE(static_cast<std::int64_t>(std::filesystem::file_size(wal)), kWalSizeLimitBytes);
 }
 
 TEST(DatabaseOpenTest, MissingDirectoryIsAnIoError) {
