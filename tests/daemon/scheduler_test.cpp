@@ -252,6 +252,29 @@ TEST_F(SchedulerTest, DeferralReplacesTheIntervalOnce) {
   EXPECT_FALSE(state("j").deferred_until.has_value());
 }
 
+TEST_F(SchedulerTest, WallClockSteppingBackMovesDueTimesWithIt) {
+  make();
+  auto p = std::make_shared<Probe>();
+  sched_->set_jobs(one(std::make_unique<FakeJob>("j", "acme", "quotes", p, nullptr, 60s)));
+  tick();
+  ASSERT_EQ(p->runs, 1);
+  ASSERT_EQ(state("j").next_due, t0_ + 60s);  // u = 0.5: no jitter
+
+  clock_.set(t0_ - 2h);  // NTP step or VM restore
+  tick();
+  EXPECT_EQ(state("j").next_due, t0_ - 2h + 60s) << "would have idled for the whole step";
+  EXPECT_EQ(p->runs, 1);
+  clock_.advance(60s);
+  tick();
+  EXPECT_EQ(p->runs, 2);
+
+  // Small backwards jitter (under a second) is not a step.
+  const TimePoint due = state("j").next_due;
+  clock_.set(clock_.now() - 500ms);
+  tick();
+  EXPECT_EQ(state("j").next_due, due);
+}
+
 TEST_F(SchedulerTest, RequestStopWakesTheLoopPromptly) {
   SchedulerOptions opts;
   opts.max_idle_wait = 60s;  // without a wake-up the loop would sleep a minute

@@ -181,6 +181,24 @@ TEST_F(QueueDrainerTest, AppliedThenLostProducesExactlyOneEffect) {
   EXPECT_TRUE(post(note).remote_id.has_value());
 }
 
+TEST_F(QueueDrainerTest, A2xxWithoutTheCreatedObjectIsNotASuccess) {
+  // A proxy's HTML page with a 2xx status proves nothing was applied or not.
+  add_fault({{"api", "psa"}, {"method", "POST"}, {"path", "*/notes"}, {"kind", "html"},
+             {"status", 200}, {"count", 1}});
+  auto id = enqueue(PostKind::kNote, 1004, {{"text", "behind a proxy"}});
+  DrainStats first = drain();
+  EXPECT_EQ(first.succeeded, 0);
+  EXPECT_EQ(first.retried, 1);
+  EXPECT_EQ(post(id).status, PostStatus::kPending);
+  EXPECT_EQ(count_with("notes", "notes", "text", marker_of(id)), 0);
+  clock_.advance(10min);
+  DrainStats second = drain();
+  EXPECT_EQ(second.succeeded, 1);
+  EXPECT_EQ(post(id).status, PostStatus::kSucceeded);
+  EXPECT_TRUE(post(id).remote_id.has_value());
+  EXPECT_EQ(count_with("notes", "notes", "text", marker_of(id)), 1);
+}
+
 TEST_F(QueueDrainerTest, ReclaimedLeaseChecksBeforeResending) {
   auto id = enqueue(PostKind::kNote, 1005, {{"text", "crashed mid-flight"}});
   // A daemon claims the post, sends it, and dies before recording anything.
