@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -40,6 +41,27 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 
 constexpr auto kStepTimeout = 30s;
+
+// Appends every datagram `socket` receives to `out` on a thread of its own
+// until stop() (or destruction, so a failed ASSERT cannot leave it running).
+class NotifyReader {
+ public:
+  NotifyReader(NotifySocket& socket, std::vector<std::string>& out)
+      : thread_([this, &socket, &out] {
+          while (!stop_) {
+            if (auto d = socket.receive(100ms)) out.push_back(*d);
+          }
+        }) {}
+  ~NotifyReader() { stop(); }
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
 constexpr const char* kClientId = "00000000-0000-0000-0000-000000000000";
 // Far above what 300 ms intervals need, so our own limiter never waits.
 constexpr const char* kFastRate = ", rate_limit: { requests: 1000, per: 1s }";
@@ -286,6 +308,10 @@ TEST_F(SecretsRunTest, NoSecretInAnyOutputOfAFullRun) {
   ChildProcess daemon({"--config", config_path(), "run"}, dir_.path(), daemon_env);
   std::vector<std::string> datagrams;
   ASSERT_TRUE(notify.wait_for("READY=1", kStepTimeout, &datagrams)) << daemon.out() << daemon.err();
+  // From here on a thread reads every datagram as it arrives, as systemd
+  // does: a receiver that stops reading fills the socket's queue, and the
+  // daemon's next sd_notify() blocks (slow builds such as ASan send more).
+  NotifyReader reader(notify, datagrams);
   auto listening = daemon.wait_for_line({"\"event\":\"http_listening\""}, 5s);
   ASSERT_TRUE(listening.has_value()) << daemon.out();
   json listen_event = json::parse(*listening);
@@ -380,6 +406,7 @@ TEST_F(SecretsRunTest, NoSecretInAnyOutputOfAFullRun) {
   auto code = daemon.wait(15s);
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 0) << daemon.err();
+  reader.stop();
   while (auto d = notify.receive(500ms)) datagrams.push_back(*d);
   snapshot_db_files("after exit");
   outputs_.push_back({"daemon stdout", daemon.out()});
