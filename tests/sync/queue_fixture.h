@@ -9,6 +9,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
+#include "sim_connections.h"
 #include "simulator.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
@@ -33,15 +34,8 @@ class QueueFixture : public ::testing::Test {
     o.now = "2026-11-20T00:00:00Z";
     sim_ = std::make_unique<cwsim::Simulator>(o);
     sim_->start();
-    PsaConnection c;
-    c.site = sim_->base_url();
-    c.company_id = o.company;
-    c.public_key = o.public_key;
-    c.private_key = Secret(o.private_key);
-    c.client_id = o.client_id;
-    c.rate_limit = {1000, std::chrono::seconds(1)};
     tenant_.name = "acme";
-    tenant_.psa = c;
+    tenant_.psa = sim_psa(*sim_, o);
     tenant_.queue.max_attempts = 4;
     defaults_.backoff = {std::chrono::seconds(2), std::chrono::minutes(5), 5};
     defaults_.http = {std::chrono::seconds(2), std::chrono::seconds(2)};

@@ -17,6 +17,7 @@
 #include "config/clock.h"
 #include "config/config.h"
 #include "config/log.h"
+#include "sim_connections.h"
 #include "simulator.h"
 #include "storage/cache_store.h"
 #include "storage/database.h"
@@ -89,21 +90,8 @@ class PullTest : public ::testing::Test {
     tenant_ = Tenant{};
     tenant_.name = "acme";
     tenant_.opportunities = source;
-    CpqConnection cpq;
-    cpq.base_url = sim_->base_url();
-    cpq.access_key = o.access_key;
-    cpq.public_key = o.public_key;
-    cpq.private_key = Secret(o.private_key);
-    cpq.rate_limit = RateLimit{1000, std::chrono::seconds(1)};
-    tenant_.cpq = cpq;
-    PsaConnection psa;
-    psa.site = sim_->base_url();
-    psa.company_id = o.company;
-    psa.public_key = o.public_key;
-    psa.private_key = Secret(o.private_key);
-    psa.client_id = o.client_id;
-    psa.rate_limit = RateLimit{1000, std::chrono::seconds(1)};
-    tenant_.psa = psa;
+    tenant_.cpq = sim_cpq(*sim_, o);
+    tenant_.psa = sim_psa(*sim_, o);
     if (!db_) {
       auto db = storage::Database::open(dir_.file("cache.db").string());
       ASSERT_TRUE(db.ok()) << db.error().describe();
