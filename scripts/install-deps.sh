@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git
+  ccache                 # rebuilds after a branch switch, and CI on a machine that built before, reuse objects
   libpoco-dev            # HTTP/TLS client and server (Net, NetSSL)
   libssl-dev             # the fault matrix's self-signed TLS endpoint (also pulled in by libpoco-dev)
   libsqlitecpp-dev libsqlite3-dev sqlite3
