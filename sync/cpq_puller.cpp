@@ -5,6 +5,7 @@
 #include "config/log.h"
 #include "sync/api_pager.h"
 #include "sync/http_url.h"
+#include "sync/pull_engine.h"
 #include "sync/row_mappers.h"
 
 namespace cwsync {
@@ -13,15 +14,8 @@ namespace {
 using storage::Entity;
 using storage::QuoteItemRow;
 using storage::QuoteRow;
-using storage::SyncCursor;
-
 // Room for "&page=NNNNN&pageSize=1000" appended by the pager.
 constexpr std::size_t kPagingReserve = 40;
-
-bool after(const std::optional<TimePoint>& t, const std::string& id, const SyncCursor& c) {
-  TimePoint tt = t.value_or(TimePoint{});
-  return tt > c.modified_at || (tt == c.modified_at && id > c.id);
-}
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
@@ -90,91 +84,90 @@ std::vector<std::string> item_conditions(const std::string& base_url,
   return out;
 }
 
+namespace {
+
+// Quotes, their items (fetched in URL-sized batches before the page's
+// transaction) and, for tenants whose pipeline comes from quotes, the derived
+// pipeline item.
+class QuoteAdapter final : public PullAdapter {
+ public:
+  QuoteAdapter(const PullContext& ctx, PullStats& stats)
+      : ctx_(ctx),
+        stats_(stats),
+        derive_pipeline_(ctx.tenant.opportunities == OpportunitySource::kQuotes) {}
+
+  Result<RowStamp> add(const PageElement& e) override {
+    auto q = map_quote(e.value, e.raw);
+    if (!q.ok()) return q.error();
+    RowStamp stamp{q->modify_date, q->id};
+    rows_.push_back(std::move(*q));
+    return stamp;
+  }
+  void drop_last() override { rows_.pop_back(); }
+  std::size_t held() const override { return rows_.size(); }
+
+  Status prepare() override {
+    std::vector<std::string> ids;
+    ids.reserve(rows_.size());
+    for (const auto& q : rows_) ids.push_back(q.id);
+    auto fetched = fetch_items(ctx_, stats_, ids, ctx_.defaults.page_size);
+    if (!fetched.ok()) return fetched.error();
+    items_ = std::move(*fetched);
+    return {};
+  }
+
+  Status write(storage::PageWriter& writer) override {
+    for (const QuoteRow& q : rows_) {
+      if (auto s = writer.upsert_quote(q); !s.ok()) return s;
+      if (auto s = writer.replace_items(q.id, items_[q.id]); !s.ok()) return s;
+      if (derive_pipeline_) {
+        if (auto s = writer.upsert_opportunity(quote_opportunity(q)); !s.ok()) return s;
+      }
+    }
+    return {};
+  }
+  void clear() override {
+    rows_.clear();
+    items_.clear();
+  }
+
+ private:
+  const PullContext& ctx_;
+  PullStats& stats_;
+  const bool derive_pipeline_;
+  std::vector<QuoteRow> rows_;
+  std::unordered_map<std::string, std::vector<QuoteItemRow>> items_;
+};
+
+}  // namespace
+
 Status pull_quotes(const PullContext& ctx, PullStats& stats) {
   ApiClient* api = ctx.clients.cpq();
   if (api == nullptr) {
     return make_error(ErrorKind::kConfig, "tenant has no cpq connection", ctx.tenant.name);
   }
-  const std::string& tenant = ctx.tenant.name;
-  std::optional<SyncCursor> cursor;
-  if (!ctx.full) {
-    auto c = ctx.cache.cursor(tenant, Entity::kQuotes);
-    if (!c.ok()) return c.error();
-    cursor = *c;
-  }
-  const TimePoint fence = ctx.clock.now() - ctx.settle;
-  std::optional<SyncCursor> next = cursor;  // newest settled (modifyDate, id) seen
-  const bool derive_pipeline = ctx.tenant.opportunities == OpportunitySource::kQuotes;
+  auto cursor = start_cursor(ctx, Entity::kQuotes);
+  if (!cursor.ok()) return cursor.error();
   const int page_size = ctx.defaults.page_size;
 
   UrlBuilder url(ctx.clients.cpq_api_base() + "/quotes");
   url.add("includeFields", join(quote_include_fields()));
-  if (cursor) {
+  if (*cursor) {
     // Date-only conditions: re-read from the day before the cursor's day.
     url.add("conditions", "modifyDate >= [" +
-                              format_date(cursor->modified_at - std::chrono::hours(24)) + "]");
+                              format_date((*cursor)->modified_at - std::chrono::hours(24)) + "]");
   }
 
-  auto handler = [&](const Page& page) -> Result<PageVerdict> {
-    std::string what = "GET quotes page " + std::to_string(page.number);
-    stats.pages += 1;
-    auto split = split_page(page.response.body, what);
-    if (!split.ok()) return split.error();
-    const std::size_t count = split->elements.size();
-    const bool last = count < static_cast<std::size_t>(page_size);
-    std::vector<QuoteRow> changed;
-    for (const PageElement& e : split->elements) {
-      auto q = map_quote(e.value, e.raw);
-      if (!q.ok()) return make_error(ErrorKind::kMalformed, q.error().describe(), what);
-      TimePoint t = q->modify_date.value_or(TimePoint{});
-      if (t <= fence && (!next || after(q->modify_date, q->id, *next))) next = SyncCursor{t, q->id};
-      if (cursor && !after(q->modify_date, q->id, *cursor)) continue;  // already stored
-      changed.push_back(std::move(*q));
-    }
-    std::unordered_map<std::string, std::vector<QuoteItemRow>> items;
-    if (!changed.empty()) {
-      std::vector<std::string> ids;
-      ids.reserve(changed.size());
-      for (const auto& q : changed) ids.push_back(q.id);
-      auto fetched = fetch_items(ctx, stats, ids, page_size);
-      if (!fetched.ok()) return fetched.error();
-      items = std::move(*fetched);
-    }
-    const bool move_cursor = last && next && (!cursor || !(*next == *cursor));
-    if (changed.empty() && !move_cursor) return PageVerdict{count, false};
-
-    auto writer = ctx.cache.begin_page(tenant, ctx.clock.now());
-    if (!writer.ok()) return writer.error();
-    for (const QuoteRow& q : changed) {
-      if (auto s = writer->upsert_quote(q); !s.ok()) return s.error();
-      if (auto s = writer->replace_items(q.id, items[q.id]); !s.ok()) return s.error();
-      if (derive_pipeline) {
-        if (auto s = writer->upsert_opportunity(quote_opportunity(q)); !s.ok()) return s.error();
-      }
-    }
-    if (move_cursor) {
-      if (auto s = writer->advance_cursor(Entity::kQuotes, *next); !s.ok()) return s.error();
-    }
-    auto committed = writer->commit();
-    if (!committed.ok()) return committed.error();
-    stats.upserted += committed->quotes + committed->items + committed->opportunities;
-    log::debug("sync_page")
-        .tenant(tenant)
-        .entity("quotes")
-        .field("page", page.number)
-        .field("rows", static_cast<std::int64_t>(count))
-        .field("changed", static_cast<std::int64_t>(changed.size()))
-        .field("items", committed->items)
-        .field("cursor_advanced", committed->cursor_advanced)
-        .msg("stored a quote page");
-    if (ctx.on_page) ctx.on_page();
-    return PageVerdict{count, false};
-  };
-
-  auto paged = for_each_numbered_page(*api, url.str(), page_size, handler,
-                                      counted_call(stats, "quotes"));
-  if (!paged.ok()) return paged.error();
-  return {};
+  QuoteAdapter adapter(ctx, stats);
+  const PullEntity entity{Entity::kQuotes, "quotes", "quotes", LastPage::kShortPage, page_size};
+  return run_incremental_pull(
+      ctx, stats, entity, *cursor, adapter,
+      [&](const PageHandler& handler) -> Status {
+        auto paged = for_each_numbered_page(*api, url.str(), page_size, handler,
+                                            counted_call(stats, "quotes"));
+        if (!paged.ok()) return paged.error();
+        return {};
+      });
 }
 
 }  // namespace cwsync

@@ -1,11 +1,9 @@
 // The CPQ quote puller: /api/quotes pages plus the items of the quotes that
-// changed, each page committed with its items in one transaction.
-//
-// CPQ lists rows in creation order and has no orderBy, so pages are not in
-// cursor order: rows are upserted page by page (idempotent), and the cursor
-// moves only in the final page's transaction, to the newest (modifyDate, id)
-// seen that is older than the settle window. A failed page commits nothing
-// and ends the run; the next run re-reads from the last committed cursor.
+// changed, each page committed with its items in one transaction. The cursor
+// rules (settle window, final-page cursor move) are the pull engine's
+// (sync/pull_engine.h); this file says how quotes are listed, mapped and
+// stored. CPQ conditions take dates only, so an incremental run re-reads from
+// the day before the cursor's day and the engine skips what is stored.
 #pragma once
 
 #include <string>

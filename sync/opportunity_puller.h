@@ -2,9 +2,8 @@
 // `lastUpdated > [cursor]`, forward-only paging, and the status table from
 // /sales/opportunities/statuses cached in sync_meta for a day.
 //
-// Forward-only paging walks ids, not lastUpdated, so like the quote puller
-// the cursor moves only with the final page, to the newest settled
-// (lastUpdated, id) seen.
+// Forward-only paging walks ids, not lastUpdated; the pull engine
+// (sync/pull_engine.h) moves the cursor only with the final page.
 #pragma once
 
 #include "config/result.h"
