@@ -5,7 +5,7 @@
 #include <map>
 #include <random>
 
-#include "config/log.h"
+#include "base/log.h"
 #include "daemon/metrics.h"
 
 namespace cwsync::daemon {
@@ -39,11 +39,6 @@ double seconds_since_epoch(TimePoint t) {
 }
 
 }  // namespace
-
-Scheduler::Random default_random() {
-  auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
-  return [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };
-}
 
 Scheduler::Scheduler(const Clock& clock, ConfigSource config, Metrics& metrics, Waiter& waiter,
                      Random random, SchedulerOptions options)

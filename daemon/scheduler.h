@@ -28,7 +28,8 @@
 #include <thread>
 #include <vector>
 
-#include "config/clock.h"
+#include "base/clock.h"
+#include "base/random.h"
 #include "config/config.h"
 #include "daemon/job.h"
 
@@ -61,7 +62,7 @@ struct JobState {
 class Scheduler {
  public:
   using ConfigSource = std::function<std::shared_ptr<const Config>()>;
-  using Random = std::function<double()>;        // uniform in [0, 1)
+  using Random = UniformRandom;                  // uniform in [0, 1)
 
   // Starts the workers. `clock`, `metrics` and `waiter` must outlive this.
   // Jobs get `waiter` in their JobContext.
@@ -132,7 +133,5 @@ class Scheduler {
   std::vector<std::thread> workers_;
 };
 
-// The default Random: a mt19937_64 seeded from std::random_device.
-Scheduler::Random default_random();
 
 }  // namespace cwsync::daemon

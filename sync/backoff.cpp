@@ -7,18 +7,6 @@
 
 namespace cwsync {
 
-UniformRandom default_random() {
-  return [] {
-    thread_local std::mt19937_64 engine{std::random_device{}()};
-    return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
-  };
-}
-
-UniformRandom seeded_random(unsigned long long seed) {
-  auto engine = std::make_shared<std::mt19937_64>(seed);
-  return [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };
-}
-
 Backoff::Backoff(Millis base, Millis cap, UniformRandom random)
     : base_(std::max(base, Millis(1))),
       cap_(std::max(cap, std::max(base, Millis(1)))),

@@ -1,5 +1,5 @@
 // Full-jitter exponential backoff and the retry decision that combines it
-// with Retry-After (design.md §5).
+// with Retry-After (docs/design.md, "Promises").
 //
 // Pure value logic: `now` and randomness are arguments, so tests use
 // fabricated time points and a seeded generator.
@@ -7,21 +7,15 @@
 
 #include <functional>
 
-#include "config/clock.h"
+#include "base/clock.h"
+#include "base/random.h"
 #include "config/config.h"
-#include "config/result.h"
+#include "base/result.h"
 
 namespace cwsync {
 
 // Uniform random numbers in [0, 1). Must be safe to call from the threads that
 // share the Backoff; default_random() is (thread-local engines).
-using UniformRandom = std::function<double()>;
-
-// A thread-safe UniformRandom seeded from std::random_device.
-UniformRandom default_random();
-// A deterministic UniformRandom for tests. Not thread-safe.
-UniformRandom seeded_random(unsigned long long seed);
-
 class Backoff {
  public:
   // base > 0 and cap >= base are expected (config validation enforces them);

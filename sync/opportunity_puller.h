@@ -6,7 +6,7 @@
 // (sync/pull_engine.h) moves the cursor only with the final page.
 #pragma once
 
-#include "config/result.h"
+#include "base/result.h"
 #include "sync/opportunity_mapper.h"
 #include "sync/sync_pass.h"
 

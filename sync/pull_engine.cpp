@@ -1,6 +1,6 @@
 #include "sync/pull_engine.h"
 
-#include "config/log.h"
+#include "base/log.h"
 
 namespace cwsync {
 namespace {

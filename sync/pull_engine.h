@@ -22,8 +22,8 @@
 #include <optional>
 #include <string>
 
-#include "config/clock.h"
-#include "config/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 #include "storage/cache_store.h"
 #include "sync/api_pager.h"
 #include "sync/http_link.h"

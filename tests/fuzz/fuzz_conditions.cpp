@@ -1,7 +1,7 @@
 // libFuzzer: the `conditions` language on both sides.
 //
 // The first input byte picks the mode:
-//   even: the rest is a conditions string for cwsim's parser (tests/cwsim/
+//   even: the rest is a conditions string for cwsim's parser (tools/cwsim/
 //         conditions.h), in the CPQ or PSA dialect (bit 1). Parse errors must
 //         be ConditionError; a parsed condition is evaluated against a record
 //         with one value of every kind, and its pins are read.
