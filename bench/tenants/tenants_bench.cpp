@@ -10,8 +10,9 @@
 //    quotes interval, and the daemon's CPU % and RSS.
 // Bounded: every wait has a deadline. Prints numbers, never asserts.
 //
-//   tenants_bench [--counts 1,10,100,1000] [--quotes 40] [--rate 2/1s]
-//                 [--idle-interval 30] [--timeout 300]
+//   tenants_bench [--counts 1,10,100,1000] [--quotes 100] [--page-size 50]
+//                 [--rate 1/1s] [--idle-interval 30] [--timeout 300]
+// (--rate must be N/Ms, whole seconds.)
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -48,9 +49,9 @@ double since(SteadyClock::time_point t0) {
 
 struct Settings {
   std::vector<int> counts{1, 10, 100, 1000};
-  int quotes = 40;
-  int page_size = 10;
-  std::string rate = "2/1s";       // per tenant, both the client budget and cwsim's limit
+  int quotes = 100;
+  int page_size = 50;               // small pages: requests, not rows, dominate
+  std::string rate = "1/1s";       // per tenant, both the client budget and cwsim's limit
   int idle_interval_s = 30;
   int timeout_s = 300;
 };
@@ -98,20 +99,12 @@ double cpu_seconds(pid_t pid) {
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-long rss_kb(pid_t pid) {
+// A numeric field of /proc/PID/status ("VmRSS:" in kB, "Threads:"); 0 if absent.
+long status_field(pid_t pid, const std::string& name) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
-  }
-  return 0;
-}
-
-int threads_of(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("Threads:", 0) == 0) return std::atoi(line.c_str() + 8);
+    if (line.rfind(name, 0) == 0) return std::atol(line.c_str() + name.size());
   }
   return 0;
 }
@@ -119,6 +112,15 @@ int threads_of(pid_t pid) {
 std::string rate_yaml(const std::string& rate) {
   auto slash = rate.find('/');
   return "{ requests: " + rate.substr(0, slash) + ", per: " + rate.substr(slash + 1) + " }";
+}
+
+// The same rate with twice the burst ("1/1s" → "2/2s"): the simulated
+// upstream counts arrivals, which network jitter can bring closer together
+// than the client's starts. `rate` is "N/Ms".
+std::string sim_rate(const std::string& rate) {
+  auto slash = rate.find('/');
+  return std::to_string(2 * std::atoi(rate.substr(0, slash).c_str())) + "/" +
+         std::to_string(2 * std::atoi(rate.substr(slash + 1).c_str())) + "s";
 }
 
 // Ten times `rate`'s requests in the same window.
@@ -161,11 +163,14 @@ std::string config_text(const Settings& s, int n, const std::string& base, const
   return y.str();
 }
 
-int synced_tenants(SQLite::Database& db) {
+// Tenants (other than the probe) with a successful quotes pull, or with
+// `reconcile` a successful quotes reconcile.
+int synced_tenants(SQLite::Database& db, bool reconcile = false) {
   try {
     SQLite::Statement q(db,
                         "SELECT COUNT(DISTINCT tenant) FROM sync_runs WHERE entity = 'quotes' "
-                        "AND status = 'ok' AND tenant != 'probe'");
+                        "AND (kind = 'reconcile') = ? AND status = 'ok' AND tenant != 'probe'");
+    q.bind(1, reconcile ? 1 : 0);
     return q.executeStep() ? q.getColumn(0).getInt() : 0;
   } catch (const std::exception&) {
     return 0;  // not migrated yet
@@ -196,8 +201,8 @@ RunResult run(const Settings& s, int n) {
   cwsync::test::CwsimProcess sim({"--quotes", std::to_string(s.quotes), "--opportunities", "5",
                                   "--tickets", "5", "--items-per-quote", "2", "--tenants",
                                   std::to_string(n), "--rate-limit-per-tenant",
-                                  "--cpq-rate-limit", s.rate, "--psa-rate-limit",
-                                  probe_rate(s.rate),
+                                  "--cpq-rate-limit", sim_rate(s.rate), "--psa-rate-limit",
+                                  sim_rate(probe_rate(s.rate)),
                                   "--threads", "32"});
   const std::string db_path = dir.file("cache.db").string();
   const std::string cfg = dir.file("cwsync.yaml").string();
@@ -246,8 +251,13 @@ RunResult run(const Settings& s, int n) {
   }
   if (done >= n) r.initial_s = since(t0);
 
-  // Idle: everything synced; count requests and CPU over one quotes interval.
-  std::this_thread::sleep_for(2s);  // let the last runs finish
+  // Idle: every initial sync and the first reconcile (which waits for the
+  // tenant's pulls) done; count requests and CPU over one quotes interval.
+  const auto r0 = SteadyClock::now();
+  while (synced_tenants(db, true) < n && since(r0) < s.timeout_s) {
+    std::this_thread::sleep_for(100ms);
+  }
+  std::this_thread::sleep_for(1s);  // let the last runs finish
   // Each read in its own statement scope: an open statement would keep its
   // WAL snapshot and hide the window's runs.
   auto api_calls = [&db] {
@@ -265,12 +275,12 @@ RunResult run(const Settings& s, int n) {
   r.idle_requests_per_tenant = static_cast<double>(idle_calls) / n *
                                (s.idle_interval_s / window);
   r.idle_cpu_pct = 100.0 * (cpu1 - cpu0) / window;
-  r.rss_kb = rss_kb(daemon.pid());
+  r.rss_kb = status_field(daemon.pid(), "VmRSS:");
   std::error_code ec;
   const auto bytes = std::filesystem::file_size(db_path, ec) +
                      std::filesystem::file_size(db_path + "-wal", ec);
   r.disk_kb_per_tenant = static_cast<double>(bytes) / 1024.0 / (n + 1);
-  r.threads = threads_of(daemon.pid());
+  r.threads = static_cast<int>(status_field(daemon.pid(), "Threads:"));
   return r;
 }
 
@@ -290,6 +300,7 @@ int main(int argc, char** argv) {
     std::string k = argv[i], v = argv[i + 1];
     if (k == "--counts") s.counts = parse_counts(v);
     else if (k == "--quotes") s.quotes = std::atoi(v.c_str());
+    else if (k == "--page-size") s.page_size = std::atoi(v.c_str());
     else if (k == "--rate") s.rate = v;
     else if (k == "--idle-interval") s.idle_interval_s = std::atoi(v.c_str());
     else if (k == "--timeout") s.timeout_s = std::atoi(v.c_str());
@@ -298,9 +309,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::printf("tenants_bench: %d quotes per tenant (page_size 10), budget %s per tenant "
+  std::printf("tenants_bench: %d quotes per tenant (page_size %d), budget %s per tenant "
               "(cwsync and cwsim; the post probe tenant 10x), idle window = quotes interval = %d s\n",
-              s.quotes, s.rate.c_str(), s.idle_interval_s);
+              s.quotes, s.page_size, s.rate.c_str(), s.idle_interval_s);
   std::printf("%6s %10s %8s %10s %10s %12s %8s %9s %8s %10s\n", "N", "initial_s", "ratio",
               "post_p50", "post_p99", "idle_req/t", "cpu_%", "rss_MB", "threads", "disk_KB/t");
   double base = 0;
