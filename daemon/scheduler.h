@@ -49,7 +49,7 @@ struct SchedulerOptions {
   int workers = 4;                               // pull runs holding a worker at once
   int queue_workers = 2;                         // queue runs holding a worker at once
   int max_threads = 1024;                        // per lane, parked runs included
-  std::chrono::milliseconds thread_linger{30000};  // idle threads beyond `workers` exit
+  std::chrono::milliseconds thread_linger{5000};   // idle threads beyond `workers` exit
   double jitter = 0.10;                          // ± fraction of the interval
   std::chrono::milliseconds max_idle_wait{1000};  // the loop wakes at least this often
   std::chrono::milliseconds loop_stall{30000};   // heartbeat older than this: stuck
