@@ -23,9 +23,9 @@
 #include <string>
 #include <vector>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
-#include "config/result.h"
+#include "base/result.h"
 #include "sync/upstream.h"
 #include "sync/waiter.h"
 

@@ -37,7 +37,7 @@
 #include <thread>
 #include <vector>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
 #include "daemon/job.h"
 

@@ -12,7 +12,7 @@
 #include <mutex>
 #include <optional>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
 
 namespace cwsync {

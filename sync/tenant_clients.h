@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
 #include "sync/api_client.h"
 #include "sync/backoff.h"

@@ -18,7 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
 #include "sync/circuit_breaker.h"
 #include "sync/rate_limiter.h"
