@@ -15,6 +15,7 @@ set(CWSYNC_TMPFILES_DIR "/usr/lib/tmpfiles.d" CACHE PATH "Where the tmpfiles.d s
 set(CWSYNC_CONFIG_DIR "/etc/cwsync" CACHE PATH "Where the example config is installed")
 
 install(FILES ${PROJECT_SOURCE_DIR}/systemd/cwsync.service
+              ${PROJECT_SOURCE_DIR}/systemd/cwsync@.service
         DESTINATION ${CWSYNC_SYSTEMD_UNIT_DIR} COMPONENT runtime)
 install(FILES ${PROJECT_SOURCE_DIR}/systemd/cwsync.sysusers.conf
         DESTINATION ${CWSYNC_SYSUSERS_DIR} RENAME cwsync.conf COMPONENT runtime)

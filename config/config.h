@@ -21,6 +21,16 @@ namespace cwsync {
 using std::chrono::milliseconds;
 using namespace std::chrono_literals;
 
+// One validation problem: "path:line: key: what is wrong; expected ..."
+struct ConfigProblem {
+  std::string file;
+  int line = 0;                   // 1-based; 0 when not tied to a line
+  std::string key;                // dotted path, e.g. tenants[0].cpq.base_url
+  std::string message;            // what is wrong and what is expected
+
+  std::string to_string() const;
+};
+
 struct RateLimit {
   int requests = 25;              // tokens per window
   milliseconds per = 5s;          // window length
@@ -66,6 +76,7 @@ struct CpqConnection {
   Secret private_key;
   std::string private_key_source; // "inline", "file PATH", "env NAME": for summaries
   RateLimit rate_limit{25, 5s};
+  std::string budget;             // shared budget name; "" = derived (see budget_key)
   bool allow_insecure = false;    // permit http:// to a non-loopback host
 };
 
@@ -79,6 +90,7 @@ struct PsaConnection {
   std::string api_version = "2022.1";
   std::optional<std::string> codebase;  // skip the lookup, e.g. "v2025_1/"
   RateLimit rate_limit{60, 60s};
+  std::string budget;             // shared budget name; "" = derived (see budget_key)
   bool allow_insecure = false;
 };
 
@@ -100,6 +112,20 @@ struct Tenant {
   std::optional<PsaConnection> psa;
   QueuePolicy queue;
   Intervals intervals;            // defaults.intervals unless overridden
+  std::string source_file;        // the tenants_dir file it came from; "" = main file
+};
+
+// An operator-known cap on one upstream host, across every tenant (`hosts:`).
+struct HostCeiling {
+  std::string host;               // lower-case host name, or host:port
+  RateLimit rate_limit;
+};
+
+// A tenants_dir file that failed validation: that tenant does not run.
+struct DisabledTenant {
+  std::string name;               // the tenant's name, or the file's stem
+  std::string file;
+  std::vector<ConfigProblem> problems;
 };
 
 enum class LogFormat { kJson, kText };
@@ -114,21 +140,14 @@ struct Config {
   LogConfig log;
   std::optional<std::string> http_listen;  // "127.0.0.1:9464"
   Defaults defaults;
-  std::vector<Tenant> tenants;
+  std::vector<HostCeiling> hosts;
+  std::optional<std::string> tenants_dir;   // absolute; one tenant per *.yaml
+  std::vector<Tenant> tenants;              // the main file's, then tenants_dir's
+  std::vector<DisabledTenant> disabled_tenants;  // broken tenants_dir files
 
   std::string source_path;        // the file it was loaded from
 
   const Tenant* find_tenant(std::string_view name) const;
-};
-
-// One validation problem: "path:line: key: what is wrong; expected ..."
-struct ConfigProblem {
-  std::string file;
-  int line = 0;                   // 1-based; 0 when not tied to a line
-  std::string key;                // dotted path, e.g. tenants[0].cpq.base_url
-  std::string message;            // what is wrong and what is expected
-
-  std::string to_string() const;
 };
 
 struct ConfigError {

@@ -29,6 +29,7 @@ void describe_cpq(std::ostringstream& out, const CpqConnection& c) {
       << "      public_key:  " << c.public_key << "\n"
       << "      private_key: " << secret_text(c.private_key, c.private_key_source) << "\n"
       << "      rate_limit:  " << rate_text(c.rate_limit) << "\n";
+  if (!c.budget.empty()) out << "      budget:      " << c.budget << "\n";
 }
 
 void describe_psa(std::ostringstream& out, const PsaConnection& p) {
@@ -41,6 +42,7 @@ void describe_psa(std::ostringstream& out, const PsaConnection& p) {
       << "      api_version: " << p.api_version << "\n"
       << "      codebase:    " << (p.codebase ? *p.codebase : "(looked up at start)") << "\n"
       << "      rate_limit:  " << rate_text(p.rate_limit) << "\n";
+  if (!p.budget.empty()) out << "      budget:      " << p.budget << "\n";
 }
 
 }  // namespace
@@ -89,11 +91,17 @@ std::string describe_config(const Config& c) {
       << "  breaker:   failures=" << d.breaker.failures
       << " cool_down=" << format_duration(d.breaker.cool_down) << "\n"
       << "  reconcile_max_delete_ratio: " << d.reconcile_max_delete_ratio << "\n"
-      << "  page_size: " << d.page_size << "\n"
-      << "tenants (" << c.tenants.size() << "):\n";
+      << "  page_size: " << d.page_size << "\n";
+  if (!c.hosts.empty()) out << "hosts:\n";
+  for (const HostCeiling& h : c.hosts) {
+    out << "  - " << h.host << ": " << rate_text(h.rate_limit) << "\n";
+  }
+  if (c.tenants_dir) out << "tenants_dir: " << *c.tenants_dir << "\n";
+  out << "tenants (" << c.tenants.size() << "):\n";
   for (const Tenant& t : c.tenants) {
-    out << "  - " << t.name << "\n"
-        << "    opportunities: " << to_string(t.opportunities) << "\n"
+    out << "  - " << t.name << "\n";
+    if (!t.source_file.empty()) out << "    file: " << t.source_file << "\n";
+    out << "    opportunities: " << to_string(t.opportunities) << "\n"
         << "    intervals: " << intervals_text(t.intervals) << "\n";
     if (t.cpq) describe_cpq(out, *t.cpq);
     if (t.psa) describe_psa(out, *t.psa);
@@ -101,6 +109,13 @@ std::string describe_config(const Config& c) {
         << " max_age=" << format_duration(t.queue.max_age)
         << " lease=" << format_duration(t.queue.lease)
         << " marker_format=" << t.queue.marker_format << "\n";
+  }
+  if (!c.disabled_tenants.empty()) {
+    out << "disabled tenants (" << c.disabled_tenants.size() << "): not run until fixed\n";
+  }
+  for (const DisabledTenant& off : c.disabled_tenants) {
+    out << "  - " << off.name << " (" << off.file << ")\n";
+    for (const ConfigProblem& p : off.problems) out << "      " << p.to_string() << "\n";
   }
   return out.str();
 }

@@ -1,13 +1,7 @@
 // load_config(): read the file, parse YAML, walk the known keys, resolve
 // secrets, check cross-field rules, and hand back a Config or every problem.
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <system_error>
 
 #include "config/config.h"
@@ -28,30 +22,17 @@ using config_detail::Keys;
 using config_detail::LoadContext;
 using config_detail::MapReader;
 using config_detail::Problems;
+using config_detail::read_text;
 using std::chrono::milliseconds;
 
-const Keys kTopKeys = {"database", "log", "http_listen", "defaults", "tenants"};
+const Keys kTopKeys = {"database", "log", "http_listen", "defaults", "hosts", "tenants_dir",
+                       "tenants"};
 const Keys kLogKeys = {"level", "format"};
 const Keys kDefaultsKeys = {"intervals", "backoff", "retry_after_cap", "http", "breaker",
                             "reconcile_max_delete_ratio", "page_size"};
 const Keys kBackoffKeys = {"base", "cap", "max_attempts"};
 const Keys kHttpKeys = {"connect_timeout", "read_timeout"};
 const Keys kBreakerKeys = {"failures", "cool_down"};
-
-std::optional<std::string> read_text(const fs::path& path, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = std::string("cannot read: ") + std::generic_category().message(errno);
-    return std::nullopt;
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) {
-    error = "cannot read: I/O error";
-    return std::nullopt;
-  }
-  return buf.str();
-}
 
 // The .env beside the config: absent is fine, unreadable or malformed is not.
 std::map<std::string, std::string> read_dotenv(const fs::path& dir, Problems& problems) {
@@ -144,15 +125,19 @@ void read_top(const MapReader& root, const fs::path& dir, Config& c) {
     else root.problems().add(root.find("http_listen")->line, "http_listen", error);
   }
   read_defaults(root, c.defaults);
-}
-
-void check_world_readable(const LoadContext& ctx, const std::string& path, Problems& problems) {
-  if (!ctx.inline_secret) return;
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || (st.st_mode & S_IROTH) == 0) return;
-  problems.add(ctx.inline_secret->line, ctx.inline_secret->path,
-               "file is world-readable and holds secrets; run `chmod 640 " + path +
-                   "` or move the key to private_key_file");
+  c.hosts = config_detail::read_hosts(root);
+  std::string tenants_dir;
+  if (root.read_string("tenants_dir", tenants_dir, "a directory like /etc/cwsync/tenants.d")) {
+    fs::path p = fs::path(tenants_dir).is_relative() ? dir / tenants_dir : fs::path(tenants_dir);
+    std::error_code ec;
+    if (!fs::is_directory(p, ec)) {
+      root.problems().add(root.find("tenants_dir")->line, "tenants_dir",
+                          "'" + p.string() + "' is not a directory; expected a directory of "
+                          "one-tenant *.yaml files");
+    } else {
+      c.tenants_dir = p.lexically_normal().string();
+    }
+  }
 }
 
 }  // namespace
@@ -162,26 +147,10 @@ std::variant<Config, ConfigError> load_config(const std::string& path,
   Problems problems(path);
   auto fail = [&problems] { return ConfigError{problems.take()}; };
 
-  std::string error;
-  const auto text = read_text(path, error);
-  if (!text) {
-    problems.add(0, "", error);
-    return fail();
-  }
-  YAML::Node doc;
-  try {
-    doc = YAML::Load(*text);
-  } catch (const YAML::Exception& e) {
-    problems.add(e.mark.is_null() ? 0 : e.mark.line + 1, "", "YAML syntax error: " + e.msg);
-    return fail();
-  }
-  if (!doc.IsMap()) {
-    problems.add(doc.IsNull() ? 0 : config_detail::line_of(doc), "",
-                 doc.IsNull() ? "the file is empty; expected a map with at least 'tenants'"
-                              : "expected a map of settings at the top, got " +
-                                    config_detail::kind_of(doc));
-    return fail();
-  }
+  const auto parsed = config_detail::parse_yaml_map(
+      path, problems, "a map of settings with at least 'tenants'");
+  if (!parsed) return fail();
+  const YAML::Node& doc = *parsed;
 
   const fs::path dir = fs::absolute(fs::path(path)).parent_path();
   EnvLookup lookup(env, read_dotenv(dir, problems));
@@ -191,10 +160,14 @@ std::variant<Config, ConfigError> load_config(const std::string& path,
   config.source_path = path;
   const MapReader root(problems, doc, "", 1, kTopKeys);
   read_top(root, dir, config);
-  config.tenants = config_detail::read_tenants(ctx, root, config.defaults);
-  check_world_readable(ctx, path, problems);
+  config.tenants = config_detail::read_tenants(ctx, root, config.defaults,
+                                               root.has("tenants_dir"));
+  config_detail::check_world_readable(ctx, path, problems);
 
   if (!problems.empty()) return fail();
+  // Only a valid main file gets this far: a broken tenant file disables that
+  // tenant and never the others.
+  if (config.tenants_dir) config_detail::read_tenants_dir(ctx, *config.tenants_dir, config);
   return config;
 }
 

@@ -8,20 +8,21 @@
 namespace cwsync::config_detail {
 
 const Keys kIntervalKeys = {"quotes", "opportunities", "reconcile", "queue"};
+const Keys kTenantKeys = {"name", "opportunities", "cpq", "psa", "queue", "intervals"};
 
 namespace {
 
 using std::chrono::milliseconds;
 
-const Keys kTenantKeys = {"name", "opportunities", "cpq", "psa", "queue", "intervals"};
 const Keys kCpqKeys = {"base_url",    "access_key",       "public_key",
                        "private_key", "private_key_file", "private_key_env",
-                       "rate_limit",  "allow_insecure"};
+                       "rate_limit",  "budget",           "allow_insecure"};
 const Keys kPsaKeys = {"site",           "company_id",  "public_key", "private_key",
                        "private_key_file", "private_key_env", "client_id", "api_version",
-                       "codebase",       "rate_limit",  "allow_insecure"};
+                       "codebase",       "rate_limit",  "budget",     "allow_insecure"};
 const Keys kQueueKeys = {"max_attempts", "max_age", "lease", "marker_format"};
 const Keys kRateKeys = {"requests", "per"};
+const Keys kHostKeys = {"host", "rate_limit"};
 
 // The CONNECTWISE_* variable for `key` when there is exactly one tenant.
 std::string single_var(bool single, std::string_view api, std::string_view key) {
@@ -57,6 +58,17 @@ void read_rate_limit(const MapReader& parent, RateLimit& out) {
   m->read_duration("per", out.per, milliseconds(1));
 }
 
+// `budget: NAME`: connections naming the same budget share one rate limiter.
+void read_budget(const MapReader& m, std::string& out) {
+  if (!m.read_string("budget", out, "a budget name like contoso_at")) return;
+  if (!is_tenant_name(out)) {
+    m.problems().add(m.find("budget")->line, m.child("budget"),
+                     "'" + out + "' is not a valid budget name; expected 1 to 64 of a-z, 0-9, "
+                     "_ and - (lower case)");
+    out.clear();
+  }
+}
+
 // base_url/site: present or defaulted, checked against allow_insecure.
 void check_url_field(LoadContext& ctx, const MapReader& m, std::string_view key, std::string& url,
                      bool allow_insecure, UrlPath path) {
@@ -85,6 +97,7 @@ CpqConnection read_cpq(LoadContext& ctx, const MapReader& m, bool single) {
   required_string(ctx, m, "public_key", c.public_key, single_var(single, "CPQ", "public_key"),
                   "the API public key");
   read_rate_limit(m, c.rate_limit);
+  read_budget(m, c.budget);
   note_inline_secret(ctx, m);
   if (auto s = resolve_secret(m, "private_key", ctx.env, ctx.dir,
                               single_var(single, "CPQ", "private_key"))) {
@@ -125,6 +138,7 @@ PsaConnection read_psa(LoadContext& ctx, const MapReader& m, bool single) {
     p.codebase = codebase;
   }
   read_rate_limit(m, p.rate_limit);
+  read_budget(m, p.budget);
   note_inline_secret(ctx, m);
   if (auto s = resolve_secret(m, "private_key", ctx.env, ctx.dir,
                               single_var(single, "PSA", "private_key"))) {
@@ -148,10 +162,15 @@ void read_queue(const MapReader& t, QueuePolicy& q) {
   }
 }
 
-Tenant read_tenant(LoadContext& ctx, const MapReader& t, const Defaults& defaults, bool single) {
+}  // namespace
+
+Tenant read_tenant(LoadContext& ctx, const MapReader& t, const Defaults& defaults, bool single,
+                   const std::string& default_name) {
   Tenant tenant;
   tenant.intervals = defaults.intervals;
-  if (!t.has("name")) {
+  if (!t.has("name") && !default_name.empty()) {
+    tenant.name = default_name;
+  } else if (!t.has("name")) {
     ctx.problems.add(t.line(), t.child("name"), "missing; expected a name like acme");
   } else if (t.read_string("name", tenant.name, "a name like acme") &&
              !is_tenant_name(tenant.name)) {
@@ -193,8 +212,6 @@ Tenant read_tenant(LoadContext& ctx, const MapReader& t, const Defaults& default
   return tenant;
 }
 
-}  // namespace
-
 void read_intervals(const MapReader& m, Intervals& out) {
   m.read_duration("quotes", out.quotes, milliseconds(1));
   m.read_duration("opportunities", out.opportunities, milliseconds(1));
@@ -203,14 +220,17 @@ void read_intervals(const MapReader& m, Intervals& out) {
 }
 
 std::vector<Tenant> read_tenants(LoadContext& ctx, const MapReader& root,
-                                 const Defaults& defaults) {
+                                 const Defaults& defaults, bool optional) {
   std::vector<Tenant> tenants;
   const auto field = root.find("tenants");
   const std::string expected = "a list of tenants, each with a name and a cpq and/or psa section";
   if (!field) {
-    ctx.problems.add(0, "tenants", "missing; expected " + expected);
+    if (!optional) {
+      ctx.problems.add(0, "tenants", "missing; expected " + expected + " (or tenants_dir)");
+    }
     return tenants;
   }
+  if (optional && field->node.IsSequence() && field->node.size() == 0) return tenants;
   if (!field->node.IsSequence() || field->node.size() == 0) {
     ctx.problems.add(field->line, field->path,
                      (field->node.IsSequence() ? std::string("is empty") : "got " + kind_of(field->node)) +
@@ -218,7 +238,7 @@ std::vector<Tenant> read_tenants(LoadContext& ctx, const MapReader& root,
     return tenants;
   }
 
-  const bool single = field->node.size() == 1;
+  const bool single = field->node.size() == 1 && !optional;
   std::map<std::string, int> name_lines;
   std::size_t i = 0;
   for (const YAML::Node& item : field->node) {
@@ -238,6 +258,53 @@ std::vector<Tenant> read_tenants(LoadContext& ctx, const MapReader& root,
     tenants.push_back(std::move(tenant));
   }
   return tenants;
+}
+
+}  // namespace cwsync::config_detail
+
+namespace cwsync::config_detail {
+
+std::vector<HostCeiling> read_hosts(const MapReader& root) {
+  std::vector<HostCeiling> out;
+  const auto field = root.find("hosts");
+  if (!field) return out;
+  const std::string expected = "a list of {host, rate_limit} entries";
+  if (!field->node.IsSequence()) {
+    root.problems().add(field->line, field->path, "got " + kind_of(field->node) + "; expected " +
+                                                      expected);
+    return out;
+  }
+  std::map<std::string, int> seen;
+  std::size_t i = 0;
+  for (const YAML::Node& item : field->node) {
+    const Field entry{item, "hosts[" + std::to_string(i++) + "]", line_of(item)};
+    auto m = as_map(root.problems(), entry, kHostKeys);
+    if (!m) continue;
+    HostCeiling h;
+    if (!m->has("host")) {
+      m->problems().add(m->line(), m->child("host"),
+                        "missing; expected a host name like sellapi.quosalsell.com");
+    } else if (m->read_string("host", h.host, "a host name like sellapi.quosalsell.com")) {
+      for (auto& c : h.host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const int line = m->find("host")->line;
+      if (h.host.empty() || h.host.find_first_of("/?#@ ") != std::string::npos) {
+        m->problems().add(line, m->child("host"),
+                          "'" + h.host + "' is not a host name; expected a host like "
+                          "sellapi.quosalsell.com or host:port, without scheme or path");
+      } else if (auto [it, fresh] = seen.emplace(h.host, line); !fresh) {
+        m->problems().add(line, m->child("host"),
+                          "host '" + h.host + "' is listed twice; it is already on line " +
+                              std::to_string(it->second));
+      }
+    }
+    if (!m->has("rate_limit")) {
+      m->problems().add(m->line(), m->child("rate_limit"),
+                        "missing; expected a rate limit like { requests: 200, per: 5s }");
+    }
+    read_rate_limit(*m, h.rate_limit);
+    out.push_back(std::move(h));
+  }
+  return out;
 }
 
 }  // namespace cwsync::config_detail

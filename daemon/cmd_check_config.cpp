@@ -24,6 +24,14 @@ json rate_json(const RateLimit& r) {
   return {{"requests", r.requests}, {"per", format_duration(r.per)}};
 }
 
+json problems_json(const std::vector<ConfigProblem>& problems) {
+  json out = json::array();
+  for (const auto& p : problems) {
+    out.push_back({{"file", p.file}, {"line", p.line}, {"key", p.key}, {"message", p.message}});
+  }
+  return out;
+}
+
 // The masked JSON view. Secrets appear only as Secret::masked().
 json config_json(const Config& c) {
   json tenants = json::array();
@@ -40,6 +48,7 @@ json config_json(const Config& c) {
                    {"private_key", t.cpq->private_key.masked()},
                    {"private_key_source", t.cpq->private_key_source},
                    {"rate_limit", rate_json(t.cpq->rate_limit)},
+                   {"budget", t.cpq->budget},
                    {"allow_insecure", t.cpq->allow_insecure}};
     }
     if (t.psa) {
@@ -51,40 +60,51 @@ json config_json(const Config& c) {
                    {"client_id", t.psa->client_id},
                    {"api_version", t.psa->api_version},
                    {"rate_limit", rate_json(t.psa->rate_limit)},
+                   {"budget", t.psa->budget},
                    {"allow_insecure", t.psa->allow_insecure}};
       if (t.psa->codebase) jt["psa"]["codebase"] = *t.psa->codebase;
     }
+    if (!t.source_file.empty()) jt["file"] = t.source_file;
     tenants.push_back(std::move(jt));
+  }
+  json hosts = json::array();
+  for (const auto& h : c.hosts) hosts.push_back({{"host", h.host}, {"rate_limit", rate_json(h.rate_limit)}});
+  json disabled = json::array();
+  for (const auto& d : c.disabled_tenants) {
+    disabled.push_back({{"name", d.name}, {"file", d.file}, {"problems", problems_json(d.problems)}});
   }
   return {{"config", c.source_path},
           {"database", c.database},
           {"log", {{"level", c.log.level},
                    {"format", c.log.format == LogFormat::kJson ? "json" : "text"}}},
           {"http_listen", c.http_listen ? json(*c.http_listen) : json(nullptr)},
-          {"tenants", tenants}};
+          {"hosts", hosts},
+          {"tenants_dir", c.tenants_dir ? json(*c.tenants_dir) : json(nullptr)},
+          {"tenants", tenants},
+          {"disabled_tenants", disabled}};
 }
 
 int run_check_config(const Context& ctx, bool as_json) {
   auto loaded = ctx.load_config();  // problems already on stderr
   if (auto* err = std::get_if<ConfigError>(&loaded)) {
     if (as_json) {
-      json problems = json::array();
-      for (const auto& p : err->problems) {
-        problems.push_back({{"file", p.file}, {"line", p.line}, {"key", p.key},
-                            {"message", p.message}});
-      }
-      std::cout << json{{"ok", false}, {"problems", problems}}.dump(2) << "\n";
+      std::cout << json{{"ok", false}, {"problems", problems_json(err->problems)}}.dump(2) << "\n";
     }
     return kExitConfig;
   }
   const Config& cfg = std::get<Config>(loaded);
+  // A broken tenant file disables that tenant only: reported, not fatal.
+  for (const auto& d : cfg.disabled_tenants) {
+    for (const auto& p : d.problems) std::cerr << p.to_string() << "\n";
+  }
   if (as_json) {
     json out = config_json(cfg);
     out["ok"] = true;
     std::cout << out.dump(2) << "\n";
   } else {
     std::cout << describe_config(cfg);
-    std::cout << "config OK\n";
+    if (cfg.disabled_tenants.empty()) std::cout << "config OK\n";
+    else std::cout << "config OK, " << cfg.disabled_tenants.size() << " tenant(s) disabled\n";
   }
   return kExitOk;
 }

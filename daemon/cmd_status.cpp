@@ -3,12 +3,33 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "daemon/command.h"
 #include "daemon/reports.h"
 
 namespace cwsync::daemon {
 namespace {
+
+// Tenants whose tenants_dir file is broken: not run, and here is why.
+nlohmann::json disabled_json(const Config& cfg) {
+  auto out = nlohmann::json::array();
+  for (const auto& d : cfg.disabled_tenants) {
+    auto problems = nlohmann::json::array();
+    for (const auto& p : d.problems) problems.push_back(p.to_string());
+    out.push_back({{"tenant", d.name}, {"file", d.file}, {"problems", problems}});
+  }
+  return out;
+}
+
+std::string disabled_text(const Config& cfg) {
+  std::string out;
+  for (const auto& d : cfg.disabled_tenants) {
+    out += "\n" + d.name + ": DISABLED (" + d.file + ")\n";
+    for (const auto& p : d.problems) out += "  " + p.to_string() + "\n";
+  }
+  return out;
+}
 
 struct StatusOptions {
   bool json = false;
@@ -37,8 +58,13 @@ int run_status(const Context& ctx, const StatusOptions& o) {
     std::cerr << "cwsync status: " << status.error().describe() << "\n";
     return kExitFailure;
   }
-  if (o.json) std::cout << status_json(*status, now).dump(2) << "\n";
-  else std::cout << status_text(*status, now);
+  if (o.json) {
+    auto out = status_json(*status, now);
+    out["disabled_tenants"] = disabled_json(*cfg);
+    std::cout << out.dump(2) << "\n";
+  } else {
+    std::cout << status_text(*status, now) << disabled_text(*cfg);
+  }
   return kExitOk;
 }
 

@@ -1,5 +1,6 @@
 #include "daemon/daemon.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -19,6 +20,7 @@
 #include "daemon/signals.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
+#include "sync/tenant_clients.h"
 #include "sync/upstream.h"
 #include "sync/waiter.h"
 
@@ -50,6 +52,21 @@ void warn_insecure_connections(const Config& cfg) {
     };
     if (t.cpq && t.cpq->allow_insecure) warn("cpq", t.cpq->base_url);
     if (t.psa && t.psa->allow_insecure) warn("psa", t.psa->site);
+  }
+}
+
+// A broken tenants_dir file disables only its tenant; say which and why on
+// every start and reload.
+void warn_disabled_tenants(const Config& cfg) {
+  for (const auto& d : cfg.disabled_tenants) {
+    std::string reasons;
+    for (const auto& p : d.problems) {
+      if (!reasons.empty()) reasons += "; ";
+      reasons += p.to_string();
+    }
+    log::warn("tenant_disabled").tenant(d.name).field("file", d.file)
+        .field("problems", static_cast<std::int64_t>(d.problems.size()))
+        .field("reasons", reasons).msg("the tenant's file has problems; it does not run");
   }
 }
 
@@ -97,6 +114,7 @@ int Daemon::run() {
   log::info("daemon_starting").field("version", CWSYNC_VERSION).field("config", cfg->source_path)
       .field("pid", static_cast<std::int64_t>(getpid())).field("database", cfg->database);
   warn_insecure_connections(*cfg);
+  warn_disabled_tenants(*cfg);
 
   {
     auto db = storage::Database::open(cfg->database);
@@ -125,9 +143,11 @@ int Daemon::run() {
 
   SchedulerOptions sched_opts;
   sched_opts.workers = opts_.workers;
+  sched_opts.queue_workers = opts_.queue_workers;
   scheduler_ = std::make_unique<Scheduler>(clock_, [this] { return holder_.get(); }, metrics_,
                                            waiter_, default_random(), sched_opts);
-  JobEnv env{clock_, metrics_, waiter_, upstreams_};
+  configure_upstreams(upstreams_, *cfg);
+  JobEnv env{clock_, metrics_, scheduler_->job_waiter(), upstreams_};
   for (auto& reg : registered_job_providers()) {
     if (auto p = reg.factory(env)) providers_.push_back(std::move(p));
   }
@@ -239,13 +259,16 @@ void Daemon::reload() {
         .msg("these keys keep their old value until `systemctl restart cwsync`");
   }
   if (auto level = log::parse_level(next->log.level)) log::set_level(*level);
+  configure_upstreams(upstreams_, *next);
   holder_.set(next);
   scheduler_->set_jobs(collect_jobs(*next));
   scheduler_->config_changed();
   metrics_.add(metric::kConfigReloads, {{"result", "ok"}});
   log::info("config_reloaded").field("tenants", static_cast<std::int64_t>(next->tenants.size()))
+      .field("disabled_tenants", static_cast<std::int64_t>(next->disabled_tenants.size()))
       .field("intervals", describe_intervals(*next));
   warn_insecure_connections(*next);
+  warn_disabled_tenants(*next);
   notifier_.ready();
 }
 
@@ -290,6 +313,10 @@ void Daemon::supervise() {
     }
     if (now >= next_status) {
       refresh_status();
+      // A burst of parked runs (many tenants' initial syncs) leaves freed
+      // memory in malloc's free lists; give it back so an idle daemon's RSS
+      // follows its tenant count, not its busiest minute.
+      ::malloc_trim(0);
       next_status = now + opts_.status_interval;
     }
     auto until = period ? std::min(next_ping, next_status) : next_status;
@@ -313,6 +340,9 @@ std::string describe_intervals(const Config& config) {
 }
 
 int run_daemon(const Context& ctx, const RunOptions& options) {
+  // Runs park on many threads, but few hold a worker at once: a few malloc
+  // arenas serve them, instead of up to 8 per core each keeping freed memory.
+  ::mallopt(M_ARENA_MAX, 2);
   block_daemon_signals();
   auto loaded = ctx.load_config();  // problems go to stderr
   const Config* cfg = std::get_if<Config>(&loaded);

@@ -44,7 +44,8 @@ struct RunOptions {
   bool allow_remote_http = false;                 // --allow-remote-http
   std::chrono::milliseconds shutdown_grace{7000};  // SIGTERM → exit well under 10 s
   std::chrono::milliseconds status_interval{10000};  // STATUS= refresh
-  int workers = 4;
+  int workers = 4;                                 // pull lane
+  int queue_workers = 2;                           // queue lane
 };
 
 // Runs the daemon until SIGTERM/SIGINT. Returns the exit code: 0 after a

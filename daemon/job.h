@@ -84,6 +84,10 @@ class JobContext {
   std::function<void()> on_progress_;
 };
 
+// Which workers run a job: queue delivery has its own, so it never waits
+// behind pulls.
+enum class JobLane { kPull = 0, kQueue = 1 };
+
 class Job {
  public:
   virtual ~Job() = default;
@@ -95,6 +99,8 @@ class Job {
   virtual std::chrono::milliseconds interval(const Config& config) const = 0;
   // Whether /healthz requires this job to succeed within 3 × interval.
   virtual bool counts_for_health() const { return true; }
+  // The lane: kQueue for entity "queue", kPull otherwise.
+  virtual JobLane lane() const { return entity() == "queue" ? JobLane::kQueue : JobLane::kPull; }
   // Does the work. Called on a worker thread, never concurrently with another
   // run of the same (tenant, entity). Should return promptly once
   // ctx.stop_requested(). Exceptions are caught and logged as job_crashed
@@ -106,9 +112,9 @@ class Job {
 struct JobEnv {
   const Clock& clock;
   Metrics& metrics;
-  Waiter& waiter;
-  // Per-host rate limiter, breaker and counters shared by every client the
-  // jobs build (docs/design.md, "Promises": one limiter per host). /metrics reads it.
+  Waiter& waiter;  // Scheduler::job_waiter(): a wait parks the run
+  // Rate budgets per connection, breakers and counters per host, shared by
+  // every client the jobs build. /metrics reads it.
   UpstreamRegistry& upstreams;
 };
 

@@ -1,12 +1,17 @@
 // The pull jobs of `cwsync run`: per tenant, quotes (CPQ), opportunities (PSA,
 // source psa only) and reconcile, each on the tenant's interval. One
 // HttpClient per provider (keep-alive pools shared by all pull jobs); rate
-// limits and breakers come from the daemon's shared UpstreamRegistry.
+// budgets and breakers come from the daemon's shared UpstreamRegistry.
 //
 // Per tenant, a reconcile never overlaps a pull: a row upserted by a pull
-// while the reconcile is listing ids could otherwise be tombstoned. And after
-// a 401/403/404 the tenant's pulls stop (no request, one clear failure per
-// interval) until a config reload.
+// while the reconcile is listing ids could otherwise be tombstoned. A run
+// that finds the other kind running does not block a worker: it is deferred
+// for a few seconds. After a 401/403/404 the tenant's pulls stop (no
+// request, one clear failure per interval) until a config reload.
+//
+// A run opens its database connection and closes it at the end: with
+// hundreds of tenants, a connection per idle job would cost file
+// descriptors and page cache for nothing.
 #include <map>
 #include <memory>
 #include <mutex>
@@ -93,24 +98,31 @@ class PullJob final : public Job {
     }
     std::shared_lock<std::shared_mutex> pull_lock(gate_->runs, std::defer_lock);
     std::unique_lock<std::shared_mutex> reconcile_lock(gate_->runs, std::defer_lock);
-    if (entity_ == PassEntity::kReconcile) reconcile_lock.lock();
-    else pull_lock.lock();
+    const bool locked = entity_ == PassEntity::kReconcile ? reconcile_lock.try_lock()
+                                                          : pull_lock.try_lock();
+    if (!locked) {
+      JobOutcome busy = JobOutcome::deferred(ctx.clock().now() + kGateRetry);
+      busy.summary = entity_ == PassEntity::kReconcile ? "waiting for the tenant's pulls"
+                                                       : "waiting for the tenant's reconcile";
+      return busy;
+    }
 
     const Config& cfg = ctx.config();
-    // The same job never runs concurrently with itself, so the connection is ours.
-    if (!db_ || db_path_ != cfg.database) {
-      db_.reset();
-      auto db = storage::Database::open(cfg.database);
-      if (!db.ok()) return JobOutcome::failed(db.error());
-      db_.emplace(std::move(*db));
-      db_path_ = cfg.database;
-    }
+    auto db = storage::Database::open(cfg.database);
+    if (!db.ok()) return JobOutcome::failed(db.error());
+    return pass(ctx, *tenant, cfg, *db);
+  }
+
+ private:
+  JobOutcome pass(JobContext& ctx, const Tenant& tenant_cfg, const Config& cfg,
+                  storage::Database& db) {
+    const Tenant* tenant = &tenant_cfg;
     SyncEnvironment senv{http_->get(cfg.defaults), env_.upstreams, ctx.waiter(), ctx.clock(),
                          default_random()};
     TenantClients clients(cfg.defaults, *tenant, senv);
     PassOptions opts;
     opts.on_page = [&ctx] { ctx.progress(); };
-    PassResult r = run_pass(entity_, {cfg.defaults, *tenant, clients, *db_, ctx.clock()}, opts);
+    PassResult r = run_pass(entity_, {cfg.defaults, *tenant, clients, db, ctx.clock()}, opts);
 
     Labels labels{{"tenant", tenant_}, {"entity", to_string(entity_)}};
     if (r.stats.upserted > 0) {
@@ -137,14 +149,14 @@ class PullJob final : public Job {
     return JobOutcome::ok(std::move(summary));
   }
 
- private:
+  // How soon a run blocked by the tenant's other pull kind tries again.
+  static constexpr std::chrono::seconds kGateRetry{5};
+
   JobEnv& env_;
   std::shared_ptr<LazyHttpClient> http_;
   std::shared_ptr<TenantGate> gate_;
   std::string tenant_;
   PassEntity entity_;
-  std::optional<storage::Database> db_;
-  std::string db_path_;
 };
 
 class PullProvider final : public JobProvider {

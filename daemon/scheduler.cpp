@@ -14,6 +14,7 @@ using std::chrono::milliseconds;
 
 struct Scheduler::Slot {
   std::shared_ptr<Job> job;
+  JobLane lane = JobLane::kPull;
   std::string id;            // name|tenant|entity: identity across set_jobs()
   std::string key;           // tenant/entity: the exclusion key
   std::string name, tenant, entity;
@@ -30,6 +31,87 @@ struct Scheduler::Slot {
   int runs = 0, failures = 0;
 };
 
+// A parked run waiting for a worker: woken alone, in arrival order.
+struct Resumer {
+  std::condition_variable cv;
+};
+
+struct Scheduler::Lane {
+  const char* name;
+  int permits;                         // runs holding a worker at once
+  int running = 0;                     // runs holding a worker now
+  int threads = 0, idle = 0;
+  std::size_t queued = 0;
+  std::map<std::string, std::deque<std::shared_ptr<Slot>>> by_tenant;
+  std::deque<std::string> rotation;    // tenants with queued runs, next first
+  std::deque<Resumer*> resumers;       // parked runs whose wait ended
+  std::condition_variable work_cv;     // idle workers of this lane
+
+  Lane(const char* n, int p) : name(n), permits(std::max(1, p)) {}
+
+  void push(const std::shared_ptr<Slot>& slot) {
+    auto& q = by_tenant[slot->tenant];
+    if (q.empty()) rotation.push_back(slot->tenant);
+    q.push_back(slot);
+    ++queued;
+  }
+  // The next run, round-robin by tenant. queued > 0.
+  std::shared_ptr<Slot> pop() {
+    std::string tenant = rotation.front();
+    rotation.pop_front();
+    auto it = by_tenant.find(tenant);
+    auto slot = it->second.front();
+    it->second.pop_front();
+    if (it->second.empty()) by_tenant.erase(it);
+    else rotation.push_back(tenant);
+    --queued;
+    return slot;
+  }
+  template <typename F>
+  void drop_all(F&& on_drop) {
+    for (auto& [tenant, q] : by_tenant) {
+      for (auto& slot : q) on_drop(slot);
+    }
+    by_tenant.clear();
+    rotation.clear();
+    queued = 0;
+  }
+  bool can_start() const { return queued > 0 && running < permits && resumers.empty(); }
+};
+
+struct Scheduler::Permit {
+  Scheduler* scheduler;
+  Lane* lane;
+  bool held = true;
+};
+
+namespace {
+
+// The run on this thread, if it is a scheduler worker running a job.
+thread_local Scheduler::Permit* t_permit = nullptr;
+
+}  // namespace
+
+// Waits through the scheduler's waiter; on a worker thread, a wait first
+// gives the worker back and afterwards queues for it again.
+class ParkingWaiter final : public Waiter {
+ public:
+  explicit ParkingWaiter(Waiter& inner) : inner_(inner) {}
+  bool wait_for(Millis d) override {
+    Scheduler::Permit* p = t_permit;
+    if (d <= Millis(0) || p == nullptr || !p->held) return inner_.wait_for(d);
+    p->scheduler->park(*p);
+    const bool ok = inner_.wait_for(d);
+    p->scheduler->resume(*p);
+    return ok;
+  }
+  void request_stop() override { inner_.request_stop(); }
+  bool stop_requested() const override { return inner_.stop_requested(); }
+
+ private:
+  Waiter& inner_;
+};
+
 namespace {
 
 std::string slot_id(const Job& j) { return j.name() + "|" + j.tenant() + "|" + j.entity(); }
@@ -44,9 +126,87 @@ Scheduler::Scheduler(const Clock& clock, ConfigSource config, Metrics& metrics, 
                      Random random, SchedulerOptions options)
     : clock_(clock), config_(std::move(config)), metrics_(metrics), waiter_(waiter),
       random_(std::move(random)), options_(options),
-      heartbeat_(clock.now().time_since_epoch().count()) {
-  for (int i = 0; i < std::max(1, options_.workers); ++i) {
-    workers_.emplace_back([this] { worker_main(); });
+      heartbeat_(clock.now().time_since_epoch().count()),
+      job_waiter_(std::make_unique<ParkingWaiter>(waiter)) {
+  lanes_[static_cast<int>(JobLane::kPull)] = std::make_unique<Lane>("pull", options_.workers);
+  lanes_[static_cast<int>(JobLane::kQueue)] =
+      std::make_unique<Lane>("queue", options_.queue_workers);
+}
+
+Waiter& Scheduler::job_waiter() { return *job_waiter_; }
+
+Scheduler::Lane& Scheduler::lane_of(const Slot& slot) {
+  return *lanes_[static_cast<int>(slot.lane)];
+}
+
+// Wakes whoever may use a free worker: a parked run first (it is mid-run),
+// else an idle thread for a queued run, else a new thread.
+void Scheduler::hand_off(Lane& lane) {
+  if (lane.running >= lane.permits) return;
+  if (!lane.resumers.empty()) {
+    lane.resumers.front()->cv.notify_one();
+    return;
+  }
+  if (lane.queued == 0) return;
+  if (lane.idle > 0) {
+    lane.work_cv.notify_one();
+  } else if (lane.threads < std::max(options_.max_threads, lane.permits) && !shutdown_) {
+    spawn(lane);
+  }
+}
+
+void Scheduler::spawn(Lane& lane) {
+  reap_exited();
+  ++lane.threads;
+  ++lane.idle;  // counted idle until it claims work, so hand_off does not spawn twice
+  threads_.emplace_back([this, &lane] { worker_main(lane); });
+}
+
+void Scheduler::reap_exited() {
+  for (auto id : exited_) {
+    for (auto it = threads_.begin(); it != threads_.end(); ++it) {
+      if (it->get_id() == id) {
+        it->join();
+        threads_.erase(it);
+        break;
+      }
+    }
+  }
+  exited_.clear();
+}
+
+void Scheduler::park(Permit& permit) {
+  std::lock_guard lock(mu_);
+  permit.held = false;
+  --permit.lane->running;
+  hand_off(*permit.lane);
+}
+
+void Scheduler::resume(Permit& permit) {
+  std::unique_lock lock(mu_);
+  Lane& lane = *permit.lane;
+  Resumer me;
+  lane.resumers.push_back(&me);
+  // After stop, take the worker at once: the run only has to return.
+  me.cv.wait(lock, [&] {
+    return shutdown_ || (lane.resumers.front() == &me && lane.running < lane.permits);
+  });
+  lane.resumers.erase(std::find(lane.resumers.begin(), lane.resumers.end(), &me));
+  ++lane.running;
+  permit.held = true;
+  hand_off(lane);
+}
+
+void Scheduler::join_all() {
+  std::list<std::thread> threads;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& lane : lanes_) lane->work_cv.notify_all();
+    threads.swap(threads_);
+    exited_.clear();
+  }
+  for (auto& t : threads) {
+    if (t.joinable()) t.join();
   }
 }
 
@@ -55,13 +215,15 @@ void Scheduler::request_stop() {
     std::lock_guard lock(mu_);
     shutdown_ = true;
     // Stop claiming work: queued runs are dropped, not started.
-    for (auto& slot : queue_) {
-      slot->running = false;
-      busy_keys_.erase(slot->key);
+    for (auto& lane : lanes_) {
+      lane->drop_all([this](const std::shared_ptr<Slot>& slot) {
+        slot->running = false;
+        busy_keys_.erase(slot->key);
+      });
+      lane->work_cv.notify_all();
+      for (Resumer* r : lane->resumers) r->cv.notify_one();
     }
-    queue_.clear();
     loop_cv_.notify_all();
-    work_cv_.notify_all();
     idle_cv_.notify_all();
   }
   waiter_.request_stop();
@@ -76,12 +238,12 @@ Scheduler::~Scheduler() {
   {
     std::lock_guard lock(mu_);
     shutdown_ = true;
-    queue_.clear();
+    for (auto& lane : lanes_) {
+      lane->drop_all([](const std::shared_ptr<Slot>&) {});
+      for (Resumer* r : lane->resumers) r->cv.notify_one();
+    }
   }
-  work_cv_.notify_all();
-  for (auto& t : workers_) {
-    if (t.joinable()) t.join();
-  }
+  join_all();
 }
 
 TimePoint Scheduler::next_after(TimePoint from, milliseconds interval) {
@@ -129,6 +291,7 @@ void Scheduler::set_jobs(std::vector<std::unique_ptr<Job>> jobs) {
     slot->entity = job->entity();
     slot->key = slot->tenant + "/" + slot->entity;
     slot->counts_for_health = job->counts_for_health();
+    slot->lane = job->lane();
     slot->interval = cfg ? job->interval(*cfg) : milliseconds(0);
     slot->added_at = now;
     slot->next_due = now;
@@ -180,6 +343,7 @@ std::optional<TimePoint> Scheduler::poll() {
   TimePoint now = clock_.now();
   follow_clock_step_back(now);
   heartbeat_.store(now.time_since_epoch().count());
+  reap_exited();
   if (shutdown_) return std::nullopt;
   std::optional<TimePoint> earliest;
   for (auto& slot : slots_) {
@@ -190,8 +354,9 @@ std::optional<TimePoint> Scheduler::poll() {
       if (busy_keys_.count(slot->key) != 0) continue;
       slot->running = true;
       busy_keys_.insert(slot->key);
-      queue_.push_back(slot);
-      work_cv_.notify_one();
+      Lane& lane = lane_of(*slot);
+      lane.push(slot);
+      hand_off(lane);
       continue;
     }
     if (!earliest || slot->next_due < *earliest) earliest = slot->next_due;
@@ -220,6 +385,7 @@ void Scheduler::follow_clock_step_back(TimePoint now) {
 
 void Scheduler::run() {
   log::info("scheduler_started").field("workers", options_.workers)
+      .field("queue_workers", options_.queue_workers)
       .field("jobs", static_cast<std::int64_t>(snapshot().size()));
   for (;;) {
     std::optional<TimePoint> next = poll();
@@ -242,32 +408,40 @@ void Scheduler::run() {
   log::info("scheduler_stopping").msg("no new work will be claimed");
 }
 
-void Scheduler::worker_main() {
+void Scheduler::worker_main(Lane& lane) {
+  std::unique_lock lock(mu_);
   for (;;) {
-    std::shared_ptr<Slot> slot;
-    std::shared_ptr<Job> job;
-    TimePoint started;
-    {
-      std::unique_lock lock(mu_);
-      work_cv_.wait(lock, [this] { return shutdown_ || !queue_.empty(); });
-      if (queue_.empty()) return;
-      slot = queue_.front();
-      queue_.pop_front();
-      if (slot->retired) {
-        slot->running = false;
-        busy_keys_.erase(slot->key);
-        slots_.erase(std::remove(slots_.begin(), slots_.end(), slot), slots_.end());
-        idle_cv_.notify_all();
-        continue;
-      }
-      ++active_;
-      started = clock_.now();
-      slot->started = true;
-      slot->last_started = started;
-      slot->last_progress.store(started.time_since_epoch().count());
-      job = slot->job;
+    // Counted idle by spawn() for the first round.
+    const bool ready = lane.work_cv.wait_for(lock, options_.thread_linger,
+                                             [&] { return shutdown_ || lane.can_start(); });
+    if (shutdown_) break;
+    if (!ready) {
+      if (lane.threads > lane.permits) break;  // linger over: not needed any more
+      continue;
     }
-    JobContext ctx(config_(), slot->tenant, clock_, metrics_, waiter_, [this, slot] {
+    --lane.idle;
+    std::shared_ptr<Slot> slot = lane.pop();
+    if (slot->retired) {
+      slot->running = false;
+      busy_keys_.erase(slot->key);
+      slots_.erase(std::remove(slots_.begin(), slots_.end(), slot), slots_.end());
+      idle_cv_.notify_all();
+      ++lane.idle;
+      continue;
+    }
+    ++lane.running;
+    ++active_;
+    const TimePoint started = clock_.now();
+    slot->started = true;
+    slot->last_started = started;
+    slot->last_progress.store(started.time_since_epoch().count());
+    std::shared_ptr<Job> job = slot->job;
+    hand_off(lane);  // another queued run may start on another thread
+    lock.unlock();
+
+    Permit permit{this, &lane};
+    t_permit = &permit;
+    JobContext ctx(config_(), slot->tenant, clock_, metrics_, *job_waiter_, [this, slot] {
       slot->last_progress.store(clock_.now().time_since_epoch().count());
     });
     JobOutcome outcome;
@@ -282,8 +456,18 @@ void Scheduler::worker_main() {
           .msg("unknown exception");
       outcome = JobOutcome::failed(make_error(ErrorKind::kInternal, "unknown exception", slot->name));
     }
+    t_permit = nullptr;
+    lock.lock();
+    if (permit.held) --lane.running;
+    hand_off(lane);
+    lock.unlock();
     finish(slot, outcome, started);
+    lock.lock();
+    ++lane.idle;
   }
+  --lane.idle;
+  --lane.threads;
+  exited_.push_back(std::this_thread::get_id());
 }
 
 void Scheduler::finish(const std::shared_ptr<Slot>& slot, const JobOutcome& outcome,
@@ -355,16 +539,15 @@ bool Scheduler::drain(milliseconds grace) {
   bool done = idle_cv_.wait_for(lock, grace, [this] { return active_ == 0; });
   if (!done) return false;
   lock.unlock();
-  work_cv_.notify_all();
-  for (auto& t : workers_) {
-    if (t.joinable()) t.join();
-  }
+  join_all();
   return true;
 }
 
 bool Scheduler::wait_idle(milliseconds timeout) {
   std::unique_lock lock(mu_);
-  return idle_cv_.wait_for(lock, timeout, [this] { return active_ == 0 && queue_.empty(); });
+  return idle_cv_.wait_for(lock, timeout, [this] {
+    return active_ == 0 && lanes_[0]->queued == 0 && lanes_[1]->queued == 0;
+  });
 }
 
 bool Scheduler::progressing() const {

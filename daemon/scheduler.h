@@ -1,7 +1,15 @@
 // Runs Jobs on their intervals.
 //
-// One dispatcher (run(), or poll() driven by a test) decides what is due; a
-// small pool of worker threads runs the jobs. Rules:
+// One dispatcher (run(), or poll() driven by a test) decides what is due;
+// worker threads run the jobs in two lanes (Job::lane()): queue delivery and
+// pulls. Each lane has its own workers, so a post never waits behind pulls.
+// Within a lane, due runs are taken round-robin by tenant, and at most
+// `workers` (`queue_workers`) runs hold a worker at once. A run that waits
+// (rate limit, backoff, Retry-After: every wait through job_waiter()) gives
+// its worker back while it sleeps ("parks"); when the wait ends it queues,
+// first come first served, for a worker again. So a tenant waiting for its
+// budget never holds a worker another tenant could use; it holds only a
+// sleeping thread (at most `max_threads` per lane). Rules:
 //  - next run = end of last run + interval × U(1 − jitter, 1 + jitter);
 //    the first run of a new job is due at once;
 //  - a JobOutcome::defer_until replaces that once;
@@ -20,6 +28,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -38,7 +47,10 @@ namespace cwsync::daemon {
 class Metrics;
 
 struct SchedulerOptions {
-  int workers = 4;                               // threads running jobs
+  int workers = 4;                               // pull runs holding a worker at once
+  int queue_workers = 2;                         // queue runs holding a worker at once
+  int max_threads = 1024;                        // per lane, parked runs included
+  std::chrono::milliseconds thread_linger{5000};   // idle threads beyond `workers` exit
   double jitter = 0.10;                          // ± fraction of the interval
   std::chrono::milliseconds max_idle_wait{1000};  // the loop wakes at least this often
   std::chrono::milliseconds loop_stall{30000};   // heartbeat older than this: stuck
@@ -64,8 +76,8 @@ class Scheduler {
   using ConfigSource = std::function<std::shared_ptr<const Config>()>;
   using Random = UniformRandom;                  // uniform in [0, 1)
 
-  // Starts the workers. `clock`, `metrics` and `waiter` must outlive this.
-  // Jobs get `waiter` in their JobContext.
+  // `clock`, `metrics` and `waiter` must outlive this. Jobs get job_waiter()
+  // (which wraps `waiter`) in their JobContext. Threads start on demand.
   Scheduler(const Clock& clock, ConfigSource config, Metrics& metrics, Waiter& waiter,
             Random random, SchedulerOptions options = {});
   // Stops the workers (queued runs are dropped) and joins them, waiting for
@@ -103,10 +115,24 @@ class Scheduler {
   bool progressing() const;
   // Jobs in (tenant, entity, name) order.
   std::vector<JobState> snapshot() const;
+  // The waiter jobs must use (JobContext::waiter(), JobEnv::waiter): waits
+  // on a worker thread park the run. Stop requests go to the wrapped waiter.
+  Waiter& job_waiter();
+
+  struct Permit;  // a run's hold on a worker (scheduler.cpp)
+  struct Lane;
 
  private:
   struct Slot;
-  void worker_main();
+  friend class ParkingWaiter;
+  void worker_main(Lane& lane);
+  void hand_off(Lane& lane);   // mu_ held
+  void spawn(Lane& lane);      // mu_ held
+  void reap_exited();          // mu_ held
+  void park(Permit& permit);
+  void resume(Permit& permit);
+  Lane& lane_of(const Slot& slot);
+  void join_all();
   void finish(const std::shared_ptr<Slot>& slot, const JobOutcome& outcome, TimePoint started);
   TimePoint next_after(TimePoint from, std::chrono::milliseconds interval);
   void follow_clock_step_back(TimePoint now);
@@ -121,16 +147,17 @@ class Scheduler {
 
   mutable std::mutex mu_;
   std::condition_variable loop_cv_;    // dispatcher: something changed
-  std::condition_variable work_cv_;    // workers: queue not empty / shutdown
   std::condition_variable idle_cv_;    // drain / wait_idle
   bool changed_ = false;
   bool shutdown_ = false;
   std::vector<std::shared_ptr<Slot>> slots_;
-  std::deque<std::shared_ptr<Slot>> queue_;
+  std::unique_ptr<Lane> lanes_[2];     // indexed by JobLane
   std::set<std::string> busy_keys_;    // "tenant/entity" queued or running
-  int active_ = 0;                     // runs in progress on workers
+  int active_ = 0;                     // runs in progress (parked included)
   std::atomic<TimePoint::rep> heartbeat_;
-  std::vector<std::thread> workers_;
+  std::unique_ptr<Waiter> job_waiter_;
+  std::list<std::thread> threads_;
+  std::vector<std::thread::id> exited_;  // threads that returned, to join
 };
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Extra CI checks (called by .ci/run after the test presets):
-#   1. systemd-analyze verify + security on systemd/cwsync.service
-#      (exposure must be <= 2.0);
+#   1. systemd-analyze verify + security on systemd/cwsync.service and the
+#      shard template systemd/cwsync@.service (as instance cwsync@ci;
+#      exposure must be <= 2.0);
 #   2. cpack -G DEB builds cwsync_<version>_amd64.deb with the expected files;
 #   3. dpkg -i installs it (root only), the installed binary runs, and the
 #      installed unit verifies; then the package is removed again.
@@ -10,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-unit=systemd/cwsync.service
+units="systemd/cwsync.service systemd/cwsync@.service"
 build=${CWSYNC_BUILD_DIR:-build/default}
 max_exposure=2.0
 failed=0
@@ -30,35 +31,40 @@ if ! command -v systemd-analyze >/dev/null 2>&1 && [ "${CI:-}" = true ]; then
 fi
 
 if command -v systemd-analyze >/dev/null 2>&1; then
-  echo "== systemd-analyze security --offline=yes $unit"
-  if out=$(systemd-analyze security --offline=yes "$unit" 2>&1); then
-    exposure=$(printf '%s\n' "$out" | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
-    if [ -z "$exposure" ]; then
-      fail "could not read the exposure level:"$'\n'"$out"
-    elif awk -v e="$exposure" -v m="$max_exposure" 'BEGIN { exit !(e <= m) }'; then
-      echo "exposure $exposure <= $max_exposure: OK"
-    else
-      printf '%s\n' "$out" | grep '✗' >&2 || true
-      fail "exposure $exposure > $max_exposure"
-    fi
-  else
-    skip "systemd-analyze security --offline needs systemd >= 250: $(printf '%s' "$out" | tail -1)"
-  fi
-
-  echo "== systemd-analyze verify $unit"
-  # verify checks that ExecStart exists; point it at the built binary.
+  # verify checks that ExecStart exists; point it at the built binary. A
+  # template is checked as an instance.
   bin="$PWD/$build/daemon/cwsync"
   [ -x "$bin" ] || bin=/bin/true
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  sed "s#/usr/bin/cwsync#$bin#" "$unit" > "$tmp/cwsync.service"
-  if vout=$(systemd-analyze verify "$tmp/cwsync.service" 2>&1); then
-    echo "verify: OK"
-  elif printf '%s' "$vout" | grep -qiE 'system has not been booted with systemd|failed to (connect|create bus|initialize manager)|Failed to setup manager|Operation not permitted'; then
-    skip "systemd-analyze verify cannot run here: $(printf '%s' "$vout" | head -1)"
-  else
-    fail "systemd-analyze verify:"$'\n'"$vout"
-  fi
+  for unit in $units; do
+    name=$(basename "$unit" | sed 's/@\.service$/@ci.service/')
+    sed "s#/usr/bin/cwsync#$bin#" "$unit" > "$tmp/$name"
+
+    echo "== systemd-analyze security --offline=yes $unit (as $name)"
+    if out=$(systemd-analyze security --offline=yes "$tmp/$name" 2>&1); then
+      exposure=$(printf '%s\n' "$out" | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+      if [ -z "$exposure" ]; then
+        fail "could not read the exposure level of $unit:"$'\n'"$out"
+      elif awk -v e="$exposure" -v m="$max_exposure" 'BEGIN { exit !(e <= m) }'; then
+        echo "exposure $exposure <= $max_exposure: OK"
+      else
+        printf '%s\n' "$out" | grep '✗' >&2 || true
+        fail "$unit: exposure $exposure > $max_exposure"
+      fi
+    else
+      skip "systemd-analyze security --offline needs systemd >= 250: $(printf '%s' "$out" | tail -1)"
+    fi
+
+    echo "== systemd-analyze verify $unit (as $name)"
+    if vout=$(systemd-analyze verify "$tmp/$name" 2>&1); then
+      echo "verify: OK"
+    elif printf '%s' "$vout" | grep -qiE 'system has not been booted with systemd|failed to (connect|create bus|initialize manager)|Failed to setup manager|Operation not permitted'; then
+      skip "systemd-analyze verify cannot run here: $(printf '%s' "$vout" | head -1)"
+    else
+      fail "systemd-analyze verify $unit:"$'\n'"$vout"
+    fi
+  done
 else
   skip "systemd-analyze not installed"
 fi
@@ -78,6 +84,7 @@ else
   echo "built $deb"
   contents=$(dpkg-deb -c "$deb")
   for f in ./usr/bin/cwsync ./lib/systemd/system/cwsync.service \
+           ./lib/systemd/system/cwsync@.service \
            ./usr/lib/sysusers.d/cwsync.conf ./usr/lib/tmpfiles.d/cwsync.conf \
            ./etc/cwsync/cwsync.yaml.example ./etc/cwsync/cwsync.env.example; do
     printf '%s\n' "$contents" | grep -q " $f\$" || fail "$deb lacks $f"

@@ -127,7 +127,10 @@ Result<HttpResponse> ApiClient::execute(HttpRequest request, const CallOptions& 
 Result<HttpResponse> ApiClient::attempt(const HttpRequest& request, const CallOptions& call,
                                         int attempt_no) {
   UpstreamHost& host = *deps_.host;
-  const Millis wait = host.limiter().reserve(deps_.clock.now());
+  // Both the connection's budget and the host's ceiling must allow the start.
+  const TimePoint now = deps_.clock.now();
+  const Millis wait = std::max(deps_.budget ? deps_.budget->reserve(now) : Millis(0),
+                               host.reserve_ceiling(now));
   if (wait > Millis(0)) {
     host.metrics().rate_limit_wait_ms.fetch_add(static_cast<std::uint64_t>(wait.count()),
                                                 std::memory_order_relaxed);

@@ -3,8 +3,9 @@
 // backoff, Retry-After and resend safety. CPQ- and PSA-specific code builds
 // URLs and parses bodies; it never retries by itself.
 //
-//   ApiClient cpq(opts, {http, auth, registry.get(host_key(base), limit, breaker),
-//                        waiter, clock, default_random()});
+//   ApiClient cpq(opts, {http, auth, registry.host(host_key(base), breaker),
+//                        waiter, clock, default_random(),
+//                        registry.budget(budget_key(conn), conn.rate_limit)});
 //   auto r = cpq.execute(get_request(url));
 //   if (!r) ... r.error().kind: kThrottled with retry_after → defer;
 //                                kAuth → stop the tenant and explain; ...
@@ -81,10 +82,11 @@ class ApiClient {
   struct Deps {
     HttpClient& http;
     std::shared_ptr<const AuthProvider> auth;  // may be null: no auth headers
-    std::shared_ptr<UpstreamHost> host;        // never null
+    std::shared_ptr<UpstreamHost> host;        // never null; breaker and ceiling
     Waiter& waiter;
     const Clock& clock;
     UniformRandom random;                      // for backoff jitter
+    std::shared_ptr<RateLimiter> budget = nullptr;  // this connection's budget; null: none
   };
 
   ApiClient(ApiClientOptions options, Deps deps);

@@ -11,13 +11,12 @@ RateLimit sane(RateLimit l) {
   return l;
 }
 
-// a is stricter than b when a.requests/a.per < b.requests/b.per.
+}  // namespace
+
 bool stricter(const RateLimit& a, const RateLimit& b) {
   return static_cast<long double>(a.requests) * b.per.count() <
          static_cast<long double>(b.requests) * a.per.count();
 }
-
-}  // namespace
 
 RateLimiter::RateLimiter(RateLimit limit) : limit_(sane(limit)) {}
 
@@ -47,6 +46,11 @@ bool RateLimiter::tighten(RateLimit limit) {
   if (!stricter(limit, limit_)) return false;
   limit_ = limit;
   return true;
+}
+
+void RateLimiter::set_limit(RateLimit limit) {
+  std::lock_guard lock(mu_);
+  limit_ = sane(limit);
 }
 
 RateLimit RateLimiter::limit() const {

@@ -1,5 +1,5 @@
 // Client-side rate limiting: at most `requests` request starts in any window
-// of length `per`, per upstream host (docs/design.md, "Promises").
+// of length `per`, per rate budget or host ceiling (sync/upstream.h).
 //
 // It is a token bucket of `requests` tokens in which each spent token comes
 // back exactly `per` after it was spent. Unlike a bucket with a steady refill,
@@ -17,6 +17,9 @@
 
 namespace cwsync {
 
+// Whether `a` allows a lower rate (requests/per) than `b`.
+bool stricter(const RateLimit& a, const RateLimit& b);
+
 class RateLimiter {
  public:
   // requests >= 1 and per > 0 are expected; smaller values are clamped.
@@ -31,6 +34,9 @@ class RateLimiter {
   // Adopts `limit` if it is stricter (a lower requests/per rate) than the
   // current one; returns whether it changed. Thread-safe.
   bool tighten(RateLimit limit);
+  // Adopts `limit` whatever it is (a reload); past starts still count.
+  // Thread-safe.
+  void set_limit(RateLimit limit);
   RateLimit limit() const;
 
  private:

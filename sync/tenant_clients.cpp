@@ -1,5 +1,8 @@
 #include "sync/tenant_clients.h"
 
+#include <cctype>
+#include <map>
+
 #include "sync/auth.h"
 
 namespace cwsync {
@@ -8,6 +11,16 @@ namespace {
 std::string without_trailing_slash(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;
+}
+
+std::string psa_host_key(const PsaConnection& conn) {
+  std::string origin = psa_api_origin(conn.site);
+  return host_key(origin.empty() ? conn.site : origin);
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 }  // namespace
@@ -21,24 +34,47 @@ TenantClients::TenantClients(const Defaults& defaults, const Tenant& tenant,
     // support) use other hosts; paths are always /api/...
     cpq_api_base_ = without_trailing_slash(conn.base_url) + "/api";
     ApiClient::Deps deps{env.http, std::make_shared<CpqAuth>(conn),
-                         env.hosts.get(host_key(conn.base_url), conn.rate_limit,
-                                       defaults.breaker),
-                         env.waiter, env.clock, env.random};
+                         env.hosts.host(host_key(conn.base_url), defaults.breaker),
+                         env.waiter, env.clock, env.random,
+                         env.hosts.budget(budget_key(conn), conn.rate_limit)};
     cpq_ = std::make_unique<ApiClient>(
         api_client_options(defaults, "cpq", tenant.name, conn.allow_insecure), std::move(deps));
   }
   if (tenant.psa) {
     const PsaConnection& conn = *tenant.psa;
-    // Pulls and posts of one PSA host share its limiter through the registry.
-    std::string origin = psa_api_origin(conn.site);
+    // The tenant's pulls and posts share its budget through the registry.
     ApiClient::Deps deps{env.http, std::make_shared<PsaAuth>(conn),
-                         env.hosts.get(host_key(origin.empty() ? conn.site : origin),
-                                       conn.rate_limit, defaults.breaker),
-                         env.waiter, env.clock, env.random};
+                         env.hosts.host(psa_host_key(conn), defaults.breaker),
+                         env.waiter, env.clock, env.random,
+                         env.hosts.budget(budget_key(conn), conn.rate_limit)};
     psa_ = std::make_unique<ApiClient>(
         api_client_options(defaults, "psa", tenant.name, conn.allow_insecure), std::move(deps));
     psa_endpoint_ = std::make_unique<PsaEndpoint>(conn, *psa_);
   }
+}
+
+std::string budget_key(const CpqConnection& conn) {
+  if (!conn.budget.empty()) return "budget:" + conn.budget;
+  return "cpq " + host_key(conn.base_url) + " " + conn.access_key + "+" + conn.public_key;
+}
+
+std::string budget_key(const PsaConnection& conn) {
+  if (!conn.budget.empty()) return "budget:" + conn.budget;
+  return "psa " + psa_host_key(conn) + " " + lower(conn.company_id) + "+" + conn.public_key;
+}
+
+void configure_upstreams(UpstreamRegistry& registry, const Config& config) {
+  std::map<std::string, RateLimit> limits;
+  auto add = [&limits](const std::string& key, const RateLimit& limit) {
+    auto [it, fresh] = limits.emplace(key, limit);
+    if (!fresh && stricter(limit, it->second)) it->second = limit;
+  };
+  for (const Tenant& t : config.tenants) {
+    if (t.cpq) add(budget_key(*t.cpq), t.cpq->rate_limit);
+    if (t.psa) add(budget_key(*t.psa), t.psa->rate_limit);
+  }
+  registry.configure_budgets(limits);
+  registry.set_ceilings(config.hosts);
 }
 
 }  // namespace cwsync

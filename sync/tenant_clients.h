@@ -1,7 +1,7 @@
 // The API clients of one tenant, built from its config: a CPQ ApiClient and a
 // PSA ApiClient + PsaEndpoint, all sharing the process-wide HttpClient,
-// per-host UpstreamRegistry (one rate limit per host, docs/design.md, "Promises"), Waiter and
-// Clock. The CPQ puller, the opportunity puller and the PSA drainer all take
+// UpstreamRegistry (a rate budget per connection, a breaker per host), Waiter
+// and Clock. The CPQ puller, the opportunity puller and the PSA drainer all take
 // their clients from here, so no one builds auth or limits by hand.
 #pragma once
 
@@ -55,5 +55,18 @@ class TenantClients {
   std::unique_ptr<ApiClient> psa_;
   std::unique_ptr<PsaEndpoint> psa_endpoint_;
 };
+
+// The rate budget a connection draws from: "budget:NAME" for an explicit
+// `budget:`, else derived from the API, host and credential identity
+// ("cpq sellapi.quosalsell.com:443 acme+8f7a..."), so connections that use
+// the same key on the same host share a budget, as the upstream counts them.
+// Never contains a secret.
+std::string budget_key(const CpqConnection& conn);
+std::string budget_key(const PsaConnection& conn);
+
+// Applies `config`'s host ceilings and budget limits to `registry` (each
+// budget gets the stricter limit of the connections that share it). Call at
+// start and after every reload, before building clients.
+void configure_upstreams(UpstreamRegistry& registry, const Config& config);
 
 }  // namespace cwsync

@@ -25,8 +25,25 @@ void HostMetrics::count_attempt(int status) {
   }
 }
 
-UpstreamHost::UpstreamHost(std::string key, RateLimit limit, BreakerPolicy breaker)
-    : key_(std::move(key)), limiter_(limit), breaker_(breaker) {}
+UpstreamHost::UpstreamHost(std::string key, RateLimit ceiling, BreakerPolicy breaker)
+    : key_(std::move(key)), limiter_(ceiling), has_ceiling_(true), breaker_(breaker) {}
+
+UpstreamHost::UpstreamHost(std::string key, BreakerPolicy breaker)
+    : key_(std::move(key)), limiter_(RateLimit{}), breaker_(breaker) {}
+
+Millis UpstreamHost::reserve_ceiling(TimePoint now) {
+  return has_ceiling_.load() ? limiter_.reserve(now) : Millis(0);
+}
+
+void UpstreamHost::set_ceiling(std::optional<RateLimit> ceiling) {
+  if (ceiling) limiter_.set_limit(*ceiling);
+  has_ceiling_.store(ceiling.has_value());
+}
+
+std::optional<RateLimit> UpstreamHost::ceiling() const {
+  if (!has_ceiling_.load()) return std::nullopt;
+  return limiter_.limit();
+}
 
 HostMetricsSnapshot UpstreamHost::snapshot(TimePoint now) const {
   HostMetricsSnapshot s;
@@ -43,20 +60,60 @@ HostMetricsSnapshot UpstreamHost::snapshot(TimePoint now) const {
   s.breaker_rejections = metrics_.breaker_rejections.load();
   s.rate_limit_wait_ms = metrics_.rate_limit_wait_ms.load();
   s.breaker = breaker_.state(now);
-  s.rate_limit = limiter_.limit();
+  s.rate_limit = ceiling().value_or(RateLimit{0, Millis(0)});
   return s;
 }
 
-std::shared_ptr<UpstreamHost> UpstreamRegistry::get(const std::string& key, RateLimit limit,
-                                                    BreakerPolicy breaker) {
+std::shared_ptr<UpstreamHost> UpstreamRegistry::host(const std::string& key,
+                                                     BreakerPolicy breaker) {
   std::lock_guard lock(mu_);
   auto& slot = hosts_[key];
   if (!slot) {
-    slot = std::make_shared<UpstreamHost>(key, limit, breaker);
-  } else {
-    slot->limiter().tighten(limit);
+    slot = std::make_shared<UpstreamHost>(key, breaker);
+    slot->set_ceiling(ceiling_for(key));
   }
   return slot;
+}
+
+std::shared_ptr<RateLimiter> UpstreamRegistry::budget(const std::string& key, RateLimit limit) {
+  std::lock_guard lock(mu_);
+  auto& slot = budgets_[key];
+  auto configured = configured_.find(key);
+  if (!slot) {
+    slot = std::make_shared<RateLimiter>(configured != configured_.end() ? configured->second
+                                                                         : limit);
+  } else if (configured == configured_.end()) {
+    slot->tighten(limit);
+  }
+  return slot;
+}
+
+std::optional<RateLimit> UpstreamRegistry::ceiling_for(const std::string& key) const {
+  // key is "host:port"; an entry names the host alone or host:port.
+  const std::string host = key.substr(0, key.rfind(':'));
+  for (const auto& c : ceilings_) {
+    if (c.host == key || c.host == host) return c.rate_limit;
+  }
+  return std::nullopt;
+}
+
+void UpstreamRegistry::set_ceilings(const std::vector<HostCeiling>& ceilings) {
+  std::lock_guard lock(mu_);
+  ceilings_ = ceilings;
+  for (auto& [key, host] : hosts_) host->set_ceiling(ceiling_for(key));
+}
+
+void UpstreamRegistry::configure_budgets(const std::map<std::string, RateLimit>& limits) {
+  std::lock_guard lock(mu_);
+  configured_ = limits;
+  for (const auto& [key, limit] : limits) {
+    if (auto it = budgets_.find(key); it != budgets_.end()) it->second->set_limit(limit);
+  }
+}
+
+std::size_t UpstreamRegistry::budget_count() const {
+  std::lock_guard lock(mu_);
+  return budgets_.size();
 }
 
 std::vector<HostMetricsSnapshot> UpstreamRegistry::snapshot(TimePoint now) const {

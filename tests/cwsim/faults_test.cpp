@@ -9,6 +9,7 @@ namespace cwsim::testing {
 namespace {
 
 using cwsync::test::HttpConnection;
+using cwsync::test::basic_auth;
 using cwsync::test::http_request;
 
 class FaultsTest : public SimTest {
@@ -161,6 +162,45 @@ TEST_F(FaultsTest, RateLimitTokenBucket) {
   int from_log = 0;
   for (const Json& e : log()) from_log += e["fault"] == "rate_limit";
   EXPECT_EQ(from_log, 4);
+}
+
+TEST_F(FaultsTest, TenantsAndPerTenantRateLimits) {
+  Options o = small_options();
+  o.tenants = 3;
+  o.rate_limit_per_tenant = true;
+  o.cpq_rate_limit = "2/10s";
+  o.psa_rate_limit = "1/10s";
+  start(o);
+  auto cpq_as = [&](const std::string& key) {
+    return http_request(port_, "GET", "/api/quotes?pageSize=1",
+                        {{"Authorization", basic_auth(key + "+" + o.public_key, o.private_key)}})
+        .status;
+  };
+  // Each tenant has its own bucket of 2: tenant 1's third request is limited,
+  // tenant 2's first two are not.
+  EXPECT_EQ(cpq_as("cwsim-1"), 200);
+  EXPECT_EQ(cpq_as("cwsim-1"), 200);
+  EXPECT_EQ(cpq_as("cwsim-1"), 429);
+  EXPECT_EQ(cpq_as("cwsim-2"), 200);
+  EXPECT_EQ(cpq_as("cwsim-2"), 200);
+  EXPECT_EQ(cpq_as("cwsim"), 200);
+  EXPECT_EQ(cpq_as("cwsim-4"), 404);  // only 1..3 exist
+  EXPECT_EQ(cpq_as("cwsim-01"), 404);
+  // PSA: companies cwsim-1..3 look up the same codebase and authenticate.
+  // (The lookup has no auth, so it uses the API's own bucket.)
+  EXPECT_NE(http_request(port_, "GET", "/login/companyinfo/CWSIM-3").body, "null");
+  auto psa_as = [&](const std::string& company) {
+    return http_request(port_, "GET", "/" + o.codebase + "apis/3.0/system/members",
+                        {{"Authorization", basic_auth(company + "+" + o.public_key, o.private_key)},
+                         {"clientId", o.client_id}})
+        .status;
+  };
+  EXPECT_EQ(psa_as("cwsim-3"), 200);
+  EXPECT_EQ(psa_as("cwsim-3"), 429);
+  EXPECT_EQ(psa_as("cwsim-1"), 200);
+  Json limits = control("GET", "/_sim/rate-limit")["rate_limits"];
+  EXPECT_EQ(limits["cpq"]["rejected"], 1);
+  EXPECT_EQ(limits["cpq"]["tenants"]["cwsim-1"]["rejected"], 1);
 }
 
 TEST_F(FaultsTest, MutationTriggeredBetweenPages) {

@@ -106,17 +106,15 @@ TEST(RateLimiterTest, TightenKeepsTheStricterLimit) {
   EXPECT_EQ(limiter.limit().requests, 10);
 }
 
-TEST(UpstreamRegistryTest, OneLimiterPerHostSharedByCallers) {
+TEST(UpstreamRegistryTest, OneHostStatePerHostSharedByCallers) {
   UpstreamRegistry registry;
-  auto a = registry.get(host_key("https://sellapi.quosalsell.com/api/quotes"), {25, seconds(5)}, {});
-  auto b = registry.get(host_key("https://SELLAPI.quosalsell.com:443/api/quoteItems"),
-                        {25, seconds(5)}, {});
-  auto c = registry.get(host_key("https://api-na.myconnectwise.net/x"), {60, seconds(60)}, {});
+  auto a = registry.host(host_key("https://sellapi.quosalsell.com/api/quotes"), {});
+  auto b = registry.host(host_key("https://SELLAPI.quosalsell.com:443/api/quoteItems"), {});
+  auto c = registry.host(host_key("https://api-na.myconnectwise.net/x"), {});
   EXPECT_EQ(a.get(), b.get());
   EXPECT_NE(a.get(), c.get());
   EXPECT_EQ(a->key(), "sellapi.quosalsell.com:443");
-  for (int i = 0; i < 25; ++i) a->limiter().reserve(kStart);
-  EXPECT_GT(b->limiter().reserve(kStart), milliseconds(0));  // a's burst used b's budget
+  EXPECT_EQ(a->reserve_ceiling(kStart), milliseconds(0));  // no hosts: entry, no ceiling
 
   a->metrics().count_attempt(200);
   a->metrics().count_attempt(429);
@@ -129,6 +127,47 @@ TEST(UpstreamRegistryTest, OneLimiterPerHostSharedByCallers) {
   EXPECT_EQ(snap[1].status_4xx, 1u);
   EXPECT_EQ(snap[1].throttled, 1u);
   EXPECT_EQ(snap[1].transport_errors, 1u);
+}
+
+TEST(UpstreamRegistryTest, BudgetsAreIndependentPerKey) {
+  UpstreamRegistry registry;
+  auto acme = registry.budget("cpq sellapi.quosalsell.com:443 acme+k1", {25, seconds(5)});
+  auto beta = registry.budget("cpq sellapi.quosalsell.com:443 beta+k2", {25, seconds(5)});
+  ASSERT_NE(acme.get(), beta.get());
+  for (int i = 0; i < 25; ++i) EXPECT_EQ(acme->reserve(kStart), milliseconds(0));
+  EXPECT_GT(acme->reserve(kStart), milliseconds(0));  // acme's burst is spent ...
+  EXPECT_EQ(beta->reserve(kStart), milliseconds(0));  // ... beta's is untouched
+  EXPECT_EQ(registry.budget("cpq sellapi.quosalsell.com:443 acme+k1", {25, seconds(5)}).get(),
+            acme.get());
+  EXPECT_EQ(registry.budget_count(), 2u);
+}
+
+TEST(UpstreamRegistryTest, CeilingBindsAcrossBudgetsOfOneHost) {
+  UpstreamRegistry registry;
+  registry.set_ceilings({{"sellapi.quosalsell.com", {3, seconds(1)}}});
+  auto host = registry.host(host_key("https://sellapi.quosalsell.com/api"), {});
+  auto other = registry.host(host_key("https://api-na.myconnectwise.net"), {});
+  ASSERT_TRUE(host->ceiling().has_value());
+  EXPECT_FALSE(other->ceiling().has_value());
+  // Three starts of any tenants fill the host's ceiling; the fourth waits.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(host->reserve_ceiling(kStart), milliseconds(0));
+  EXPECT_EQ(host->reserve_ceiling(kStart), milliseconds(1000));
+  EXPECT_EQ(other->reserve_ceiling(kStart), milliseconds(0));
+  registry.set_ceilings({});  // a reload that drops the entry lifts it at once
+  EXPECT_EQ(host->reserve_ceiling(kStart), milliseconds(0));
+  registry.set_ceilings({{"api-na.myconnectwise.net:443", {1, seconds(1)}}});  // host:port form
+  EXPECT_TRUE(other->ceiling().has_value());
+}
+
+TEST(UpstreamRegistryTest, ConfiguredBudgetsTakeExactlyTheirLimit) {
+  UpstreamRegistry registry;
+  auto b = registry.budget("budget:shared", {10, seconds(1)});
+  registry.budget("budget:shared", {5, seconds(1)});  // unconfigured: stricter wins
+  EXPECT_EQ(b->limit().requests, 5);
+  registry.configure_budgets({{"budget:shared", {50, seconds(1)}}});  // a reload loosens it
+  EXPECT_EQ(b->limit().requests, 50);
+  registry.budget("budget:shared", {5, seconds(1)});  // configured: callers do not tighten
+  EXPECT_EQ(b->limit().requests, 50);
 }
 
 TEST(UpstreamRegistryTest, HostKeyNormalises) {

@@ -30,7 +30,8 @@ std::optional<Response> check_auth(const State& st, const Request& req) {
   size_t plus = user.find('+');
   if (plus == std::string::npos) return cpq_error(401, "Authorization has been denied for this request.");
   std::string access = user.substr(0, plus), pub = user.substr(plus + 1);
-  bool known = access == st.opts.access_key || access == st.opts.no_license_access_key;
+  bool known = is_tenant(st, st.opts.access_key, access, false) ||
+               access == st.opts.no_license_access_key;
   if (!known) return cpq_error(404, "The access key '" + access + "' does not match any Sell account.");
   if (pub != st.opts.public_key || creds->second != st.opts.private_key) {
     return cpq_error(401, "Authorization has been denied for this request.");

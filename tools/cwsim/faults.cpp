@@ -157,19 +157,41 @@ void RateLimiter::configure(const std::string& api, int requests, int window_ms)
   b.window_ms = window_ms;
   b.tokens = requests;
   buckets_[api] = b;
+  std::erase_if(tenant_buckets_, [&](const auto& e) { return e.first.first == api; });
 }
 
 void RateLimiter::disable(const std::string& api) {
   std::lock_guard lk(mu_);
   if (api == "*") buckets_.clear();
   else buckets_.erase(api);
+  std::erase_if(tenant_buckets_, [&](const auto& e) { return api == "*" || e.first.first == api; });
 }
 
 bool RateLimiter::allow(const std::string& api, TimeMs now, TimeMs& retry_after_ms) {
   std::lock_guard lk(mu_);
   auto it = buckets_.find(api);
   if (it == buckets_.end()) return true;
-  Bucket& b = it->second;
+  return take(it->second, now, retry_after_ms);
+}
+
+bool RateLimiter::allow(const std::string& api, const std::string& tenant, TimeMs now,
+                        TimeMs& retry_after_ms) {
+  if (tenant.empty()) return allow(api, now, retry_after_ms);
+  std::lock_guard lk(mu_);
+  auto it = buckets_.find(api);
+  if (it == buckets_.end()) return true;
+  auto [t, fresh] = tenant_buckets_.try_emplace({api, tenant}, it->second);
+  if (fresh) {
+    t->second.tokens = t->second.requests;
+    t->second.last = 0;
+    t->second.rejected = 0;
+  }
+  const bool ok = take(t->second, now, retry_after_ms);
+  if (!ok) ++it->second.rejected;  // the api's count covers every tenant
+  return ok;
+}
+
+bool RateLimiter::take(Bucket& b, TimeMs now, TimeMs& retry_after_ms) {
   double rate = static_cast<double>(b.requests) / b.window_ms;  // tokens per ms
   if (b.last != 0) b.tokens = std::min<double>(b.requests, b.tokens + static_cast<double>(now - b.last) * rate);
   b.last = now;
@@ -187,6 +209,9 @@ Json RateLimiter::to_json() const {
   Json out = Json::object();
   for (const auto& [api, b] : buckets_) {
     out[api] = {{"requests", b.requests}, {"window_ms", b.window_ms}, {"rejected", b.rejected}};
+  }
+  for (const auto& [key, b] : tenant_buckets_) {
+    if (out.contains(key.first)) out[key.first]["tenants"][key.second] = {{"rejected", b.rejected}};
   }
   return out;
 }

@@ -82,6 +82,10 @@ class RateLimiter {
   // True when the request may proceed; otherwise sets retry_after_ms to the
   // time until one token is available.
   bool allow(const std::string& api, TimeMs now, TimeMs& retry_after_ms);
+  // The same with one bucket per (api, tenant), each configured like `api`'s
+  // (--rate-limit-per-tenant). An empty tenant uses the api's own bucket.
+  bool allow(const std::string& api, const std::string& tenant, TimeMs now,
+             TimeMs& retry_after_ms);
   Json to_json() const;
 
  private:
@@ -92,8 +96,11 @@ class RateLimiter {
     TimeMs last = 0;
     int rejected = 0;
   };
+  static bool take(Bucket& b, TimeMs now, TimeMs& retry_after_ms);
+
   mutable std::mutex mu_;
   std::map<std::string, Bucket> buckets_;
+  std::map<std::pair<std::string, std::string>, Bucket> tenant_buckets_;  // (api, tenant)
 };
 
 // Parses "25/5s", "60/60000ms", "100/1m" into (requests, window_ms).

@@ -30,6 +30,11 @@ int main(int argc, char** argv) {
   app.add_option("--mutate-every", o.mutate_every_ms, "Random mutation every N ms (0 = off)")->capture_default_str();
   app.add_option("--cpq-rate-limit", o.cpq_rate_limit, "Token bucket for CPQ, e.g. 25/5s (default: off)");
   app.add_option("--psa-rate-limit", o.psa_rate_limit, "Token bucket for PSA, e.g. 60/60s (default: off)");
+  app.add_option("--tenants", o.tenants,
+                 "Also serve tenants <access-key>-1..N (CPQ) and <company>-1..N (PSA), same data")
+      ->capture_default_str();
+  app.add_flag("--rate-limit-per-tenant", o.rate_limit_per_tenant,
+               "Apply --cpq/psa-rate-limit per tenant (access key / company), not per API");
   app.add_option("--threads", o.threads, "Server worker threads")->capture_default_str();
   app.add_option("--gzip-level", o.gzip_level, "zlib level for gzip responses (1-9)")->capture_default_str();
   CLI11_PARSE(app, argc, argv);

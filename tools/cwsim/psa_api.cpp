@@ -335,7 +335,7 @@ Response handle_psa(State& st, const Request& req) {
   static const std::string kLogin = "/login/companyinfo/";
   if (req.path.rfind(kLogin, 0) == 0) {
     std::string company = req.path.substr(kLogin.size());
-    if (compare_nocase(company, st.opts.company) != 0) return raw_json_response(200, "null");
+    if (!is_tenant(st, st.opts.company, company, true)) return raw_json_response(200, "null");
     std::lock_guard lk(st.store.mu);
     std::string version = st.codebase.substr(0, st.codebase.size() - 1);
     for (char& c : version) if (c == '_') c = '.';
@@ -343,7 +343,7 @@ Response handle_psa(State& st, const Request& req) {
                                    {"Codebase", st.codebase},
                                    {"VersionCode", version},
                                    {"VersionNumber", "v4.6.99999"},
-                                   {"CompanyID", st.opts.company},
+                                   {"CompanyID", company},
                                    {"IsCloud", true},
                                    {"SiteUrl", req.host}};
     return raw_json_response(200, info.dump());
@@ -358,8 +358,11 @@ Response handle_psa(State& st, const Request& req) {
     return psa_error(404, "NotFound", "The requested resource " + req.path + " was not found.");
   }
   auto creds = basic_auth(req);
-  std::string expected_user = st.opts.company + "+" + st.opts.public_key;
-  if (!creds || compare_nocase(creds->first, expected_user) != 0 || creds->second != st.opts.private_key) {
+  const size_t plus = creds ? creds->first.rfind('+') : std::string::npos;
+  if (!creds || plus == std::string::npos ||
+      !is_tenant(st, st.opts.company, creds->first.substr(0, plus), true) ||
+      compare_nocase(creds->first.substr(plus + 1), st.opts.public_key) != 0 ||
+      creds->second != st.opts.private_key) {
     return psa_error(401, "Unauthorized", "Authentication failed. Check the company id, public key and private key.");
   }
   std::string client = req.header("clientId");

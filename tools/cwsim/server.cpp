@@ -17,12 +17,28 @@
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
+#include <cctype>
+#include <charconv>
 #include <chrono>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
 namespace cwsim {
+
+bool is_tenant(const State& st, const std::string& base, const std::string& name, bool nocase) {
+  auto eq = [nocase](const std::string& a, const std::string& b) {
+    return nocase ? compare_nocase(a, b) == 0 : a == b;
+  };
+  if (eq(name, base)) return true;
+  if (st.opts.tenants <= 0 || name.size() <= base.size() + 1) return false;
+  if (!eq(name.substr(0, base.size()), base) || name[base.size()] != '-') return false;
+  int n = 0;
+  const char* first = name.data() + base.size() + 1;
+  const char* last = name.data() + name.size();
+  auto [p, ec] = std::from_chars(first, last, n);
+  return ec == std::errc() && p == last && *first != '0' && n >= 1 && n <= st.opts.tenants;
+}
 
 bool State::sleep_for(int64_t ms) {
   std::unique_lock lk(wait_mu);
@@ -75,6 +91,16 @@ Response fault_response(const FaultRule& f, bool psa) {
   return r;
 }
 
+// The tenant a request speaks for: the access key (CPQ) or company (PSA)
+// before the '+' of its Basic user, lower-cased; "" without auth.
+std::string tenant_of(const Request& req) {
+  auto creds = basic_auth(req);
+  if (!creds) return {};
+  std::string t = creds->first.substr(0, creds->first.find('+'));
+  for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return t;
+}
+
 class Handler : public Poco::Net::HTTPRequestHandler {
  public:
   explicit Handler(State& st) : st_(st) {}
@@ -105,7 +131,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     };
 
     TimeMs retry_ms = 0;
-    if (!st_.limiter.allow(api, now_ms(), retry_ms)) {
+    if (!st_.limiter.allow(api, st_.opts.rate_limit_per_tenant ? tenant_of(req) : std::string(),
+                           now_ms(), retry_ms)) {
       FaultRule limit;
       limit.status = 429;
       limit.retry_after_s = static_cast<int>((retry_ms + 999) / 1000);
@@ -250,6 +277,7 @@ Simulator::Simulator(Options options) : state_(std::make_unique<State>(std::move
   if (o.threads < 1 || o.threads > 1024) throw std::invalid_argument("threads must be 1..1024");
   if (o.gzip_level < 1 || o.gzip_level > 9) throw std::invalid_argument("gzip-level must be 1..9");
   if (o.mutate_every_ms < 0) throw std::invalid_argument("mutate-every must be >= 0");
+  if (o.tenants < 0 || o.tenants > 100000) throw std::invalid_argument("tenants must be 0..100000");
   DataSpec spec;
   spec.seed = o.seed;
   spec.quotes = o.quotes;

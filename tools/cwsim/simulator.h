@@ -38,6 +38,9 @@ struct Options {
   int mutate_every_ms = 0;            // 0 = no scheduled mutations
   std::string cpq_rate_limit;         // "25/5s"; "" = unlimited
   std::string psa_rate_limit;         // "60/60s"; "" = unlimited
+  int tenants = 0;                    // more tenants on the same data: access keys and
+                                      // companies "<access_key>-1".."<access_key>-N"
+  bool rate_limit_per_tenant = false; // one bucket per (API, tenant) instead of per API
   int threads = 16;                   // server worker threads
   int gzip_level = 1;                 // zlib level for Accept-Encoding: gzip
 };

@@ -40,6 +40,10 @@ struct Simulator::State {
 
 using State = Simulator::State;
 
+// Whether `name` is `base` or one of the --tenants aliases "<base>-1".."<base>-N"
+// (case-insensitive when `nocase`).
+bool is_tenant(const State& st, const std::string& base, const std::string& name, bool nocase);
+
 // Thrown by handlers for a ready-made error response; caught in dispatch.
 struct HttpError {
   Response response;
