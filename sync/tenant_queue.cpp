@@ -11,6 +11,10 @@ TenantQueue::TenantQueue(const Defaults& defaults, const Tenant& tenant, const S
   members_ = std::make_unique<MemberDirectory>(psa, env.clock);
   statuses_ = std::make_unique<StatusDirectory>(psa, env.clock);
   poster_ = std::make_unique<PsaPoster>(psa, *members_, *statuses_, tenant.queue.marker_format);
+  // A lost request may be applied up to read_timeout after it was sent (we
+  // stopped listening then, PSA did not stop working); queue.settle is the
+  // margin beyond that.
+  options.settle = defaults.http.read + tenant.queue.settle;
   drainer_ = std::make_unique<QueueDrainer>(store, tenant.name, tenant.queue, *poster_, env.clock,
                                             Backoff(defaults.backoff, env.random),
                                             std::move(options));

@@ -146,6 +146,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     }
     if (fault && fault->kind == FaultKind::kAppliedThenLost) {
       abort_connection(hreq);
+      if (fault->other_writers > 0) add_other_writers(resp, fault->other_writers);
       st_.log.finish(seq, 0, false, fault_name, elapsed());
       return;
     }
@@ -162,6 +163,20 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   }
 
  private:
+  // Notes from other writers on the ticket of an object just created (a
+  // note's ticketId, a time entry's chargeToId).
+  void add_other_writers(const Response& applied, int count) {
+    if (applied.status < 200 || applied.status >= 300) return;
+    Json obj = Json::parse(applied.body, nullptr, false);
+    if (!obj.is_object()) return;
+    Json ticket = obj.contains("ticketId") ? obj["ticketId"] : obj.value("chargeToId", Json());
+    if (!ticket.is_number_integer()) return;
+    try {
+      apply_mutation(st_, {{"entity", "notes"}, {"kind", "create"}, {"ticket", ticket}, {"count", count}});
+    } catch (const std::invalid_argument&) {
+    }
+  }
+
   Request read(Poco::Net::HTTPServerRequest& hreq) {
     Request req;
     req.arrived = now_ms();

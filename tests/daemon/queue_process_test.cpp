@@ -43,6 +43,7 @@ class QueueProcessTest : public ::testing::Test {
         "defaults:\n"
         "  intervals: { quotes: 5m, opportunities: 5m, reconcile: 24h, queue: 200ms }\n"
         "  backoff: { base: 100ms, cap: 1s }\n"
+        "  http: { connect_timeout: 1s, read_timeout: 2s }\n"
         "tenants:\n"
         "  - name: acme\n"
         "    opportunities: psa\n"
@@ -53,7 +54,7 @@ class QueueProcessTest : public ::testing::Test {
         "      private_key: cwsim-private\n"
         "      client_id: 00000000-0000-0000-0000-000000000000\n"
         "    intervals: { quotes: 5m, opportunities: 24h, reconcile: 24h, queue: 200ms }\n"
-        "    queue: { max_attempts: 10, lease: 1s }\n";
+        "    queue: { max_attempts: 10, lease: 1s, settle: 500ms }\n";
     write_private_file(config_path(), text);
     return config_path();
   }
