@@ -305,7 +305,8 @@ Status QueueStore::schedule_retry(std::int64_t post_id, TimePoint next_at, std::
 }
 
 Status QueueStore::dead_letter(std::int64_t post_id, std::string_view reason,
-                               std::optional<int> http_status, TimePoint now) {
+                               std::optional<int> http_status, TimePoint now,
+                               bool counts_failure) {
   const std::string now_iso = detail::iso(now);
   return transition(*db_, post_id, {PostStatus::kPending, PostStatus::kInFlight}, "dead_letter",
                     [&](SQLite::Database& db, const PostState& s) {
@@ -313,9 +314,10 @@ Status QueueStore::dead_letter(std::int64_t post_id, std::string_view reason,
               {ActivityEvent::kDeadLettered, s.attempts, http_status, {}, std::string(reason)},
               now_iso);
     update_post(db, post_id,
-                "status = 'dead', last_error = :reason, "
+                "status = 'dead', last_error = :reason, failures = failures + :counted, "
                 "last_http_status = COALESCE(:http, last_http_status), lease_until = NULL",
-                now_iso, {{":reason", std::string(reason)}}, {{":http", http_status}});
+                now_iso, {{":reason", std::string(reason)}},
+                {{":http", http_status}, {":counted", counts_failure ? 1 : 0}});
   });
 }
 

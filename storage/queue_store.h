@@ -82,9 +82,10 @@ class QueueStore {
   Status schedule_retry(std::int64_t post_id, TimePoint next_at, std::string_view error,
                         std::optional<int> http_status, TimePoint now,
                         bool counts_failure = true);
-  // pending|in_flight → dead with the reason in last_error; logs 'dead_lettered'.
+  // pending|in_flight → dead with the reason in last_error; failures+1 when
+  // `counts_failure` (the failure that used up the budget); logs 'dead_lettered'.
   Status dead_letter(std::int64_t post_id, std::string_view reason,
-                     std::optional<int> http_status, TimePoint now);
+                     std::optional<int> http_status, TimePoint now, bool counts_failure = false);
   // in_flight → pending due at next_at without counting a failure (shutdown,
   // tenant paused); logs 'retry_scheduled' with the reason. When the attempt
   // did get an answer (the 401 that paused the tenant), pass it as `error` and

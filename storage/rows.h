@@ -195,6 +195,7 @@ struct PostRow {
   std::optional<TimePoint> lease_until;
   std::optional<TimePoint> last_requeued_at;  // latest 'requeued' event
   std::optional<TimePoint> first_claimed_at;  // earliest 'claimed' event: before any send
+  int claims = 0;                          // 'claimed' events so far (this claim included)
   TimePoint created_at, updated_at;
 };
 

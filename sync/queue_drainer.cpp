@@ -161,9 +161,9 @@ Status QueueDrainer::release_rest(const std::vector<ClaimedPost>& claims, std::s
 }
 
 Status QueueDrainer::dead(const PostRow& post, const std::string& reason, std::optional<int> http,
-                          DrainStats& stats) {
+                          DrainStats& stats, bool counted) {
   const TimePoint now = clock_.now();
-  if (auto st = store_.dead_letter(post.id, reason, http, now); !st.ok()) return st;
+  if (auto st = store_.dead_letter(post.id, reason, http, now, counted); !st.ok()) return st;
   ++stats.dead;
   auto rec = log::warn("post_dead_lettered");
   rec.tenant(tenant_).post_id(post.id).attempt(post.attempts).field("ticket_id", post.ticket_id);
@@ -215,8 +215,9 @@ Result<QueueDrainer::Next> QueueDrainer::handle(const ClaimedPost& c, DrainStats
   }
 
   // Any earlier attempt may have been applied upstream (ambiguous failure,
-  // or a crash while in flight): look before sending again.
-  const bool check_first = c.reclaimed || post.attempts > 0;
+  // or a crash while in flight, even one whose reclaim was then released):
+  // look before sending again. An earlier claim is enough to look.
+  const bool check_first = c.reclaimed || post.attempts > 0 || post.claims > 1;
   const int attempt = post.attempts + 1;
   TimePoint t0 = clock_.now();
   auto result = poster_.deliver(post, *payload, check_first);
@@ -337,7 +338,7 @@ Status QueueDrainer::retry(const PostRow& post, const Error& e, bool counted, Dr
     return dead(post,
                 "gave up after " + std::to_string(failures) + " failures of this post: " +
                     e.describe(),
-                status_of(e.http_status), stats);
+                status_of(e.http_status), stats, true);
   }
   const TimePoint deadline = age_base(post) + policy_.max_age;
   if (now >= deadline) {

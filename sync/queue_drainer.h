@@ -82,7 +82,7 @@ class QueueDrainer {
   Result<Next> handle_failure(const storage::PostRow& post, const Error& error, DrainStats& stats);
   Status retry(const storage::PostRow& post, const Error& error, bool counted, DrainStats& stats);
   Status dead(const storage::PostRow& post, const std::string& reason, std::optional<int> http,
-              DrainStats& stats);
+              DrainStats& stats, bool counted = false);
   Status wait_uncounted(const storage::PostRow& post, TimePoint at, const std::string& why,
                         DrainStats& stats);
   Status release_rest(const std::vector<storage::ClaimedPost>& claims, std::size_t from,

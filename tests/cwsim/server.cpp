@@ -145,8 +145,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       resp = dispatch(req, cpq);
     }
     if (fault && fault->kind == FaultKind::kAppliedThenLost) {
-      abort_connection(hreq);
+      // Other writers land before the client can hear anything, so a test
+      // that sees the reset sees them too.
       if (fault->other_writers > 0) add_other_writers(resp, fault->other_writers);
+      abort_connection(hreq);
       st_.log.finish(seq, 0, false, fault_name, elapsed());
       return;
     }

@@ -27,11 +27,6 @@ class QueueClassesTest : public QueueFixture {
     }
     return true;
   }
-  int dead_count(const std::vector<std::int64_t>& ids) {
-    int n = 0;
-    for (auto id : ids) n += post(id).status == PostStatus::kDead ? 1 : 0;
-    return n;
-  }
   // Posts on five tickets, two per ticket, and a time entry.
   std::vector<std::int64_t> enqueue_mix() {
     std::vector<std::int64_t> ids;
@@ -51,9 +46,10 @@ class QueueClassesTest : public QueueFixture {
     const TimePoint end = clock_.now() + length;
     while (clock_.now() < end) {
       drain();
-      EXPECT_EQ(dead_count(ids), 0) << "dead during the outage, at "
-                                    << format_iso8601(clock_.now());
-      if (dead_count(ids) > 0) return Millis::max();
+      auto counts = store_->counts();
+      EXPECT_TRUE(counts.ok() && counts->dead == 0)
+          << "dead during the outage, at " << format_iso8601(clock_.now());
+      if (!counts.ok() || counts->dead > 0) return Millis::max();
       clock_.advance(step);
     }
     sim_->control("DELETE", "/_sim/faults/" + std::to_string(fault));
@@ -134,7 +130,9 @@ TEST_F(QueueClassesTest, APoisonPostUsesOnlyItsOwnBudgetAndNeverOpensTheBreaker)
   auto other1 = enqueue(PostKind::kNote, 1002, {{"text", "healthy 1"}});
   auto other2 = enqueue(PostKind::kTimeEntry, 1003,
                         {{"start", "2026-11-23T09:00:00Z"}, {"end", "2026-11-23T09:30:00Z"}});
-  auto later = enqueue(PostKind::kNote, 1001, {{"text", "after the poison, same ticket"}});
+  // The same ticket's next post (a time entry: the fault is on its notes).
+  auto later = enqueue(PostKind::kTimeEntry, 1001,
+                       {{"start", "2026-11-23T11:00:00Z"}, {"end", "2026-11-23T11:15:00Z"}});
   for (int pass = 0; pass < 10 && post(poison).status != PostStatus::kDead; ++pass) {
     drain();
     EXPECT_EQ(breaker().state(clock_.now()), CircuitBreaker::State::kClosed) << "pass " << pass;

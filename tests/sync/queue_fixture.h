@@ -54,7 +54,10 @@ class QueueFixture : public ::testing::Test {
     poster_ = nullptr;
     members_ = nullptr;
     queue_.reset();
-    SyncEnvironment env{*http_, hosts_, waiter_, clock_, seeded_random(3)};
+    // A fresh registry: a host keeps its first breaker policy, and a test
+    // that changes defaults_.breaker means it.
+    hosts_ = std::make_unique<UpstreamRegistry>();
+    SyncEnvironment env{*http_, *hosts_, waiter_, clock_, seeded_random(3)};
     queue_ = std::make_unique<TenantQueue>(defaults_, tenant_, env, *store_);
     members_ = &queue_->members();
     poster_ = &queue_->poster();
@@ -136,7 +139,7 @@ class QueueFixture : public ::testing::Test {
   Tenant tenant_;
   Defaults defaults_;
   std::unique_ptr<HttpClient> http_;
-  UpstreamRegistry hosts_;
+  std::unique_ptr<UpstreamRegistry> hosts_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<storage::QueueStore> store_;
   std::unique_ptr<TenantQueue> queue_;   // the daemon's wiring (sync/tenant_queue.h)
