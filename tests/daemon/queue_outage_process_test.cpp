@@ -82,7 +82,8 @@ class QueueOutageProcessTest : public ::testing::Test {
   int copies(std::int64_t id) {
     const std::string marker = format_marker("[cwsync:{marker}]", column(id, "idempotency_key"));
     int n = 0;
-    for (const auto& x : control_.store("notes")["notes"]) {
+    const json notes = control_.store("notes")["notes"];  // by value: not a temporary's member
+    for (const auto& x : notes) {
       n += x["text"].get<std::string>().find(marker) != std::string::npos;
     }
     return n;
