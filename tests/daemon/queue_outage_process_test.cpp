@@ -98,15 +98,6 @@ class QueueOutageProcessTest : public ::testing::Test {
     }
     return json::object();
   }
-  template <typename Pred>
-  bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-    auto end = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < end) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return pred();
-  }
   std::unique_ptr<ChildProcess> start_daemon() {
     return std::make_unique<ChildProcess>(
         std::vector<std::string>{"run", "--config", config_path()}, dir_.path());

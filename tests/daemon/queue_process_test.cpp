@@ -94,16 +94,6 @@ class QueueProcessTest : public ::testing::Test {
     while (q.executeStep()) out.push_back(q.getColumn(0).getString());
     return out;
   }
-  // Polls until `pred` holds (bounded).
-  template <typename Pred>
-  bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-    auto end = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < end) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return pred();
-  }
   int note_posts_seen() {
     int n = 0;
     for (const auto& r : control_.requests()) {

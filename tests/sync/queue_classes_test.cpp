@@ -17,9 +17,6 @@ using namespace std::chrono_literals;
 
 class QueueClassesTest : public QueueFixture {
  protected:
-  std::string marker_of(std::int64_t id) {
-    return format_marker(tenant_.queue.marker_format, post(id).idempotency_key);
-  }
   CircuitBreaker& breaker() { return queue_->clients().psa()->api().host().breaker(); }
   bool all(const std::vector<std::int64_t>& ids, PostStatus s) {
     for (auto id : ids) {

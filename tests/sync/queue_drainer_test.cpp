@@ -14,9 +14,6 @@ using namespace std::chrono_literals;
 
 class QueueDrainerTest : public QueueFixture {
  protected:
-  std::string marker_of(std::int64_t id) {
-    return format_marker(tenant_.queue.marker_format, post(id).idempotency_key);
-  }
   std::int64_t board_of(std::int64_t ticket_id) { return ticket(ticket_id)["board"]["id"]; }
 };
 

@@ -15,6 +15,7 @@
 #include "storage/migrations.h"
 #include "storage/queue_store.h"
 #include "sync/http_poco.h"
+#include "sync/note_marker.h"
 #include "sync/queue_drainer.h"
 #include "sync/tenant_queue.h"
 #include "temp_dir.h"
@@ -86,6 +87,11 @@ class QueueFixture : public ::testing::Test {
     auto d = store_->get(id);
     EXPECT_TRUE(d.ok() && d->has_value());
     return (d.ok() && d->has_value()) ? (*d)->post : storage::PostRow{};
+  }
+
+  // The marker a post's note or time entry carries.
+  std::string marker_of(std::int64_t id) {
+    return format_marker(tenant_.queue.marker_format, post(id).idempotency_key);
   }
 
   std::vector<std::string> events(std::int64_t id) {
