@@ -22,7 +22,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "daemon/command.h"
 #include "storage/database.h"
 #include "storage/queue_store.h"

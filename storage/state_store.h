@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "config/clock.h"
-#include "config/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 #include "storage/database.h"
 
 namespace cwsync::storage {

@@ -1,13 +1,13 @@
 // What an HTTP response means for the caller: the classification table of
-// design.md §3 as one pure function, and the Error a failed response becomes.
+// docs/design.md, "Upstream" as one pure function, and the Error a failed response becomes.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include "config/clock.h"
-#include "config/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 #include "sync/http_client.h"
 
 namespace cwsync {
@@ -32,7 +32,7 @@ Classification classify_response(int status, const HttpHeaders& headers, TimePoi
 
 const char* to_string(ResponseClass c);
 
-// Whose problem a failed call is (config/result.h, Failure), from the status
+// Whose problem a failed call is (base/result.h, Failure), from the status
 // and whether the body is a ConnectWise error object; status 0 is a transport
 // error of `kind` (timeouts and network errors are outages). A table, first
 // match wins; see docs/queue.md "Failure classes". Pure; thread-safe.

@@ -18,7 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/result.h"
+#include "base/result.h"
 #include "storage/rows.h"
 #include "sync/post_payload.h"
 #include "sync/psa_codebase.h"

@@ -27,9 +27,9 @@
 #include <set>
 #include <string>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
-#include "config/result.h"
+#include "base/result.h"
 #include "storage/queue_store.h"
 #include "sync/backoff.h"
 #include "sync/psa_poster.h"
