@@ -22,6 +22,17 @@ const char* to_string(ErrorKind kind) {
   return "unknown";
 }
 
+const char* to_string(Failure f) {
+  switch (f) {
+    case Failure::kNone: return "none";
+    case Failure::kOutage: return "outage";
+    case Failure::kRejection: return "rejection";
+    case Failure::kPostSpecific: return "post_specific";
+    case Failure::kAuth: return "auth";
+  }
+  return "unknown";
+}
+
 std::string Error::describe() const {
   std::string out;
   if (!context.empty()) out = context + ": ";

@@ -35,6 +35,22 @@ enum class ErrorKind {
 
 const char* to_string(ErrorKind kind);
 
+// What a failed upstream call means for the thing that made it, decided once
+// where the response (or the transport error) is read (sync/http_classify.h
+// has the table). ErrorKind says what happened; Failure says whose problem it
+// is, which is what the PSA queue's budget and the circuit breaker need.
+enum class Failure {
+  kNone,          // not an upstream failure (local error, bad config, cancelled)
+  kOutage,        // the upstream is unavailable: refused, reset, timeout, 429,
+                  // 502/503/504, a 5xx without an error body, breaker open
+  kRejection,     // the upstream refused this request: 4xx validation, 404
+  kPostSpecific,  // the upstream's application failed on this request: a 5xx
+                  // carrying a ConnectWise error body
+  kAuth,          // 401/403: the credentials or the API member's role
+};
+
+const char* to_string(Failure f);
+
 struct Error {
   ErrorKind kind = ErrorKind::kInternal;
   std::string message;   // human-readable, secret-free
@@ -44,6 +60,10 @@ struct Error {
   // True when a request may have reached the server and been applied
   // (timeout or reset after sending, 5xx). Drives the PSA dedup check.
   bool ambiguous = false;
+  Failure failure = Failure::kNone;
+  // True when nothing was sent because the request was refused locally (the
+  // host's circuit breaker is open): not an attempt.
+  bool fast_fail = false;
 
   // "context: message (HTTP 503)" — the one format used in logs and last_error.
   std::string describe() const;

@@ -56,7 +56,7 @@ struct BackoffPolicy {
 
 struct BreakerPolicy {
   int failures = 5;               // consecutive failures that open the breaker
-  milliseconds cool_down = 60s;   // before a half-open probe
+  milliseconds cool_down = 15s;   // before a half-open probe
 };
 
 struct Defaults {
@@ -98,6 +98,10 @@ struct QueuePolicy {
   int max_attempts = 10;
   milliseconds max_age = 72h;
   milliseconds lease = 2min;      // in_flight claims expire after this
+  // Margin beyond http.read_timeout before a post whose request may have
+  // reached PSA is checked (and perhaps sent again): by then PSA can no
+  // longer be applying the lost request. docs/queue.md explains the number.
+  milliseconds settle = 60s;
   std::string marker_format = "[cwsync:{marker}]";  // appended to note text
 };
 

@@ -108,6 +108,7 @@ std::string describe_config(const Config& c) {
     out << "    queue:     max_attempts=" << t.queue.max_attempts
         << " max_age=" << format_duration(t.queue.max_age)
         << " lease=" << format_duration(t.queue.lease)
+        << " settle=" << format_duration(t.queue.settle)
         << " marker_format=" << t.queue.marker_format << "\n";
   }
   if (!c.disabled_tenants.empty()) {

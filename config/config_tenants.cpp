@@ -20,7 +20,7 @@ const Keys kCpqKeys = {"base_url",    "access_key",       "public_key",
 const Keys kPsaKeys = {"site",           "company_id",  "public_key", "private_key",
                        "private_key_file", "private_key_env", "client_id", "api_version",
                        "codebase",       "rate_limit",  "budget",     "allow_insecure"};
-const Keys kQueueKeys = {"max_attempts", "max_age", "lease", "marker_format"};
+const Keys kQueueKeys = {"max_attempts", "max_age", "lease", "settle", "marker_format"};
 const Keys kRateKeys = {"requests", "per"};
 const Keys kHostKeys = {"host", "rate_limit"};
 
@@ -154,6 +154,7 @@ void read_queue(const MapReader& t, QueuePolicy& q) {
   m->read_int("max_attempts", q.max_attempts, 1, 1000);
   m->read_duration("max_age", q.max_age, milliseconds(1));
   m->read_duration("lease", q.lease, milliseconds(1000));
+  m->read_duration("settle", q.settle, milliseconds(0));
   if (m->read_string("marker_format", q.marker_format, "a text containing {marker}") &&
       q.marker_format.find("{marker}") == std::string::npos) {
     m->problems().add(m->find("marker_format")->line, m->child("marker_format"),

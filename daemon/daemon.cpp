@@ -21,6 +21,7 @@
 #include "storage/database.h"
 #include "storage/migrations.h"
 #include "sync/tenant_clients.h"
+#include "storage/state_store.h"
 #include "sync/upstream.h"
 #include "sync/waiter.h"
 
@@ -94,6 +95,8 @@ class Daemon {
   void refresh_status();
   std::vector<std::unique_ptr<Job>> collect_jobs(const Config& cfg);
   std::optional<storage::QueueCounts> read_queue_counts();
+  void record_failure(const std::string& tenant, const std::string& job, const JobOutcome& outcome,
+                      TimePoint now);
 
   const Context& ctx_;
   RunOptions opts_;
@@ -107,7 +110,26 @@ class Daemon {
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<HttpServer> http_;
   std::optional<storage::Database> status_db_;  // supervisor thread only
+  std::mutex state_mu_;                         // guards state_db_ (worker threads)
+  std::optional<storage::Database> state_db_;   // writes tenant_states
 };
+
+// Credentials (and where they are sent) of a tenant's connections: a reload
+// that changes them may have fixed a 401/403.
+bool same_credentials(const Tenant& a, const Tenant& b) {
+  auto same_psa = [](const std::optional<PsaConnection>& x, const std::optional<PsaConnection>& y) {
+    if (!x || !y) return x.has_value() == y.has_value();
+    return x->site == y->site && x->company_id == y->company_id &&
+           x->public_key == y->public_key && x->private_key == y->private_key &&
+           x->client_id == y->client_id;
+  };
+  auto same_cpq = [](const std::optional<CpqConnection>& x, const std::optional<CpqConnection>& y) {
+    if (!x || !y) return x.has_value() == y.has_value();
+    return x->base_url == y->base_url && x->access_key == y->access_key &&
+           x->public_key == y->public_key && x->private_key == y->private_key;
+  };
+  return same_psa(a.psa, b.psa) && same_cpq(a.cpq, b.cpq);
+}
 
 int Daemon::run() {
   auto cfg = holder_.get();
@@ -125,6 +147,13 @@ int Daemon::run() {
     if (auto st = storage::migrate(*db); !st.ok()) {
       log::error("migration_failed").field("database", cfg->database).msg(st.error().describe());
       return kExitFailure;
+    }
+    // Pauses and stops live in this process; a new one starts without them.
+    storage::StateStore states(*db);
+    for (auto st : {storage::TenantState::kQueuePaused, storage::TenantState::kPullsStopped}) {
+      if (auto r = states.clear_all(st); !r.ok()) {
+        log::warn("state_write_failed").msg(r.error().describe());
+      }
     }
     auto version = db->user_version();
     log::info("db_ready").field("database", cfg->database)
@@ -144,6 +173,10 @@ int Daemon::run() {
   SchedulerOptions sched_opts;
   sched_opts.workers = opts_.workers;
   sched_opts.queue_workers = opts_.queue_workers;
+  sched_opts.on_finished = [this](const std::string& tenant, const std::string& job,
+                                  const JobOutcome& outcome, TimePoint now) {
+    record_failure(tenant, job, outcome, now);
+  };
   scheduler_ = std::make_unique<Scheduler>(clock_, [this] { return holder_.get(); }, metrics_,
                                            waiter_, default_random(), sched_opts);
   configure_upstreams(upstreams_, *cfg);
@@ -263,9 +296,17 @@ void Daemon::reload() {
   holder_.set(next);
   scheduler_->set_jobs(collect_jobs(*next));
   scheduler_->config_changed();
+  std::string renewed;
+  for (const auto& t : next->tenants) {
+    const Tenant* before = prev->find_tenant(t.name);
+    if (before == nullptr || same_credentials(*before, t)) continue;
+    scheduler_->run_now(t.name);  // lifts a 401/403 pause now, not after its cool-down
+    renewed += (renewed.empty() ? "" : ",") + t.name;
+  }
   metrics_.add(metric::kConfigReloads, {{"result", "ok"}});
   log::info("config_reloaded").field("tenants", static_cast<std::int64_t>(next->tenants.size()))
       .field("disabled_tenants", static_cast<std::int64_t>(next->disabled_tenants.size()))
+      .field("credentials_changed", renewed)
       .field("intervals", describe_intervals(*next));
   warn_insecure_connections(*next);
   warn_disabled_tenants(*next);
@@ -286,6 +327,30 @@ std::optional<storage::QueueCounts> Daemon::read_queue_counts() {
     return std::nullopt;
   }
   return *counts;
+}
+
+void Daemon::record_failure(const std::string& tenant, const std::string& job,
+                            const JobOutcome& outcome, TimePoint now) {
+  if (outcome.status.ok() || tenant.empty()) return;
+  const Error& e = outcome.status.error();
+  if (e.kind == ErrorKind::kCancelled) return;
+  std::lock_guard lock(state_mu_);
+  if (!state_db_) {
+    auto db = storage::Database::open(holder_.get()->database);
+    if (!db.ok()) return;
+    state_db_.emplace(std::move(db).value());
+  }
+  storage::TenantStateRow row;
+  row.tenant = tenant;
+  row.state = storage::TenantState::kJobFailed;
+  row.job = job;
+  row.reason = e.describe();
+  // Best effort: when the disk is full this write may fail too; the log has
+  // the failure either way.
+  if (auto st = storage::StateStore(*state_db_).set(row, now); !st.ok()) {
+    log::debug("state_write_failed").tenant(tenant).field("job", job).msg(st.error().describe());
+    state_db_.reset();
+  }
 }
 
 void Daemon::refresh_status() {

@@ -23,6 +23,7 @@
 #include "daemon/job.h"
 #include "daemon/metrics.h"
 #include "storage/database.h"
+#include "storage/state_store.h"
 #include "sync/backoff.h"
 #include "sync/sync_pass.h"
 #include "sync/tenant_clients.h"
@@ -35,6 +36,7 @@ struct TenantGate {
   std::shared_mutex runs;  // pulls: shared; reconcile: exclusive
   std::mutex mu;
   std::string stopped;     // diagnosis after an account error; "" = running
+  bool recorded = false;   // tenant_states holds a pulls_stopped row for it
 };
 
 class TenantGates {
@@ -135,6 +137,8 @@ class PullJob final : public Job {
                           std::to_string(r.stats.api_calls) + " requests, " +
                           std::to_string(r.stats.upserted) + " upserted, " +
                           std::to_string(r.stats.deleted) + " tombstoned";
+    record_stop(db, r.stop_tenant ? std::optional<std::string>(r.diagnosis) : std::nullopt,
+                ctx.clock().now());
     if (r.stop_tenant) {
       std::lock_guard lk(gate_->mu);
       gate_->stopped = r.diagnosis;
@@ -151,6 +155,28 @@ class PullJob final : public Job {
 
   // How soon a run blocked by the tenant's other pull kind tries again.
   static constexpr std::chrono::seconds kGateRetry{5};
+
+  // Keeps tenant_states' pulls_stopped row in step with the gate, so `cwsync
+  // status` shows the stop; a run after a reload cleared the gate removes it.
+  void record_stop(storage::Database& db, const std::optional<std::string>& diagnosis,
+                   TimePoint now) {
+    std::lock_guard lk(gate_->mu);
+    if (!diagnosis && !gate_->recorded) return;
+    storage::StateStore states(db);
+    Status st;
+    if (diagnosis) {
+      storage::TenantStateRow row;
+      row.tenant = tenant_;
+      row.state = storage::TenantState::kPullsStopped;
+      row.reason = *diagnosis;
+      st = states.set(row, now);
+      if (st.ok()) gate_->recorded = true;
+    } else {
+      st = states.clear(tenant_, storage::TenantState::kPullsStopped);
+      if (st.ok()) gate_->recorded = false;
+    }
+    if (!st.ok()) log::debug("state_write_failed").tenant(tenant_).msg(st.error().describe());
+  }
 
   JobEnv& env_;
   std::shared_ptr<LazyHttpClient> http_;

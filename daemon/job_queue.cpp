@@ -3,8 +3,10 @@
 // intervals.queue (sync/queue_drainer.h has the state machine, docs/queue.md
 // the operator view). The job keeps its TenantQueue between runs, so member
 // and status caches and an auth pause survive until the next reload (a reload
-// replaces the Job object, which also lifts a pause: the usual fix for a 401
-// is new keys plus SIGHUP).
+// replaces the Job object, which also lifts a pause; one that changes the
+// tenant's credentials also runs the job at once: the usual fix for a 401 is
+// new keys plus SIGHUP). The pause is recorded in tenant_states, so `cwsync
+// status` in another process can show it.
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,6 +16,7 @@
 #include "daemon/job.h"
 #include "storage/database.h"
 #include "storage/queue_store.h"
+#include "storage/state_store.h"
 #include "sync/backoff.h"
 #include "sync/tenant_queue.h"
 
@@ -55,6 +58,7 @@ class QueueJob final : public Job {
 
     if (!r.ok()) return JobOutcome::failed(r.error());
     const DrainStats& s = *r;
+    record_pause(s, ctx.clock().now());
     std::string summary = std::to_string(s.claimed) + " claimed, " + std::to_string(s.succeeded) +
                           " delivered (" + std::to_string(s.deduplicated) + " deduplicated), " +
                           std::to_string(s.retried) + " retrying, " + std::to_string(s.dead) +
@@ -64,10 +68,36 @@ class QueueJob final : public Job {
           *drainer.paused_until(),
           make_error(ErrorKind::kAuth, "queue paused: " + s.pause_reason, tenant_));
     }
+    // PSA's breaker is open: come back for its probe, not before.
+    if (s.unavailable_until) return JobOutcome::deferred(*s.unavailable_until);
     return JobOutcome::ok(std::move(summary));
   }
 
  private:
+  // Keeps tenant_states' queue_paused row in step with the drainer; the
+  // first run of this Job clears a row left by the Job a reload replaced.
+  void record_pause(const DrainStats& s, TimePoint now) {
+    storage::StateStore states(*db_);
+    const auto until = queue_->drainer().paused_until();
+    Status st;
+    if (s.paused && until) {
+      if (!s.pause_reason.empty()) {
+        storage::TenantStateRow row;
+        row.tenant = tenant_;
+        row.state = storage::TenantState::kQueuePaused;
+        row.reason = s.pause_reason;
+        row.until = until;
+        st = states.set(row, now);
+        pause_recorded_ = st.ok();
+      }
+    } else if (pause_recorded_ || first_run_) {
+      st = states.clear(tenant_, storage::TenantState::kQueuePaused);
+      if (st.ok()) pause_recorded_ = false;
+    }
+    first_run_ = false;
+    if (!st.ok()) log::debug("state_write_failed").tenant(tenant_).msg(st.error().describe());
+  }
+
   // Opens the DB and builds the delivery stack on first use (or when the
   // database path changed; other config changes arrive as a new Job).
   Status prepare(const Config& cfg, const Tenant& tenant) {
@@ -93,6 +123,8 @@ class QueueJob final : public Job {
   std::string db_path_;
   std::unique_ptr<storage::QueueStore> store_;
   std::unique_ptr<TenantQueue> queue_;
+  bool pause_recorded_ = false;
+  bool first_run_ = true;
 };
 
 class QueueProvider final : public JobProvider {

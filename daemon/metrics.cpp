@@ -178,6 +178,12 @@ void describe_standard_metrics(Metrics& m) {
   m.describe(metric::kQueuePosts, T::kGauge, "PSA queue rows by tenant and status.");
   m.describe(metric::kDeadPosts, T::kGauge, "PSA posts in status dead (need an operator).");
   m.describe(metric::kOldestPending, T::kGauge, "Age of the oldest pending PSA post.");
+  m.describe(metric::kTenantState, T::kGauge,
+             "1 while a tenant's queue is paused (state=queue_paused) or its pulls are stopped "
+             "(state=pulls_stopped).");
+  m.describe(metric::kTenantStateUntil, T::kGauge,
+             "When a tenant's queue pause ends (Unix time); absent when it lasts until a reload.");
+  m.describe(metric::kJobLastFailure, T::kGauge, "When each job last failed (Unix time).");
   m.describe(metric::kConfigReloads, T::kCounter, "SIGHUP reloads by result (ok, failed).");
   m.describe(metric::kBuildInfo, T::kGauge, "Always 1; the version is a label.");
 }

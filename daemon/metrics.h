@@ -86,6 +86,9 @@ inline constexpr const char* kBreakerState = "cwsync_breaker_state";
 inline constexpr const char* kQueuePosts = "cwsync_queue_posts";
 inline constexpr const char* kDeadPosts = "cwsync_queue_dead_posts";
 inline constexpr const char* kOldestPending = "cwsync_queue_oldest_pending_age_seconds";
+inline constexpr const char* kTenantState = "cwsync_tenant_state";
+inline constexpr const char* kTenantStateUntil = "cwsync_tenant_state_until_seconds";
+inline constexpr const char* kJobLastFailure = "cwsync_job_last_failure_timestamp_seconds";
 inline constexpr const char* kConfigReloads = "cwsync_config_reloads_total";
 inline constexpr const char* kBuildInfo = "cwsync_build_info";
 }  // namespace metric

@@ -38,6 +38,7 @@ json to_json(const storage::PostRow& p) {
           {"status", storage::to_string(p.status)},
           {"attempts", p.attempts},
           {"retry_count", p.retry_count},
+          {"failures", p.failures},
           {"next_retry_at", format_iso8601(p.next_retry_at)},
           {"last_error", opt(p.last_error)},
           {"last_http_status", opt(p.last_http_status)},

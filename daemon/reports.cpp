@@ -9,6 +9,7 @@
 #include "daemon/metrics.h"
 #include "storage/cache_store.h"
 #include "storage/queue_store.h"
+#include "storage/state_store.h"
 #include "sync/upstream.h"
 
 namespace cwsync::daemon {
@@ -104,6 +105,15 @@ Result<std::vector<TenantStatus>> read_status(storage::Database& db, const Confi
     auto oldest = queue.oldest_pending_age(now, name);
     if (!oldest.ok()) return oldest.error();
     ts.oldest_pending_age = *oldest;
+    auto held = storage::StateStore(db).list(name);
+    if (!held.ok()) return held.error();
+    for (auto& row : *held) {
+      switch (row.state) {
+        case storage::TenantState::kQueuePaused: ts.queue_paused = std::move(row); break;
+        case storage::TenantState::kPullsStopped: ts.pulls_stopped = std::move(row); break;
+        case storage::TenantState::kJobFailed: ts.job_failures.push_back(std::move(row)); break;
+      }
+    }
     out.push_back(std::move(ts));
   }
   return out;
@@ -132,8 +142,19 @@ json status_json(const std::vector<TenantStatus>& status, TimePoint now) {
     q["oldest_pending_age_s"] =
         t.oldest_pending_age ? json(duration_cast<seconds>(*t.oldest_pending_age).count())
                              : json(nullptr);
+    auto hold = [](const std::optional<storage::TenantStateRow>& r) -> json {
+      if (!r) return {{"active", false}, {"reason", nullptr}, {"until", nullptr}, {"since", nullptr}};
+      return {{"active", true}, {"reason", r->reason}, {"until", time_or_null(r->until)},
+              {"since", format_iso8601(r->at)}};
+    };
+    q["paused"] = hold(t.queue_paused);
+    json failures = json::array();
+    for (const auto& f : t.job_failures) {
+      failures.push_back({{"job", f.job}, {"error", f.reason}, {"at", format_iso8601(f.at)}});
+    }
     tenants.push_back({{"tenant", t.tenant}, {"configured", t.configured},
-                       {"entities", entities}, {"queue", q}});
+                       {"entities", entities}, {"queue", q}, {"pulls_stopped", hold(t.pulls_stopped)},
+                       {"job_failures", failures}});
   }
   return {{"now", format_iso8601(now)}, {"tenants", tenants}};
 }
@@ -238,6 +259,30 @@ void collect_queue_metrics(const std::string& db_path, const std::vector<std::st
   m.set(metric::kDeadPosts, {}, static_cast<double>(dead));
   double age = *oldest ? std::chrono::duration<double>(**oldest).count() : 0.0;
   m.set(metric::kOldestPending, {}, age);
+  collect_state_metrics(*db, m);
+}
+
+void collect_state_metrics(storage::Database& db, Metrics& m) {
+  auto rows = storage::StateStore(db).list();
+  if (!rows.ok()) {
+    log::debug("metrics_db_unavailable").msg(rows.error().describe());
+    return;
+  }
+  auto unix_time = [](TimePoint t) {
+    return std::chrono::duration<double>(t.time_since_epoch()).count();
+  };
+  m.clear(metric::kTenantState);
+  m.clear(metric::kTenantStateUntil);
+  m.clear(metric::kJobLastFailure);
+  for (const auto& r : *rows) {
+    if (r.state == storage::TenantState::kJobFailed) {
+      m.set(metric::kJobLastFailure, {{"tenant", r.tenant}, {"job", r.job}}, unix_time(r.at));
+      continue;
+    }
+    Labels labels{{"tenant", r.tenant}, {"state", storage::to_string(r.state)}};
+    m.set(metric::kTenantState, labels, 1.0);
+    if (r.until) m.set(metric::kTenantStateUntil, labels, unix_time(*r.until));
+  }
 }
 
 void collect_upstream_metrics(const UpstreamRegistry& upstreams, Metrics& m, TimePoint now) {

@@ -16,6 +16,7 @@
 #include "daemon/http_server.h"
 #include "storage/database.h"
 #include "storage/rows.h"
+#include "storage/state_store.h"
 
 namespace cwsync { class UpstreamRegistry; }
 
@@ -35,6 +36,11 @@ struct TenantStatus {
   std::vector<storage::SyncState> entities;  // one per synced entity
   storage::QueueCounts queue;
   std::optional<std::chrono::milliseconds> oldest_pending_age;
+  // What the daemon recorded (tenant_states): the queue paused after a
+  // 401/403, the pulls stopped after an account error, and the last failure
+  // of each job (storage errors such as a full disk included).
+  std::optional<storage::TenantStateRow> queue_paused, pulls_stopped;
+  std::vector<storage::TenantStateRow> job_failures;
 };
 
 // One entry per tenant: `only` if given, else config tenants plus any tenant
@@ -87,6 +93,11 @@ std::string format_money(double value);
 // error the gauges keep their previous values and a debug line is logged.
 void collect_queue_metrics(const std::string& db_path, const std::vector<std::string>& tenants,
                            Metrics& metrics, TimePoint now);
+// Sets the tenant-state gauges (queue paused, pulls stopped, each job's
+// last failure time) from tenant_states through `db`; on a DB error they
+// keep their previous values.
+void collect_state_metrics(storage::Database& db, Metrics& metrics);
+
 // Copies the per-host counters and breaker state into the metric families.
 void collect_upstream_metrics(const UpstreamRegistry& upstreams, Metrics& metrics, TimePoint now);
 

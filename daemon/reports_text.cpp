@@ -88,6 +88,18 @@ std::string status_text(const std::vector<TenantStatus>& status, TimePoint now) 
       out << " (oldest pending " << format_age(*t.oldest_pending_age) << ")";
     }
     out << "\n";
+    auto hold = [&](const char* what, const std::optional<storage::TenantStateRow>& r) {
+      if (!r) return;
+      out << "  " << pad(what, 15) << r->reason << "; "
+          << (r->until ? "until " + format_iso8601(*r->until) : std::string("until a reload"))
+          << "\n";
+    };
+    hold("queue PAUSED", t.queue_paused);
+    hold("pulls STOPPED", t.pulls_stopped);
+    for (const auto& f : t.job_failures) {
+      out << "  " << pad("last failure", 15) << f.job << " "
+          << format_age(duration_cast<milliseconds>(now - f.at)) << ": " << f.reason << "\n";
+    }
   }
   return out.str();
 }

@@ -305,6 +305,17 @@ void Scheduler::set_jobs(std::vector<std::unique_ptr<Job>> jobs) {
   wake();
 }
 
+void Scheduler::run_now(const std::string& tenant) {
+  std::lock_guard lock(mu_);
+  const TimePoint now = clock_.now();
+  for (auto& slot : slots_) {
+    if (slot->tenant != tenant || slot->running) continue;
+    slot->deferred_until.reset();
+    slot->next_due = now;
+  }
+  wake();
+}
+
 void Scheduler::config_changed() {
   auto cfg = config_();
   if (!cfg) return;
@@ -525,6 +536,7 @@ void Scheduler::finish(const std::shared_ptr<Slot>& slot, const JobOutcome& outc
     log::debug("job_finished").tenant(slot->tenant).entity(slot->entity).field("job", slot->name)
         .duration(took).msg(outcome.summary);
   }
+  if (options_.on_finished) options_.on_finished(slot->tenant, slot->name, outcome, now);
   // Only now is the run idle: wait_idle() and drain() promise that its
   // metrics and log lines are already out.
   {

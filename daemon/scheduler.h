@@ -55,6 +55,11 @@ struct SchedulerOptions {
   std::chrono::milliseconds max_idle_wait{1000};  // the loop wakes at least this often
   std::chrono::milliseconds loop_stall{30000};   // heartbeat older than this: stuck
   std::chrono::milliseconds job_stall{15 * 60 * 1000};  // a run silent this long: stuck
+  // Called on the worker after each run, with the job's (tenant, name), its
+  // outcome and the finish time; e.g. to persist failures for `cwsync status`.
+  std::function<void(const std::string& tenant, const std::string& job, const JobOutcome&,
+                     TimePoint)>
+      on_finished;
 };
 
 // A read-only view of one job, for STATUS=, /healthz and /metrics.
@@ -90,6 +95,9 @@ class Scheduler {
   // their schedule (their Job object is replaced), new ones are due now, gone
   // ones are dropped once their current run ends.
   void set_jobs(std::vector<std::unique_ptr<Job>> jobs);
+  // Makes every idle job of `tenant` due now, dropping any deferral (a
+  // reload fixed its credentials: a pause must not outlive the fix).
+  void run_now(const std::string& tenant);
   // Re-reads every idle job's interval from the config source and
   // reschedules it from its last end. Logs job_rescheduled when it changed.
   void config_changed();

@@ -78,8 +78,12 @@ log: { level: info, format: json }
 defaults:
   intervals: { quotes: 30s, opportunities: 30s, reconcile: 10m, queue: 1s }
   backoff: { base: 200ms, cap: 2s }
+  # A lost POST is checked read_timeout + queue.settle after cwsync gave up
+  # (2 min with the production defaults); a local simulator answers at once.
+  http: { connect_timeout: 2s, read_timeout: 5s }
 tenants:
   - name: demo
+    queue: { settle: 2s }
     opportunities: psa
     cpq:
       base_url: $sim

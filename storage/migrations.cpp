@@ -19,10 +19,12 @@ struct Migration {
   std::array<const char*, 2> scripts;
 };
 
-const std::array<Migration, 1>& migrations() {
-  static const std::array<Migration, 1> list = {{
+const std::array<Migration, 2>& migrations() {
+  static const std::array<Migration, 2> list = {{
       {1, "initial schema: cache tables, sync bookkeeping, PSA queue, views",
        {detail::kSchemaV1Tables, detail::kSchemaV1Views}},
+      {2, "queue budget (psa_posts.failures) and tenant_states",
+       {detail::kSchemaQueueStates, nullptr}},
   }};
   return list;
 }

@@ -16,7 +16,11 @@ const char* const kPostSelect =
     "  (SELECT COUNT(*) FROM psa_activity_log a "
     "   WHERE a.post_id = p.id AND a.event = 'attempt') AS attempts, "
     "  (SELECT MAX(a.at) FROM psa_activity_log a "
-    "   WHERE a.post_id = p.id AND a.event = 'requeued') AS last_requeued_at "
+    "   WHERE a.post_id = p.id AND a.event = 'requeued') AS last_requeued_at, "
+    "  (SELECT MIN(a.at) FROM psa_activity_log a "
+    "   WHERE a.post_id = p.id AND a.event = 'claimed') AS first_claimed_at, "
+    "  (SELECT COUNT(*) FROM psa_activity_log a "
+    "   WHERE a.post_id = p.id AND a.event = 'claimed') AS claims "
     "FROM psa_posts p ";
 
 PostRow read_post(SQLite::Statement& st) {
@@ -31,6 +35,9 @@ PostRow read_post(SQLite::Statement& st) {
   r.status = parse_post_status(st.getColumn("status").getString()).value_or(PostStatus::kPending);
   r.retry_count = st.getColumn("retry_count").getInt();
   r.attempts = st.getColumn("attempts").getInt();
+  r.failures = st.getColumn("failures").getInt();
+  r.first_claimed_at = col_time(st.getColumn("first_claimed_at"));
+  r.claims = st.getColumn("claims").getInt();
   // An unparsable time (a hand-written row) reads as the epoch: due now.
   r.next_retry_at = col_time_or_epoch(st.getColumn("next_retry_at"));
   r.last_error = col_text(st.getColumn("last_error"));

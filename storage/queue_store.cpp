@@ -110,7 +110,8 @@ void requeue_one(SQLite::Database& db, std::int64_t id, const PostState& state,
                      "requeued (was dead: " + state.last_error.value_or("no reason") + ")"},
             now_iso);
   update_post(db, id,
-              "status = 'pending', retry_count = 0, next_retry_at = :now, lease_until = NULL",
+              "status = 'pending', retry_count = 0, failures = 0, next_retry_at = :now, "
+              "lease_until = NULL",
               now_iso);
 }
 
@@ -224,7 +225,9 @@ Result<std::vector<ClaimedPost>> QueueStore::claim_due(TimePoint now, millisecon
       read.reset();
       read.bind(1, static_cast<int64_t>(p.id));
       read.executeStep();
-      out.push_back({detail::read_post(read), p.reclaimed});
+      ClaimedPost claimed{detail::read_post(read), p.reclaimed, std::nullopt};
+      if (p.reclaimed) claimed.previous_lease = parse_iso8601(p.old_lease);
+      out.push_back(std::move(claimed));
     }
     read.reset();
     if (auto st = txn->commit(); !st) return st.error();
@@ -281,7 +284,8 @@ Status QueueStore::mark_deduplicated(std::int64_t post_id, std::optional<std::st
 }
 
 Status QueueStore::schedule_retry(std::int64_t post_id, TimePoint next_at, std::string_view error,
-                                  std::optional<int> http_status, TimePoint now) {
+                                  std::optional<int> http_status, TimePoint now,
+                                  bool counts_failure) {
   const std::string now_iso = detail::iso(now);
   const std::string next_iso = detail::iso(next_at);
   return transition(*db_, post_id, {PostStatus::kInFlight}, "schedule_retry",
@@ -293,14 +297,16 @@ Status QueueStore::schedule_retry(std::int64_t post_id, TimePoint next_at, std::
               now_iso);
     update_post(db, post_id,
                 "status = 'pending', retry_count = retry_count + 1, next_retry_at = :next, "
+                "failures = failures + :counted, "
                 "last_error = :error, last_http_status = :http, lease_until = NULL",
                 now_iso, {{":next", next_iso}, {":error", std::string(error)}},
-                {{":http", http_status}});
+                {{":http", http_status}, {":counted", counts_failure ? 1 : 0}});
   });
 }
 
 Status QueueStore::dead_letter(std::int64_t post_id, std::string_view reason,
-                               std::optional<int> http_status, TimePoint now) {
+                               std::optional<int> http_status, TimePoint now,
+                               bool counts_failure) {
   const std::string now_iso = detail::iso(now);
   return transition(*db_, post_id, {PostStatus::kPending, PostStatus::kInFlight}, "dead_letter",
                     [&](SQLite::Database& db, const PostState& s) {
@@ -308,9 +314,10 @@ Status QueueStore::dead_letter(std::int64_t post_id, std::string_view reason,
               {ActivityEvent::kDeadLettered, s.attempts, http_status, {}, std::string(reason)},
               now_iso);
     update_post(db, post_id,
-                "status = 'dead', last_error = :reason, "
+                "status = 'dead', last_error = :reason, failures = failures + :counted, "
                 "last_http_status = COALESCE(:http, last_http_status), lease_until = NULL",
-                now_iso, {{":reason", std::string(reason)}}, {{":http", http_status}});
+                now_iso, {{":reason", std::string(reason)}},
+                {{":http", http_status}, {":counted", counts_failure ? 1 : 0}});
   });
 }
 

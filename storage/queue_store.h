@@ -76,12 +76,16 @@ class QueueStore {
   Status mark_deduplicated(std::int64_t post_id, std::optional<std::string> remote_id,
                            std::string_view evidence, TimePoint now);
   // in_flight → pending due at next_at; retry_count+1, last_error,
-  // last_http_status; logs 'failed' then 'retry_scheduled'.
+  // last_http_status, and failures+1 when `counts_failure` (a post-specific
+  // failure uses up budget; an outage does not); logs 'failed' then
+  // 'retry_scheduled'.
   Status schedule_retry(std::int64_t post_id, TimePoint next_at, std::string_view error,
-                        std::optional<int> http_status, TimePoint now);
-  // pending|in_flight → dead with the reason in last_error; logs 'dead_lettered'.
+                        std::optional<int> http_status, TimePoint now,
+                        bool counts_failure = true);
+  // pending|in_flight → dead with the reason in last_error; failures+1 when
+  // `counts_failure` (the failure that used up the budget); logs 'dead_lettered'.
   Status dead_letter(std::int64_t post_id, std::string_view reason,
-                     std::optional<int> http_status, TimePoint now);
+                     std::optional<int> http_status, TimePoint now, bool counts_failure = false);
   // in_flight → pending due at next_at without counting a failure (shutdown,
   // tenant paused); logs 'retry_scheduled' with the reason. When the attempt
   // did get an answer (the 401 that paused the tenant), pass it as `error` and
@@ -92,7 +96,8 @@ class QueueStore {
                  std::optional<int> http_status = std::nullopt);
 
   // ---- operator repairs --------------------------------------------------------
-  // dead → pending due now, retry_count 0; logs 'requeued'.
+  // dead → pending due now, retry_count and failures 0 (a fresh budget);
+  // logs 'requeued'.
   Status requeue(std::int64_t post_id, TimePoint now);
   // Requeues every dead post (of one tenant); returns how many.
   Result<std::int64_t> requeue_all_dead(std::optional<std::string> tenant, TimePoint now);

@@ -186,19 +186,23 @@ struct PostRow {
   std::string idempotency_key;
   PostStatus status = PostStatus::kPending;
   int retry_count = 0;                     // failed attempts scheduled for retry
-  int attempts = 0;                        // 'attempt' events so far
+  int attempts = 0;                        // 'attempt' events so far (all time)
+  int failures = 0;                        // post-specific failures since enqueue/requeue
   TimePoint next_retry_at;
   std::optional<std::string> last_error;
   std::optional<int> last_http_status;
   std::optional<std::string> remote_id;
   std::optional<TimePoint> lease_until;
   std::optional<TimePoint> last_requeued_at;  // latest 'requeued' event
+  std::optional<TimePoint> first_claimed_at;  // earliest 'claimed' event: before any send
+  int claims = 0;                          // 'claimed' events so far (this claim included)
   TimePoint created_at, updated_at;
 };
 
 struct ClaimedPost {
   PostRow post;
   bool reclaimed = false;  // it was in_flight with an expired lease (crash)
+  std::optional<TimePoint> previous_lease;  // the expired lease, when reclaimed
 };
 
 struct ActivityRow {

@@ -6,5 +6,6 @@ namespace cwsync::storage::detail {
 
 extern const char* const kSchemaV1Tables;   // schema_v1.cpp
 extern const char* const kSchemaV1Views;    // views_v1.cpp
+extern const char* const kSchemaQueueStates;  // schema_queue_states.cpp
 
 }  // namespace cwsync::storage::detail

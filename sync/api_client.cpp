@@ -21,10 +21,11 @@ bool safe_to_resend(const Error& e, Resend mode) {
   return e.http_status == 0 && !e.ambiguous;
 }
 
-// Outages trip the breaker; answers (4xx, 429) and local refusals do not.
-bool is_outage(const Error& e) {
-  if (e.http_status == 0) return e.kind == ErrorKind::kTimeout || e.kind == ErrorKind::kNetwork;
-  return e.http_status >= 500 && e.kind != ErrorKind::kBadRequest;
+// Outages trip the breaker; answers (4xx, 429, a 5xx with an error body
+// about this request) and local refusals do not: one bad post must never
+// close the host for everyone.
+bool trips_breaker(const Error& e) {
+  return e.failure == Failure::kOutage && e.http_status != 429;
 }
 
 Error cancelled(const std::string& what, const std::string& context) {
@@ -80,6 +81,8 @@ Result<HttpResponse> ApiClient::execute(HttpRequest request, const CallOptions& 
                                format_iso8601(*until),
                            context);
       if (last) e.message += "; last error: " + last->message;
+      e.failure = Failure::kOutage;
+      e.fast_fail = true;
       e.retry_after = std::max(Millis(0), std::chrono::ceil<Millis>(*until - now));
       log::debug("breaker_rejected").tenant(options_.tenant).field("api", options_.api)
           .field("host", host.key()).field("retry_after_ms", ms(*e.retry_after));
@@ -149,13 +152,19 @@ Result<HttpResponse> ApiClient::attempt(const HttpRequest& request, const CallOp
   const int status = sent ? sent->status : 0;
   host.metrics().count_attempt(status);
 
+  // Classified once, here, where the response is read: the error's kind for
+  // retries, its Failure for the breaker and the PSA queue's budget.
   Result<HttpResponse> out = sent;
   if (sent && (status < 200 || status >= 300)) {
     out = response_error(*sent, request.method, request.url, end);
+  } else if (!sent) {
+    Error transport = sent.error();
+    transport.failure = classify_failure(0, false, transport.kind);
+    out = std::move(transport);
   }
 
   if (!out) {
-    if (is_outage(out.error())) {
+    if (trips_breaker(out.error())) {
       if (host.breaker().on_failure(end)) {
         log::error("breaker_open").field("host", host.key()).field("api", options_.api)
             .field("failures", host.breaker().consecutive_failures())

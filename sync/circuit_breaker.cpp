@@ -62,6 +62,17 @@ CircuitBreaker::State CircuitBreaker::state(TimePoint now) const {
   return state_;
 }
 
+std::optional<TimePoint> CircuitBreaker::open_until(TimePoint now) const {
+  std::lock_guard lock(mu_);
+  if (state_ == State::kOpen && now < opened_at_ + policy_.cool_down) {
+    return opened_at_ + policy_.cool_down;
+  }
+  if (state_ == State::kHalfOpen && probe_in_flight_ && now < probe_started_ + policy_.cool_down) {
+    return probe_started_ + policy_.cool_down;
+  }
+  return std::nullopt;
+}
+
 int CircuitBreaker::consecutive_failures() const {
   std::lock_guard lock(mu_);
   return failures_;

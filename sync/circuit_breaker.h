@@ -31,6 +31,9 @@ class CircuitBreaker {
   bool on_failure(TimePoint now);
 
   State state(TimePoint now) const;
+  // While open and its cool-down runs, when the next probe may go; nullopt
+  // when a call would be allowed (closed, or a probe is due). Thread-safe.
+  std::optional<TimePoint> open_until(TimePoint now) const;
   int consecutive_failures() const;
 
  private:

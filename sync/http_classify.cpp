@@ -55,7 +55,48 @@ std::string string_field(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// Which bodies a failure row applies to.
+enum class Body { kAny, kErrorBody, kOther };
+
+struct FailureRow {
+  int lo, hi;       // status range, inclusive
+  Body body;
+  Failure failure;
+};
+
+// First match wins. A 5xx with a ConnectWise error body is the application
+// answering about this request (a poison post); without one (a proxy's page,
+// an empty body) it is the host that is unwell. 502/503/504 are always the
+// host, whatever their body says.
+constexpr FailureRow kFailureTable[] = {
+    {401, 401, Body::kAny, Failure::kAuth},
+    {403, 403, Body::kAny, Failure::kAuth},
+    {408, 408, Body::kAny, Failure::kOutage},
+    {429, 429, Body::kAny, Failure::kOutage},
+    {409, 409, Body::kAny, Failure::kPostSpecific},  // record in use: this request's conflict
+    {502, 504, Body::kAny, Failure::kOutage},
+    {501, 501, Body::kAny, Failure::kRejection},
+    {505, 505, Body::kAny, Failure::kRejection},
+    {500, 599, Body::kErrorBody, Failure::kPostSpecific},
+    {500, 599, Body::kOther, Failure::kOutage},
+    {300, 499, Body::kAny, Failure::kRejection},
+};
+
 }  // namespace
+
+Failure classify_failure(int status, bool error_body, ErrorKind kind) {
+  if (status == 0) {
+    return kind == ErrorKind::kTimeout || kind == ErrorKind::kNetwork ? Failure::kOutage
+                                                                       : Failure::kNone;
+  }
+  for (const FailureRow& row : kFailureTable) {
+    if (status < row.lo || status > row.hi) continue;
+    if (row.body == Body::kErrorBody && !error_body) continue;
+    if (row.body == Body::kOther && error_body) continue;
+    return row.failure;
+  }
+  return Failure::kNone;  // 1xx, 2xx: not a failure
+}
 
 Classification classify_response(int status, const HttpHeaders& headers, TimePoint now) {
   Classification c;
@@ -99,7 +140,9 @@ Error response_error(const HttpResponse& response, std::string_view method,
   e.retry_after = c.retry_after;
   e.ambiguous = response.status >= 500;
   std::string message = reason(response.status);
-  if (auto upstream = upstream_error_message(response.body)) message += ": " + *upstream;
+  const auto upstream = upstream_error_message(response.body);
+  e.failure = classify_failure(response.status, upstream.has_value(), e.kind);
+  if (upstream) message += ": " + *upstream;
   e.message = truncate(std::move(message));
   return e;
 }

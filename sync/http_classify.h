@@ -32,10 +32,17 @@ Classification classify_response(int status, const HttpHeaders& headers, TimePoi
 
 const char* to_string(ResponseClass c);
 
+// Whose problem a failed call is (base/result.h, Failure), from the status
+// and whether the body is a ConnectWise error object; status 0 is a transport
+// error of `kind` (timeouts and network errors are outages). A table, first
+// match wins; see docs/queue.md "Failure classes". Pure; thread-safe.
+Failure classify_failure(int status, bool error_body, ErrorKind kind);
+
 // The Error for a non-2xx response: kind from classify_response, message from
 // the ConnectWise error body when there is one (else the status reason),
 // context = request_context(method, url), http_status, retry_after, and
-// ambiguous for 5xx (the request may have been applied).
+// ambiguous for 5xx (the request may have been applied), and failure from
+// classify_failure.
 Error response_error(const HttpResponse& response, std::string_view method,
                      std::string_view url, TimePoint now);
 

@@ -164,6 +164,7 @@ std::optional<Error> PsaEndpoint::fallback_not_found(const Error& not_found) con
   if (!fallback_) return std::nullopt;
   Error e = not_found;
   e.kind = ErrorKind::kRetryable;
+  e.failure = Failure::kOutage;
   e.message += "; the codebase is the fallback " + std::string(kFallbackCodebase) +
                " (companyinfo lookup unavailable), so this 404 is not trusted";
   return e;

@@ -61,6 +61,9 @@ class PsaEndpoint {
   Result<PagingStats> for_each_page(HttpRequest first, const PageHandler& handler,
                                     const CallOptions& options = {});
 
+  // The tenant's PSA client (its host's breaker and rate budget).
+  ApiClient& api() { return api_; }
+
   // The codebase in use ("v2025_1/"), or nullopt before the first lookup.
   std::optional<std::string> codebase() const;
 

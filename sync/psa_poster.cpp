@@ -1,5 +1,6 @@
 #include "sync/psa_poster.h"
 
+#include "sync/api_pager.h"
 #include "sync/http_url.h"
 #include "sync/note_marker.h"
 
@@ -17,18 +18,47 @@ std::string id_of(const json& body) {
   return {};
 }
 
-// Items of a PSA list response (bare array, tolerate {"data":[...]}).
-Result<json> list_items(const HttpResponse& r, const std::string& url) {
-  auto j = parse_json_body(r, "GET", url);
-  if (!j.ok()) return j.error();
-  if (j->is_array()) return *j;
-  if (j->is_object() && j->contains("data") && (*j)["data"].is_array()) return (*j)["data"];
-  return make_error(ErrorKind::kMalformed, "expected a JSON array", "GET " + url);
-}
-
 bool contains_marker(const json& obj, const char* field, const std::string& marker) {
   return obj.is_object() && obj.contains(field) && obj[field].is_string() &&
          obj[field].get<std::string>().find(marker) != std::string::npos;
+}
+
+constexpr int kCheckPageSize = 1000;  // PSA's maximum
+
+// The first object of the list at `url` (relative, with its conditions)
+// whose `field` carries `marker`, walking every page (forward-only, ids
+// upwards) until found; nullopt when no page has it.
+Result<std::optional<json>> find_marked(PsaEndpoint& psa, const std::string& url,
+                                        const char* field, const std::string& marker,
+                                        const std::string& label) {
+  std::optional<json> found;
+  HttpRequest first = get_request(url + "&pageSize=" + std::to_string(kCheckPageSize));
+  first.headers.set("pagination-type", "forward-only");
+  auto paged = psa.for_each_page(
+      std::move(first),
+      [&](const Page& page) -> Result<PageVerdict> {
+        auto items = parse_page_items(page);
+        if (!items.ok()) return items.error();
+        for (const auto& item : *items) {
+          if (contains_marker(item, field, marker)) {
+            found = item;
+            return PageVerdict{items->size(), true};
+          }
+        }
+        return PageVerdict{items->size(), false};
+      },
+      CallOptions::labeled(label));
+  if (!paged.ok()) return paged.error();
+  return found;
+}
+
+Delivery found_upstream(const json& obj, std::string evidence) {
+  Delivery d;
+  d.deduplicated = true;
+  d.http_status = 200;
+  if (auto id = id_of(obj); !id.empty()) d.remote_id = id;
+  d.evidence = std::move(evidence);
+  return d;
 }
 
 }  // namespace
@@ -107,6 +137,7 @@ Result<Delivery> PsaPoster::send(HttpRequest request, const std::string& label) 
                          "the response has no object with an id (" + type + ")", label);
     e.http_status = r->status;
     e.ambiguous = true;
+    e.failure = Failure::kOutage;  // a proxy in the way, not this post's fault
     return e;
   }
   Delivery d;
@@ -120,21 +151,21 @@ Result<Delivery> PsaPoster::deliver_note(const storage::PostRow& post, const Not
   const std::string mark = marker(post);
   const std::string base = "service/tickets/" + std::to_string(post.ticket_id) + "/notes";
   if (check) {
-    std::string url = base + "?orderBy=" + encode_query_value("id desc") + "&pageSize=50";
-    auto r = psa_.execute(get_request(url), CallOptions::labeled("note dedup"));
-    if (!r.ok()) return r.error();
-    auto items = list_items(*r, url);
-    if (!items.ok()) return items.error();
-    for (const auto& n : *items) {
-      if (contains_marker(n, "text", mark)) {
-        Delivery d;
-        d.deduplicated = true;
-        d.http_status = r->status;
-        if (auto id = id_of(n); !id.empty()) d.remote_id = id;
-        d.evidence = "note " + d.remote_id.value_or("?") + " on ticket " +
-                     std::to_string(post.ticket_id) + " carries " + mark;
-        return d;
-      }
+    // Every note since the post could first have been sent: a busy ticket
+    // may have gained hundreds of notes since, so the newest page is not
+    // enough. Without a claim time (a hand-edited row), every note.
+    std::string url = base + "?orderBy=" + encode_query_value("id asc");
+    if (post.first_claimed_at) {
+      url += "&conditions=" +
+             encode_query_value("dateCreated >= [" +
+                                format_iso8601(*post.first_claimed_at - kSkewMargin) + "]");
+    }
+    auto found = find_marked(psa_, url, "text", mark, "note dedup");
+    if (!found.ok()) return found.error();
+    if (*found) {
+      const std::string id = id_of(**found);
+      return found_upstream(**found, "note " + (id.empty() ? "?" : id) + " on ticket " +
+                                         std::to_string(post.ticket_id) + " carries " + mark);
     }
   }
   auto member = member_ref(p.member);
@@ -155,27 +186,35 @@ Result<Delivery> PsaPoster::deliver_time(const storage::PostRow& post, const Tim
     } else if (member->is_object() && member->contains("identifier")) {
       cond += " and member/identifier=\"" + (*member)["identifier"].get<std::string>() + "\"";
     }
-    std::string url = "time/entries?conditions=" + encode_query_value(cond) + "&pageSize=50";
-    auto r = psa_.execute(get_request(url), CallOptions::labeled("time entry dedup"));
-    if (!r.ok()) return r.error();
-    auto items = list_items(*r, url);
-    if (!items.ok()) return items.error();
-    for (const auto& e : *items) {
-      if (contains_marker(e, "notes", mark)) {
-        Delivery d;
-        d.deduplicated = true;
-        d.http_status = r->status;
-        if (auto id = id_of(e); !id.empty()) d.remote_id = id;
-        d.evidence = "time entry " + d.remote_id.value_or("?") + " for ticket " +
-                     std::to_string(post.ticket_id) + " at " + format_iso8601(p.start) +
-                     " carries " + mark;
-        return d;
-      }
+    auto found = find_marked(psa_, "time/entries?conditions=" + encode_query_value(cond), "notes",
+                             mark, "time entry dedup");
+    if (!found.ok()) return found.error();
+    if (*found) {
+      const std::string id = id_of(**found);
+      return found_upstream(**found, "time entry " + (id.empty() ? "?" : id) + " for ticket " +
+                                         std::to_string(post.ticket_id) + " at " +
+                                         format_iso8601(p.start) + " carries " + mark);
     }
   }
   return send(json_request("POST", "time/entries",
                            time_entry_body(post.ticket_id, p, mark, *member).dump()),
               "add time entry");
+}
+
+Status PsaPoster::probe_ticket(const storage::PostRow& post) {
+  auto r = psa_.execute(
+      get_request("service/tickets/" + std::to_string(post.ticket_id) + "?fields=id"),
+      CallOptions::labeled("ticket probe"));
+  if (!r.ok()) return r.error();
+  return {};
+}
+
+std::optional<TimePoint> PsaPoster::unavailable_until(TimePoint now) {
+  return psa_.api().host().breaker().open_until(now);
+}
+
+bool PsaPoster::recovering(TimePoint now) {
+  return psa_.api().host().breaker().state(now) != CircuitBreaker::State::kClosed;
 }
 
 Result<Delivery> PsaPoster::deliver_status(const storage::PostRow& post, const StatusPayload& p,

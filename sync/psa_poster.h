@@ -1,10 +1,11 @@
 // Delivers one queued post to ConnectWise PSA, and, when asked, first checks
-// whether an earlier ambiguous attempt already took effect (docs/design.md, "Upstream"
-// "There is no idempotency key"):
-//   note        POST service/tickets/{id}/notes; dedup: the marker in the
-//               ticket's 50 newest notes
+// whether an earlier ambiguous attempt already took effect (PSA has no
+// idempotency key; docs/queue.md "Exactly once"):
+//   note        POST service/tickets/{id}/notes; dedup: the marker in any
+//               note of the ticket created since the post was first claimed
+//               (less a clock-skew margin), every page of them
 //   time_entry  POST time/entries; dedup: entries with the same chargeToId,
-//               member and timeStart whose notes carry the marker
+//               member and timeStart whose notes carry the marker, every page
 //   status      PATCH service/tickets/{id}; dedup: the ticket already has it
 // The mutating request is sent once (Resend::kIfNotApplied, one attempt): the
 // queue owns retries, so an ambiguous failure comes back here as an error and
@@ -59,6 +60,22 @@ class PsaPoster {
 
   // The marker this post's text carries.
   std::string marker(const storage::PostRow& post) const;
+
+  // Whether PSA answers this tenant's other calls: one cheap read of the
+  // post's ticket. ok: it answered (the ticket exists). Errors: the read's
+  // error; kNotFound (Failure::kRejection) when the ticket does not exist.
+  Status probe_ticket(const storage::PostRow& post);
+
+  // When the host's circuit breaker is open, the time of its next probe;
+  // nullopt when calls may go out now. Does not take the probe slot.
+  std::optional<TimePoint> unavailable_until(TimePoint now);
+  // True while the breaker is not closed (a probe is due or running): send
+  // one post at a time until PSA has answered again.
+  bool recovering(TimePoint now);
+
+  // How far before the post's first claim the note check looks, for clock
+  // skew between cwsync and PSA (dateCreated is PSA's clock).
+  static constexpr Millis kSkewMargin = std::chrono::hours(1);
 
  private:
   Result<Delivery> deliver_note(const storage::PostRow& post, const NotePayload& p, bool check);

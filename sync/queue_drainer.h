@@ -1,17 +1,24 @@
 // The PSA queue's state machine driver: claims due posts of one tenant,
 // delivers them through PsaPoster, and records each outcome in QueueStore
-// (docs/design.md, "Promises", docs/queue.md):
+// (docs/queue.md). What a failure does to a post depends on its class
+// (Error::failure, decided where the response was read):
 //   2xx                          → succeeded (remote_id)
 //   effect found after ambiguity → succeeded via deduplicated
-//   429 / 503 + Retry-After      → retry at that time
-//   409, 5xx, timeout, reset     → full-jitter backoff until max_attempts or
-//                                  max_age, then dead
-//   400, 404, invalid payload,   → dead with the reason
+//   outage                       → waits (capped backoff, Retry-After, or the
+//                                  breaker's next probe) until max_age; uses
+//                                  no budget. A breaker fast-fail is not even
+//                                  an attempt.
+//   post-specific                → if a probe read of the ticket answers,
+//                                  counts toward max_attempts, then dead;
+//                                  otherwise it is an outage
+//   rejection, invalid payload,  → dead with the reason
 //   unknown status name/member
 //   401 / 403                    → post released uncounted; tenant paused
-// A post that was attempted before (or reclaimed after a crash) is checked
-// upstream before it is sent again. Time is injected; nothing sleeps here
-// except the ApiClient's rate-limit waits (through its Waiter).
+// A post that may have reached PSA (ambiguous failure, or a crash while in
+// flight) is not looked at again before PSA can no longer be applying it
+// (read_timeout + queue.settle), and is then checked upstream before it is
+// sent again. Time is injected; nothing sleeps here except the ApiClient's
+// rate-limit waits (through its Waiter).
 #pragma once
 
 #include <cstdint>
@@ -33,14 +40,23 @@ struct DrainOptions {
   int batch = 20;                                 // posts per claim
   Millis pause_cool_down = std::chrono::minutes(15);  // after a 401/403
   Millis min_retry_delay = std::chrono::seconds(1);   // floor under jittered backoff
+  // Cap on outage-class waits, so a post notices PSA's return within this
+  // (the breaker's probe covers the time it is open).
+  Millis outage_wait_cap = std::chrono::seconds(15);
+  // How long after an ambiguous failure (or an expired lease) PSA may still
+  // apply the request: http.read_timeout + queue.settle. TenantQueue sets it.
+  Millis settle = std::chrono::seconds(120);
   std::function<bool()> stop;                     // checked between posts
   std::function<void()> progress;                 // called after each post
 };
 
 struct DrainStats {
   int claimed = 0, succeeded = 0, deduplicated = 0, retried = 0, dead = 0, released = 0;
+  int waiting = 0;                                // of retried: outage waits (no budget used)
   bool paused = false;                            // an auth failure paused the tenant
   std::string pause_reason;
+  // The host's breaker is open: nothing is sent before this time.
+  std::optional<TimePoint> unavailable_until;
 };
 
 class QueueDrainer {
@@ -63,7 +79,12 @@ class QueueDrainer {
  private:
   enum class Next { kContinue, kStopBatch };
   Result<Next> handle(const storage::ClaimedPost& claimed, DrainStats& stats);
-  Status fail(const storage::PostRow& post, const Error& error, TimePoint now, DrainStats& stats);
+  Result<Next> handle_failure(const storage::PostRow& post, const Error& error, DrainStats& stats);
+  Status retry(const storage::PostRow& post, const Error& error, bool counted, DrainStats& stats);
+  Status dead(const storage::PostRow& post, const std::string& reason, std::optional<int> http,
+              DrainStats& stats, bool counted = false);
+  Status wait_uncounted(const storage::PostRow& post, TimePoint at, const std::string& why,
+                        DrainStats& stats);
   Status release_rest(const std::vector<storage::ClaimedPost>& claims, std::size_t from,
                       std::string_view reason, DrainStats& stats);
 

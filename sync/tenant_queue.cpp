@@ -11,6 +11,10 @@ TenantQueue::TenantQueue(const Defaults& defaults, const Tenant& tenant, const S
   members_ = std::make_unique<MemberDirectory>(psa, env.clock);
   statuses_ = std::make_unique<StatusDirectory>(psa, env.clock);
   poster_ = std::make_unique<PsaPoster>(psa, *members_, *statuses_, tenant.queue.marker_format);
+  // cwsync stops listening after read_timeout, PSA does not stop working: a
+  // request it held that long may be held about as long again before it is
+  // applied. queue.settle is the margin beyond that (docs/queue.md).
+  options.settle = defaults.http.read + tenant.queue.settle;
   drainer_ = std::make_unique<QueueDrainer>(store, tenant.name, tenant.queue, *poster_, env.clock,
                                             Backoff(defaults.backoff, env.random),
                                             std::move(options));

@@ -250,7 +250,7 @@ std::string config_text(const Args& a, const fs::path& db, const std::string& ba
          "    psa: { site: " + base + ", company_id: cwsim, public_key: cwsim-public,"
          " private_key: cwsim-private, client_id: 00000000-0000-0000-0000-000000000000,"
          " rate_limit: { requests: 100000, per: 1s } }\n"
-         "    queue: { max_attempts: 20, lease: 2s }\n";
+         "    queue: { max_attempts: 20, lease: 2s, settle: 1s }\n";
 }
 
 // One cycle's worth of upstream change; creates balance deletes so the data

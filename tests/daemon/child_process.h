@@ -9,12 +9,26 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace cwsync::test {
 
 // The cwsync executable under test (compiled in from $<TARGET_FILE:cwsync>).
 std::string cwsync_binary();
+
+// Polls `pred` every `poll` until it holds or `timeout` (real time) passes;
+// returns its last value. For waiting on another process.
+template <typename Pred>
+bool eventually(Pred pred, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds poll = std::chrono::milliseconds(50)) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(poll);
+  }
+  return pred();
+}
 
 // One child process. stdout/stderr go to files in `dir`. The environment is
 // the test's own minus NOTIFY_SOCKET/WATCHDOG_*, plus `env`.

@@ -43,6 +43,7 @@ class QueueProcessTest : public ::testing::Test {
         "defaults:\n"
         "  intervals: { quotes: 5m, opportunities: 5m, reconcile: 24h, queue: 200ms }\n"
         "  backoff: { base: 100ms, cap: 1s }\n"
+        "  http: { connect_timeout: 1s, read_timeout: 2s }\n"
         "tenants:\n"
         "  - name: acme\n"
         "    opportunities: psa\n"
@@ -53,7 +54,7 @@ class QueueProcessTest : public ::testing::Test {
         "      private_key: cwsim-private\n"
         "      client_id: 00000000-0000-0000-0000-000000000000\n"
         "    intervals: { quotes: 5m, opportunities: 24h, reconcile: 24h, queue: 200ms }\n"
-        "    queue: { max_attempts: 10, lease: 1s }\n";
+        "    queue: { max_attempts: 10, lease: 1s, settle: 500ms }\n";
     write_private_file(config_path(), text);
     return config_path();
   }
@@ -92,16 +93,6 @@ class QueueProcessTest : public ::testing::Test {
     std::vector<std::string> out;
     while (q.executeStep()) out.push_back(q.getColumn(0).getString());
     return out;
-  }
-  // Polls until `pred` holds (bounded).
-  template <typename Pred>
-  bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-    auto end = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < end) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return pred();
   }
   int note_posts_seen() {
     int n = 0;

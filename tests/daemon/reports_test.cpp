@@ -199,6 +199,45 @@ TEST_F(ReportsTest, StatusShowsLastSyncErrorsAndQueue) {
   EXPECT_NEAR(m.value(metric::kOldestPending, {}), 600, 1);
 }
 
+TEST_F(ReportsTest, StatusAndMetricsShowPausesStopsAndJobFailures) {
+  storage::StateStore states(*db_);
+  using storage::TenantState;
+  ASSERT_TRUE(states.set({"acme", TenantState::kQueuePaused, "", "HTTP 401", now_ + 14min, {}},
+                         now_ - 1min).ok());
+  ASSERT_TRUE(states.set({"acme", TenantState::kPullsStopped, "401 Unauthorized", "", {}, {}},
+                         now_ - 1min).ok());
+  ASSERT_TRUE(states.set({"acme", TenantState::kJobFailed, "pull_quotes",
+                          "database or disk is full", {}, {}}, now_ - 30s).ok());
+  auto status = read_status(*db_, &config_, std::nullopt, now_);
+  ASSERT_TRUE(status.ok()) << status.error().describe();
+  nlohmann::json t = status_json(*status, now_)["tenants"][0];
+  EXPECT_EQ(t["queue"]["paused"]["active"], true);
+  EXPECT_EQ(t["queue"]["paused"]["reason"], "HTTP 401");
+  EXPECT_EQ(t["queue"]["paused"]["until"], format_iso8601(now_ + 14min));
+  EXPECT_EQ(t["pulls_stopped"]["active"], true);
+  EXPECT_TRUE(t["pulls_stopped"]["until"].is_null());
+  ASSERT_EQ(t["job_failures"].size(), 1u);
+  EXPECT_EQ(t["job_failures"][0]["job"], "pull_quotes");
+  EXPECT_EQ(t["job_failures"][0]["error"], "database or disk is full");
+  std::string text = status_text(*status, now_);
+  EXPECT_NE(text.find("queue PAUSED"), std::string::npos) << text;
+  EXPECT_NE(text.find("pulls STOPPED"), std::string::npos) << text;
+  EXPECT_NE(text.find("database or disk is full"), std::string::npos) << text;
+
+  Metrics m;
+  collect_queue_metrics(path_, {"acme"}, m, now_);
+  EXPECT_EQ(m.value(metric::kTenantState, {{"tenant", "acme"}, {"state", "queue_paused"}}), 1);
+  EXPECT_EQ(m.value(metric::kTenantState, {{"tenant", "acme"}, {"state", "pulls_stopped"}}), 1);
+  EXPECT_NEAR(m.value(metric::kTenantStateUntil, {{"tenant", "acme"}, {"state", "queue_paused"}}),
+              std::chrono::duration<double>((now_ + 14min).time_since_epoch()).count(), 1);
+  EXPECT_GT(m.value(metric::kJobLastFailure, {{"tenant", "acme"}, {"job", "pull_quotes"}}), 0);
+
+  // Lifted: the gauges go with the rows.
+  ASSERT_TRUE(states.clear("acme", TenantState::kQueuePaused).ok());
+  collect_queue_metrics(path_, {"acme"}, m, now_);
+  EXPECT_EQ(m.render().find("state=\"queue_paused\""), std::string::npos);
+}
+
 TEST_F(ReportsTest, CpqApiAnswersFromTheCache) {
   seed();
   auto p = serve_cpq_api(path_, config_, "/api/cpq/pipeline", {{"tenant", "acme"}}, now_);

@@ -185,7 +185,7 @@ class Campaign {
         "      private_key_env: CAMPAIGN_KEY\n"
         "      client_id: 00000000-0000-0000-0000-000000000000\n"
         "      rate_limit: { requests: 500, per: 1s }\n"
-        "    queue: { max_attempts: 1000, max_age: 72h, lease: 3s }\n";
+        "    queue: { max_attempts: 1000, max_age: 72h, lease: 3s, settle: 1s }\n";
     setenv("CAMPAIGN_KEY", "cwsim-private", 1);
   }
 

@@ -348,6 +348,46 @@ std::vector<FaultCase> build_cases() {
   c.clear = clear_sim_faults;
   rows.push_back(c);
 
+  // The queue's failure classes (docs/queue.md): a busy ticket, a slow PSA,
+  // a poison post.
+  c = FaultCase{};
+  c.name = "AppliedThenLostOnABusyTicket";
+  c.fault = "every note POST is stored, its answer lost, then 1,200 notes from other writers land "
+            "on the ticket";
+  c.events = {"http_not_resent"};
+  c.also_logged = {"post_deduplicated"};
+  c.blocks_pull = false;
+  c.blocks_posts = false;  // the marker check pages the whole ticket: delivered, once
+  c.inject = every_request({{"kind", "applied_then_lost"}, {"api", "psa"}, {"method", "POST"},
+                            {"path", "*/notes"}, {"other_writers", 1200}});
+  c.clear = clear_sim_faults;
+  rows.push_back(c);
+
+  c = FaultCase{};
+  c.name = "PsaAppliesAfterTheReadTimeout";
+  c.fault = "PSA holds every note POST 6.5 s, then applies it: 5 s after the 1.5 s read timeout";
+  c.events = {"http_not_resent"};
+  c.needle = "read timeout";
+  c.also_logged = {"post_deduplicated"};
+  c.blocks_pull = false;
+  c.blocks_posts = false;  // checked after read_timeout + settle (7.5 s): found, not re-sent
+  c.inject = every_request({{"kind", "delay"}, {"api", "psa"}, {"method", "POST"},
+                            {"path", "*/notes"}, {"delay_ms", 6500}});
+  c.clear = clear_slow_server;
+  rows.push_back(c);
+
+  c = FaultCase{};
+  c.name = "PoisonPost";
+  c.fault = "every note POST to one ticket answers 500 with PSA's error body; other calls work";
+  c.events = {"http_not_resent"};
+  c.needle = "500";
+  c.blocks_pull = false;
+  c.blocks_posts = false;  // the other ticket's note and the time entry go through
+  c.inject = every_request({{"kind", "status"}, {"status", 500}, {"api", "psa"},
+                            {"method", "POST"}, {"path", "*/tickets/1001/notes"}});
+  c.clear = clear_sim_faults;
+  rows.push_back(c);
+
   c = FaultCase{};
   c.name = "TruncatedJson";
   c.fault = "every response body is cut in half (valid HTTP, broken JSON)";

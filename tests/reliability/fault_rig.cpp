@@ -104,7 +104,7 @@ void FaultRig::write_config(const Endpoints& where) {
           "      private_key: cwsim-private\n"
           "      client_id: 00000000-0000-0000-0000-000000000000\n"
           "      rate_limit: { requests: 1000, per: 1s }\n"
-          "    queue: { max_attempts: 1000, max_age: 72h, lease: 2s }\n";
+          "    queue: { max_attempts: 1000, max_age: 72h, lease: 2s, settle: 6s }\n";
   write_private_file(config_path(), text.str());
 }
 

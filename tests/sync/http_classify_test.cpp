@@ -124,5 +124,35 @@ TEST(MalformedErrorTest, NamesTheRequestNotTheBody) {
   EXPECT_NE(e.describe().find("page=4"), std::string::npos);
 }
 
+TEST(ClassifyFailureTest, TheTableSaysWhoseProblemAFailureIs) {
+  struct Row { int status; bool body; Failure want; };
+  const Row rows[] = {
+      {0, false, Failure::kOutage},          // transport (kind below)
+      {429, true, Failure::kOutage},         {502, true, Failure::kOutage},
+      {503, true, Failure::kOutage},         {504, false, Failure::kOutage},
+      {500, false, Failure::kOutage},        // a proxy's page: the host is unwell
+      {500, true, Failure::kPostSpecific},   // PSA's application failed on this request
+      {409, true, Failure::kPostSpecific},   {400, true, Failure::kRejection},
+      {404, true, Failure::kRejection},      {422, false, Failure::kRejection},
+      {501, true, Failure::kRejection},      {401, true, Failure::kAuth},
+      {403, false, Failure::kAuth},          {200, false, Failure::kNone},
+  };
+  for (const Row& r : rows) {
+    EXPECT_EQ(classify_failure(r.status, r.body, ErrorKind::kNetwork), r.want)
+        << r.status << (r.body ? " with" : " without") << " an error body";
+  }
+  EXPECT_EQ(classify_failure(0, false, ErrorKind::kTimeout), Failure::kOutage);
+  EXPECT_EQ(classify_failure(0, false, ErrorKind::kInvalidInput), Failure::kNone);
+}
+
+TEST(ClassifyFailureTest, ResponseErrorCarriesTheClassOfItsBody) {
+  HttpResponse r;
+  r.status = 500;
+  r.body = R"({"code":"UnexpectedError","message":"An error has occurred."})";
+  EXPECT_EQ(response_error(r, "POST", "https://h/x", kNow).failure, Failure::kPostSpecific);
+  r.body = "<html><body>Internal Server Error</body></html>";
+  EXPECT_EQ(response_error(r, "POST", "https://h/x", kNow).failure, Failure::kOutage);
+}
+
 }  // namespace
 }  // namespace cwsync

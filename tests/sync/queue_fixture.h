@@ -15,6 +15,7 @@
 #include "storage/migrations.h"
 #include "storage/queue_store.h"
 #include "sync/http_poco.h"
+#include "sync/note_marker.h"
 #include "sync/queue_drainer.h"
 #include "sync/tenant_queue.h"
 #include "temp_dir.h"
@@ -54,7 +55,10 @@ class QueueFixture : public ::testing::Test {
     poster_ = nullptr;
     members_ = nullptr;
     queue_.reset();
-    SyncEnvironment env{*http_, hosts_, waiter_, clock_, seeded_random(3)};
+    // A fresh registry: a host keeps its first breaker policy, and a test
+    // that changes defaults_.breaker means it.
+    hosts_ = std::make_unique<UpstreamRegistry>();
+    SyncEnvironment env{*http_, *hosts_, waiter_, clock_, seeded_random(3)};
     queue_ = std::make_unique<TenantQueue>(defaults_, tenant_, env, *store_);
     members_ = &queue_->members();
     poster_ = &queue_->poster();
@@ -83,6 +87,11 @@ class QueueFixture : public ::testing::Test {
     auto d = store_->get(id);
     EXPECT_TRUE(d.ok() && d->has_value());
     return (d.ok() && d->has_value()) ? (*d)->post : storage::PostRow{};
+  }
+
+  // The marker a post's note or time entry carries.
+  std::string marker_of(std::int64_t id) {
+    return format_marker(tenant_.queue.marker_format, post(id).idempotency_key);
   }
 
   std::vector<std::string> events(std::int64_t id) {
@@ -136,7 +145,7 @@ class QueueFixture : public ::testing::Test {
   Tenant tenant_;
   Defaults defaults_;
   std::unique_ptr<HttpClient> http_;
-  UpstreamRegistry hosts_;
+  std::unique_ptr<UpstreamRegistry> hosts_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<storage::QueueStore> store_;
   std::unique_ptr<TenantQueue> queue_;   // the daemon's wiring (sync/tenant_queue.h)

@@ -51,6 +51,8 @@ Json FaultRule::to_json() const {
             {"matched", matched}, {"fired", fired},      {"retry_after_http_date", retry_after_http_date}};
   j["retry_after"] = retry_after_s ? Json(*retry_after_s) : Json(nullptr);
   if (kind == FaultKind::kMutate) j["mutation"] = mutation;
+  j["duration_ms"] = duration_ms;
+  j["other_writers"] = other_writers;
   return j;
 }
 
@@ -69,6 +71,13 @@ int FaultEngine::add(const Json& spec) {
   r.after = field<int>(spec, "after", 0);
   r.count = field<int>(spec, "count", 1);
   r.probability = field<double>(spec, "probability", 1.0);
+  r.duration_ms = field<int>(spec, "duration_ms", 0);
+  r.other_writers = field<int>(spec, "other_writers", 0);
+  r.added_ms = now_ms();
+  if (r.duration_ms < 0) throw std::invalid_argument("duration_ms must be >= 0");
+  if (r.other_writers < 0 || r.other_writers > 100000) {
+    throw std::invalid_argument("other_writers must be 0..100000");
+  }
   if (r.kind == FaultKind::kMutate) {
     if (!spec.contains("mutation") || !spec["mutation"].is_object()) {
       throw std::invalid_argument("a mutate rule needs a 'mutation' object");
@@ -129,6 +138,7 @@ std::vector<FaultRule> FaultEngine::pick(const std::string& api, const std::stri
     if (r.method != "*" && compare_nocase(r.method, method) != 0) continue;
     bool hit = r.use_regex ? std::regex_search(path, regexes_[k]) : fnmatch(r.path.c_str(), path.c_str(), 0) == 0;
     if (!hit) continue;
+    if (r.duration_ms > 0 && now_ms() >= r.added_ms + r.duration_ms) continue;  // over
     bool is_mutate = r.kind == FaultKind::kMutate;
     if (!is_mutate && have_main) continue;  // a later rule does not even count this request
     ++r.matched;

@@ -46,6 +46,13 @@ struct FaultRule {
   int count = 1;              // -1 = unlimited
   double probability = 1.0;
   Json mutation;              // kMutate only
+  // > 0: the rule is live only this long after it was added ("an outage of
+  // 40 s"); afterwards it neither counts nor fires.
+  int duration_ms = 0;
+  TimeMs added_ms = 0;
+  // kAppliedThenLost: after applying, this many notes from another writer
+  // land on the same ticket (a busy ticket before the client's retry).
+  int other_writers = 0;
   int matched = 0;
   int fired = 0;
 

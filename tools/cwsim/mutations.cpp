@@ -253,7 +253,43 @@ Json mutate_opportunities(State& state, const Spec& s) {
 
 }  // namespace
 
+// {"entity":"notes","kind":"create","ticket":T,"count":N}: N notes on ticket
+// T from another writer (a technician in PSA's UI), e.g. between a lost POST
+// and cwsync's check. Caller holds store.mu.
+Json create_notes(Store& s, const Json& spec) {
+  if (spec.value("kind", std::string("create")) != "create") {
+    throw std::invalid_argument("notes support kind create only");
+  }
+  if (!spec.contains("ticket") || !spec["ticket"].is_number_integer()) {
+    throw std::invalid_argument("a notes mutation needs an integer 'ticket'");
+  }
+  const int64_t ticket = spec["ticket"].get<int64_t>();
+  if (!s.tickets.count(ticket)) throw std::invalid_argument("no ticket " + std::to_string(ticket));
+  const int count = spec.value("count", 1);
+  if (count < 1 || count > 100000) throw std::invalid_argument("count must be 1..100000");
+  const std::string now = format_time(now_ms());
+  Json affected = Json::array();
+  for (int k = 0; k < count; ++k) {
+    const int64_t id = s.next_note_id++;
+    s.notes[ticket].push_back({{"id", id}, {"ticketId", ticket},
+                               {"text", "Update " + std::to_string(k + 1) + " from another writer"},
+                               {"detailDescriptionFlag", false}, {"internalAnalysisFlag", true},
+                               {"resolutionFlag", false}, {"issueFlag", false},
+                               {"member", {{"id", 1}, {"identifier", "tech"}, {"name", "Technician"}}},
+                               {"contact", nullptr}, {"customerUpdatedFlag", false},
+                               {"processNotifications", false}, {"dateCreated", now},
+                               {"createdBy", "tech"}, {"internalFlag", true}, {"externalFlag", false},
+                               {"_info", {{"lastUpdated", now}, {"updatedBy", "tech"}}}});
+    affected.push_back(id);
+  }
+  return {{"entity", "notes"}, {"kind", "create"}, {"timestamp", now}, {"affected", affected}};
+}
+
 Json apply_mutation(State& st, const Json& spec) {
+  if (spec.is_object() && spec.value("entity", std::string()) == "notes") {
+    std::lock_guard lk(st.store.mu);
+    return create_notes(st.store, spec);
+  }
   Spec s = read_spec(spec);
   std::lock_guard lk(st.store.mu);
   ++st.store.generation;
@@ -263,7 +299,7 @@ Json apply_mutation(State& st, const Json& spec) {
   } else if (s.entity == "opportunities") {
     affected = mutate_opportunities(st, s);
   } else {
-    throw std::invalid_argument("entity must be quotes or opportunities");
+    throw std::invalid_argument("entity must be quotes, opportunities or notes");
   }
   return {{"entity", s.entity}, {"kind", s.kind}, {"timestamp", format_time_ms(s.ts)}, {"affected", affected}};
 }
