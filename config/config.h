@@ -109,18 +109,6 @@ struct LogConfig {
   LogFormat format = LogFormat::kJson;
 };
 
-struct Config {
-  std::string database = "/var/lib/cwsync/cache.db";
-  LogConfig log;
-  std::optional<std::string> http_listen;  // "127.0.0.1:9464"
-  Defaults defaults;
-  std::vector<Tenant> tenants;
-
-  std::string source_path;        // the file it was loaded from
-
-  const Tenant* find_tenant(std::string_view name) const;
-};
-
 // One validation problem: "path:line: key: what is wrong; expected ..."
 struct ConfigProblem {
   std::string file;
@@ -129,6 +117,21 @@ struct ConfigProblem {
   std::string message;            // what is wrong and what is expected
 
   std::string to_string() const;
+};
+
+struct Config {
+  std::string database = "/var/lib/cwsync/cache.db";
+  LogConfig log;
+  std::optional<std::string> http_listen;  // "127.0.0.1:9464"
+  Defaults defaults;
+  std::vector<Tenant> tenants;
+
+  std::string source_path;        // the file it was loaded from
+  // Not fatal, but unsafe (a key file anyone may read): check-config and
+  // check print them, the daemon logs them (config_warning) at start and reload.
+  std::vector<ConfigProblem> warnings;
+
+  const Tenant* find_tenant(std::string_view name) const;
 };
 
 struct ConfigError {

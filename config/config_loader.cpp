@@ -39,6 +39,12 @@ const Keys kHttpKeys = {"connect_timeout", "read_timeout"};
 const Keys kBreakerKeys = {"failures", "cool_down"};
 
 std::optional<std::string> read_text(const fs::path& path, std::string& error) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    // ifstream opens a directory and reads nothing: it would pass for an empty file.
+    error = "is a directory; expected the YAML config file, e.g. " + (path / "cwsync.yaml").string();
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = std::string("cannot read: ") + std::generic_category().message(errno);
@@ -195,6 +201,7 @@ std::variant<Config, ConfigError> load_config(const std::string& path,
   check_world_readable(ctx, path, problems);
 
   if (!problems.empty()) return fail();
+  config.warnings = problems.take_warnings();
   return config;
 }
 

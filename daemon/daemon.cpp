@@ -18,6 +18,7 @@
 #include "daemon/scheduler.h"
 #include "daemon/signals.h"
 #include "storage/database.h"
+#include "storage/db_lock.h"
 #include "storage/migrations.h"
 #include "sync/upstream.h"
 #include "sync/waiter.h"
@@ -40,6 +41,14 @@ std::string join_problems(const ConfigError& err) {
 // allow_insecure is the one way to send keys over plain http:// to a remote
 // host (TLS verification itself has no switch). Say so on every start and
 // reload, so it is never on silently.
+// Unsafe but accepted settings (a world-readable key file), on every start
+// and reload, like allow_insecure below.
+void log_config_warnings(const Config& cfg) {
+  for (const auto& w : cfg.warnings) {
+    log::warn("config_warning").field("key", w.key).msg(w.to_string());
+  }
+}
+
 void warn_insecure_connections(const Config& cfg) {
   for (const auto& t : cfg.tenants) {
     auto warn = [&t](const char* api, const std::string& url) {
@@ -51,6 +60,22 @@ void warn_insecure_connections(const Config& cfg) {
     if (t.cpq && t.cpq->allow_insecure) warn("cpq", t.cpq->base_url);
     if (t.psa && t.psa->allow_insecure) warn("psa", t.psa->site);
   }
+}
+
+// The keys a reload cannot apply keep their running values in `next` (every
+// job reads the database path from the config snapshot, so without this a
+// reload would move them to the new file). Returns them, comma-separated.
+std::string keep_restart_keys(Config& next, const Config& running) {
+  std::string keys;
+  auto keep = [&](auto& value, const auto& old, const char* key) {
+    if (value == old) return;
+    value = old;
+    keys += (keys.empty() ? "" : ",") + std::string(key);
+  };
+  keep(next.database, running.database, "database");
+  keep(next.http_listen, running.http_listen, "http_listen");
+  keep(next.log.format, running.log.format, "log.format");
+  return keys;
 }
 
 const char* signal_name(int signo) {
@@ -90,6 +115,7 @@ class Daemon {
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<HttpServer> http_;
   std::optional<storage::Database> status_db_;  // supervisor thread only
+  std::optional<storage::DbLock> lock_;         // held for the daemon's life
 };
 
 int Daemon::run() {
@@ -97,6 +123,7 @@ int Daemon::run() {
   log::info("daemon_starting").field("version", CWSYNC_VERSION).field("config", cfg->source_path)
       .field("pid", static_cast<std::int64_t>(getpid())).field("database", cfg->database);
   warn_insecure_connections(*cfg);
+  log_config_warnings(*cfg);
 
   {
     auto db = storage::Database::open(cfg->database);
@@ -104,8 +131,21 @@ int Daemon::run() {
       log::error("db_open_failed").field("database", cfg->database).msg(db.error().describe());
       return kExitFailure;
     }
+    // Before migrating: a second daemon must not touch a database in use.
+    auto lock = storage::DbLock::open(cfg->database);
+    Status locked = lock.ok() ? lock->lock_daemon() : Status(lock.error());
+    if (!locked.ok()) {
+      log::error("daemon_already_running").field("database", cfg->database)
+          .msg(locked.error().describe());
+      return kExitFailure;
+    }
+    lock_.emplace(std::move(*lock));
     if (auto st = storage::migrate(*db); !st.ok()) {
       log::error("migration_failed").field("database", cfg->database).msg(st.error().describe());
+      return kExitFailure;
+    }
+    if (auto st = join_syncers(*lock_, *db); !st.ok()) {
+      log::error("db_open_failed").field("database", cfg->database).msg(st.error().describe());
       return kExitFailure;
     }
     auto version = db->user_version();
@@ -223,17 +263,10 @@ void Daemon::reload() {
     notifier_.ready();
     return;
   }
-  auto next = std::make_shared<const Config>(std::move(std::get<Config>(loaded)));
   auto prev = holder_.get();
-  std::string restart_keys;
-  auto note = [&](bool changed, const char* key) {
-    if (!changed) return;
-    if (!restart_keys.empty()) restart_keys += ",";
-    restart_keys += key;
-  };
-  note(next->database != prev->database, "database");
-  note(next->http_listen != prev->http_listen, "http_listen");
-  note(next->log.format != prev->log.format, "log.format");
+  Config loaded_cfg = std::move(std::get<Config>(loaded));
+  const std::string restart_keys = keep_restart_keys(loaded_cfg, *prev);
+  auto next = std::make_shared<const Config>(std::move(loaded_cfg));
   if (!restart_keys.empty()) {
     log::warn("config_reload_needs_restart").field("keys", restart_keys)
         .msg("these keys keep their old value until `systemctl restart cwsync`");
@@ -246,6 +279,7 @@ void Daemon::reload() {
   log::info("config_reloaded").field("tenants", static_cast<std::int64_t>(next->tenants.size()))
       .field("intervals", describe_intervals(*next));
   warn_insecure_connections(*next);
+  log_config_warnings(*next);
   notifier_.ready();
 }
 

@@ -19,10 +19,12 @@ struct Migration {
   std::array<const char*, 2> scripts;
 };
 
-const std::array<Migration, 1>& migrations() {
-  static const std::array<Migration, 1> list = {{
+const std::array<Migration, 2>& migrations() {
+  static const std::array<Migration, 2> list = {{
       {1, "initial schema: cache tables, sync bookkeeping, PSA queue, views",
        {detail::kSchemaV1Tables, detail::kSchemaV1Views}},
+      {2, "psa_posts refuses ill-typed rows (ticket_id, payload shape) at INSERT and UPDATE",
+       {detail::schema_v2_queue_checks(), nullptr}},
   }};
   return list;
 }
@@ -64,9 +66,15 @@ Status migrate(Database& db) {
   if (*version > latest_schema_version()) {
     return make_error(ErrorKind::kDatabase, newer_schema_message(*version), db.path());
   }
+  if (auto st = detail::guarded("check schema", [&] {
+        return detail::check_is_cwsync(db.handle(), db.path(), *version);
+      });
+      !st) {
+    return st;
+  }
   for (const Migration& m : migrations()) {
     if (m.version <= *version) continue;
-    if (auto st = apply(db, m); !st) return st;
+    if (auto st = apply(db, m); !st) return detail::explain_disk_error(st.error(), db.path());
   }
   return {};
 }

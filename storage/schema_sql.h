@@ -6,5 +6,6 @@ namespace cwsync::storage::detail {
 
 extern const char* const kSchemaV1Tables;   // schema_v1.cpp
 extern const char* const kSchemaV1Views;    // views_v1.cpp
+const char* schema_v2_queue_checks();       // schema_v2.cpp: psa_posts triggers
 
 }  // namespace cwsync::storage::detail
