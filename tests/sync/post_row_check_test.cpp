@@ -13,6 +13,7 @@ using storage::PostRow;
 PostRow row(PostKind kind, std::string payload, std::int64_t ticket = 1010) {
   PostRow r;
   r.kind = kind;
+  r.provider = "connectwise";  // the column's default
   r.ticket_id = ticket;
   r.payload = std::move(payload);
   return r;
