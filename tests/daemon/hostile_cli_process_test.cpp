@@ -30,14 +30,7 @@ class HostileCliTest : public ::testing::Test {
     ::chmod(dir_.file("psa-key").c_str(), 0600);
     write_private_file(config(),
                        "database: cache.db\n"
-                       "tenants:\n"
-                       "  - name: acme\n"
-                       "    psa:\n"
-                       "      site: " + sim_.base_url() + "\n"
-                       "      company_id: cwsim\n"
-                       "      public_key: cwsim-public\n"
-                       "      private_key_file: psa-key\n"
-                       "      client_id: 00000000-0000-0000-0000-000000000000\n");
+                       "tenants:\n" + sim_.tenant_yaml(false, "private_key_file: psa-key"));
   }
   std::string config() const { return dir_.file("cwsync.yaml").string(); }
   std::string db() const { return dir_.file("cache.db").string(); }

@@ -35,19 +35,7 @@ class LifecycleTest : public ::testing::Test {
                        "reconcile: 24h, queue: 10s }\n"
                        "  backoff: { base: 100ms, cap: 300ms, max_attempts: 5 }\n"
                        "  http: { connect_timeout: 1s, read_timeout: 10s }\n"
-                       "tenants:\n"
-                       "  - name: acme\n"
-                       "    cpq:\n"
-                       "      base_url: " + sim_.base_url() + "\n"
-                       "      access_key: cwsim\n"
-                       "      public_key: cwsim-public\n"
-                       "      private_key: cwsim-private\n"
-                       "    psa:\n"
-                       "      site: " + sim_.base_url() + "\n"
-                       "      company_id: cwsim\n"
-                       "      public_key: cwsim-public\n"
-                       "      private_key: cwsim-private\n"
-                       "      client_id: 00000000-0000-0000-0000-000000000000\n");
+                       "tenants:\n" + sim_.tenant_yaml());
   }
 
   std::unique_ptr<ChildProcess> start() {
