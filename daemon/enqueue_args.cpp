@@ -57,10 +57,18 @@ Status require_utf8(std::string_view value, const std::string& what) {
                  "); convert it first, e.g. with `iconv -f latin1 -t utf-8`");
 }
 
-// A member given as digits is a member id; anything else is kept as text.
-json member_value(const std::string& m) {
-  if (auto id = parse_positive_id(m)) return *id;
-  return m;
+// A member given as digits is a member id; anything else is kept as text,
+// except a number that cannot be an id ("0", "-3"), which is a mistake.
+Status add_member(json& p, const std::string& m) {
+  if (m.empty()) return {};
+  if (auto id = parse_positive_id(m)) {
+    p["member"] = *id;
+  } else if (looks_numeric(m)) {
+    return invalid("--member " + m + " is not a member id (ids are positive whole numbers)");
+  } else {
+    p["member"] = m;
+  }
+  return {};
 }
 
 // A text option's value: inline, or read from the file an option names.
@@ -89,7 +97,7 @@ Result<json> note_payload(const EnqueueArgs& a, const TextReader& read) {
                           : "--text-file " + *a.text_file + " holds no text; a note needs some");
   }
   json p = {{"text", *text}, {"type", a.type}};
-  if (!a.member.empty()) p["member"] = member_value(a.member);
+  if (auto st = add_member(p, a.member); !st.ok()) return st.error();
   if (a.customer_visible) p["customer_visible"] = true;
   return p;
 }
@@ -107,7 +115,7 @@ Result<json> time_payload(const EnqueueArgs& a, const TextReader& read) {
   json p = {{"start", a.start}, {"end", a.end}};
   if (!a.rounding.empty()) p["rounding"] = a.rounding;
   if (!a.billable.empty()) p["billable"] = a.billable;
-  if (!a.member.empty()) p["member"] = member_value(a.member);
+  if (auto st = add_member(p, a.member); !st.ok()) return st.error();
   if (a.notes_file) {
     auto notes = text_value(std::nullopt, a.notes_file, "--notes", "--notes-file", read);
     if (!notes.ok()) return notes.error();

@@ -93,6 +93,11 @@ TEST(EnqueueArgsTest, TimeEntriesArePositiveAndAtMostADay) {
   EXPECT_NE(problem(PostKind::kTimeEntry, a).find("must be after"), std::string::npos);
   a.end = "2026-11-23T08:00:00Z";
   EXPECT_TRUE(build_enqueue_row(PostKind::kTimeEntry, a).ok());
+  a.member = "0";
+  EXPECT_NE(problem(PostKind::kTimeEntry, a).find("--member 0 is not a member id"), std::string::npos);
+  a.member = "42";
+  EXPECT_NE(build_enqueue_row(PostKind::kTimeEntry, a)->payload_json.find(R"("member":42)"),
+            std::string::npos);
 }
 
 }  // namespace
