@@ -38,9 +38,6 @@ std::string join_problems(const ConfigError& err) {
   return out;
 }
 
-// allow_insecure is the one way to send keys over plain http:// to a remote
-// host (TLS verification itself has no switch). Say so on every start and
-// reload, so it is never on silently.
 // Unsafe but accepted settings (a world-readable key file), on every start
 // and reload, like allow_insecure below.
 void log_config_warnings(const Config& cfg) {
@@ -49,6 +46,9 @@ void log_config_warnings(const Config& cfg) {
   }
 }
 
+// allow_insecure is the one way to send keys over plain http:// to a remote
+// host (TLS verification itself has no switch). Say so on every start and
+// reload, so it is never on silently.
 void warn_insecure_connections(const Config& cfg) {
   for (const auto& t : cfg.tenants) {
     auto warn = [&t](const char* api, const std::string& url) {
