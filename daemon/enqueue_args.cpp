@@ -167,7 +167,8 @@ Result<EnqueueRow> build_enqueue_row(storage::PostKind kind, const EnqueueArgs& 
   if (!ticket.ok()) return ticket.error();
   const std::pair<const std::string*, const char*> strings[] = {
       {&a.member, "--member"}, {&a.status, "--status"}, {&a.start, "--start"},
-      {&a.end, "--end"}, {&a.key, "--idempotency-key"}, {&a.tenant, "--tenant"}};
+      {&a.end, "--end"}, {&a.key, "--idempotency-key"}, {&a.tenant, "--tenant"},
+      {&a.type, "--type"}, {&a.rounding, "--rounding"}, {&a.billable, "--billable"}};
   for (const auto& [value, opt] : strings) {
     if (auto st = require_utf8(*value, opt); !st.ok()) return st.error();
   }
