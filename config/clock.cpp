@@ -1,4 +1,4 @@
-#include "config/clock.h"
+#include "base/clock.h"
 
 #include <Poco/DateTime.h>
 #include <Poco/DateTimeFormat.h>

@@ -1,4 +1,4 @@
-// The typed, validated configuration (design.md §7, docs/config.md).
+// The typed, validated configuration (docs/config.md, docs/config.md).
 //
 // Defaults are written next to each field. A Config is produced by
 // load_config() and then treated as immutable: a reload builds a new one and
@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "config/result.h"
-#include "config/secret.h"
+#include "base/result.h"
+#include "base/secret.h"
 
 namespace cwsync {
 

@@ -17,7 +17,7 @@
 #include "config/config_tenants.h"
 #include "config/duration.h"
 #include "config/env_file.h"
-#include "config/log.h"
+#include "base/log.h"
 
 namespace cwsync {
 namespace {

@@ -1,11 +1,11 @@
-#include "config/log.h"
+#include "base/log.h"
 
 #include <mutex>
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "config/clock.h"
+#include "base/clock.h"
 
 namespace cwsync::log {
 namespace {

@@ -1,4 +1,4 @@
-#include "config/result.h"
+#include "base/result.h"
 
 namespace cwsync {
 

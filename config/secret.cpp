@@ -1,4 +1,4 @@
-#include "config/secret.h"
+#include "base/secret.h"
 
 namespace cwsync {
 

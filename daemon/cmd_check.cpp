@@ -10,7 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "daemon/command.h"
 #include "daemon/http_clients.h"
 #include "sync/backoff.h"

@@ -1,5 +1,5 @@
 // `cwsync drain --once [--tenant T] [--json]`: delivers every due PSA post
-// once per tenant, then exits (design §8). Runs migrations first. Exit 0 when
+// once per tenant, then exits (docs/operations.md). Runs migrations first. Exit 0 when
 // every tenant drained (retries scheduled still count as ok), 1 when a tenant
 // was paused by an auth failure or the database failed, 78 config.
 #include <iostream>
@@ -8,7 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "daemon/command.h"
 #include "daemon/http_clients.h"
 #include "storage/database.h"

@@ -19,7 +19,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "daemon/command.h"
 #include "daemon/enqueue_args.h"
 #include "storage/database.h"

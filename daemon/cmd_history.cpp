@@ -10,7 +10,7 @@
 #include "daemon/command.h"
 #include "daemon/enqueue_args.h"
 #include "storage/queue_store.h"
-#include "sync/queue_report.h"
+#include "daemon/queue_report.h"
 
 namespace cwsync::daemon {
 namespace {

@@ -15,11 +15,11 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/duration.h"
 #include "daemon/command.h"
 #include "storage/queue_store.h"
-#include "sync/queue_report.h"
+#include "daemon/queue_report.h"
 
 namespace cwsync::daemon {
 namespace {

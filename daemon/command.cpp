@@ -8,7 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "storage/cache_store.h"
 #include "storage/migrations.h"
 

@@ -33,7 +33,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "config/log.h"
+#include "base/log.h"
 #include "storage/database.h"
 #include "storage/db_lock.h"
 

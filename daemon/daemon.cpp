@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "config/duration.h"
-#include "config/log.h"
+#include "base/log.h"
 #include "daemon/command.h"
 #include "daemon/health.h"
 #include "daemon/http_server.h"

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "config/result.h"
+#include "base/result.h"
 #include "storage/rows.h"
 
 namespace cwsync::daemon {

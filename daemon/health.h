@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/clock.h"
-#include "config/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 #include "daemon/scheduler.h"
 #include "storage/rows.h"
 

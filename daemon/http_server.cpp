@@ -14,7 +14,7 @@
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
-#include "config/log.h"
+#include "base/log.h"
 #include "daemon/metrics.h"
 
 namespace cwsync::daemon {

@@ -19,7 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/result.h"
+#include "base/result.h"
 #include "daemon/health.h"
 
 namespace cwsync::daemon {

@@ -23,9 +23,9 @@
 #include <string>
 #include <vector>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
-#include "config/result.h"
+#include "base/result.h"
 #include "sync/upstream.h"
 #include "sync/waiter.h"
 
@@ -108,7 +108,7 @@ struct JobEnv {
   Metrics& metrics;
   Waiter& waiter;
   // Per-host rate limiter, breaker and counters shared by every client the
-  // jobs build (design §5: one limiter per host). /metrics reads it.
+  // jobs build (docs/design.md, "Promises": one limiter per host). /metrics reads it.
   UpstreamRegistry& upstreams;
 };
 

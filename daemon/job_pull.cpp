@@ -13,7 +13,7 @@
 #include <optional>
 #include <shared_mutex>
 
-#include "config/log.h"
+#include "base/log.h"
 #include "daemon/http_clients.h"
 #include "daemon/job.h"
 #include "daemon/metrics.h"

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <optional>
 
-#include "config/log.h"
+#include "base/log.h"
 #include "daemon/http_clients.h"
 #include "daemon/job.h"
 #include "storage/database.h"

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "config/log.h"
+#include "base/log.h"
 
 namespace cwsync::daemon {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "config/log.h"
+#include "base/log.h"
 
 namespace cwsync::daemon {
 

@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 
-#include "config/log.h"
+#include "base/log.h"
 #include "daemon/metrics.h"
 #include "storage/cache_store.h"
 #include "storage/queue_store.h"

@@ -10,9 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
-#include "config/result.h"
+#include "base/result.h"
 #include "daemon/http_server.h"
 #include "storage/database.h"
 #include "storage/rows.h"

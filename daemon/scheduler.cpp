@@ -5,7 +5,7 @@
 #include <map>
 #include <random>
 
-#include "config/log.h"
+#include "base/log.h"
 #include "daemon/metrics.h"
 
 namespace cwsync::daemon {

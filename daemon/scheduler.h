@@ -28,7 +28,7 @@
 #include <thread>
 #include <vector>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
 #include "daemon/job.h"
 

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <system_error>
 
-#include "config/log.h"
+#include "base/log.h"
 
 namespace cwsync::daemon {
 namespace {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Extra CI checks (called by .ci/run after the test presets):
 #   1. systemd-analyze verify + security on systemd/cwsync.service
-#      (exposure must be <= 2.0, issue 6);
+#      (exposure must be <= 2.0);
 #   2. cpack -G DEB builds cwsync_<version>_amd64.deb with the expected files;
 #   3. dpkg -i installs it (root only), the installed binary runs, and the
 #      installed unit verifies; then the package is removed again.

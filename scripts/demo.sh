@@ -30,7 +30,7 @@ if [ -z "${CWSYNC_BUILD_DIR:-}" ]; then
 fi
 case $build in /*) ;; *) build=$root/$build ;; esac
 cwsync_bin=$build/daemon/cwsync
-cwsim_bin=$build/tests/cwsim/cwsim
+cwsim_bin=$build/tools/cwsim/cwsim
 
 work=${CWSYNC_DEMO_DIR:-$(mktemp -d /tmp/cwsync-demo.XXXXXX)}
 mkdir -p "$work"

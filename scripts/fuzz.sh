@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target in tests/fuzz (issue 7) for N seconds each.
+# Runs every libFuzzer target in tests/fuzz  for N seconds each.
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 60, all)
 #

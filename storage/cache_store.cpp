@@ -4,7 +4,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <nlohmann/json.hpp>
 
-#include "config/crash_point.h"
+#include "base/crash_point.h"
 #include "storage/row_codec.h"
 #include "storage/sql_util.h"
 

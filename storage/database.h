@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include "config/result.h"
+#include "base/result.h"
 
 namespace SQLite { class Database; }
 

@@ -15,7 +15,7 @@
 
 #include <string>
 
-#include "config/result.h"
+#include "base/result.h"
 
 namespace cwsync::storage {
 

@@ -5,7 +5,7 @@
 
 #include <SQLiteCpp/Database.h>
 
-#include "config/log.h"
+#include "base/log.h"
 #include "storage/schema_sql.h"
 #include "storage/sql_util.h"
 

@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "config/result.h"
+#include "base/result.h"
 #include "storage/database.h"
 
 namespace cwsync::storage {

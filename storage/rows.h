@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
 
 namespace cwsync::storage {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "config/log.h"
+#include "base/log.h"
 #include "sync/http_classify.h"
 
 namespace cwsync {
@@ -14,7 +14,7 @@ Resend effective(Resend r, const std::string& method) {
 }
 
 // Only a 429, or a failure before the request was fully written, proves the
-// upstream did not apply a non-idempotent request (design.md §3).
+// upstream did not apply a non-idempotent request (docs/design.md, "Upstream").
 bool safe_to_resend(const Error& e, Resend mode) {
   if (mode == Resend::kIfRetryable) return true;
   if (e.http_status == 429) return true;

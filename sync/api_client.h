@@ -17,9 +17,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
-#include "config/result.h"
+#include "base/result.h"
 #include "sync/auth.h"
 #include "sync/backoff.h"
 #include "sync/http_client.h"

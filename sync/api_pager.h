@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/result.h"
+#include "base/result.h"
 #include "sync/api_client.h"
 #include "sync/http_client.h"
 

@@ -1,4 +1,4 @@
-// Authentication headers for the two ConnectWise APIs (design.md §3). This is
+// Authentication headers for the two ConnectWise APIs (docs/design.md, "Upstream"). This is
 // the only place a private key is revealed; it goes straight into a header
 // value and nowhere else (never into errors, logs or URLs).
 #pragma once

@@ -1,5 +1,5 @@
 // Full-jitter exponential backoff and the retry decision that combines it
-// with Retry-After (design.md §5).
+// with Retry-After (docs/design.md, "Promises").
 //
 // Pure value logic: `now` and randomness are arguments, so tests use
 // fabricated time points and a seeded generator.
@@ -7,9 +7,9 @@
 
 #include <functional>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
-#include "config/result.h"
+#include "base/result.h"
 
 namespace cwsync {
 

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <optional>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
 
 namespace cwsync {

@@ -2,7 +2,7 @@
 
 #include <unordered_map>
 
-#include "config/log.h"
+#include "base/log.h"
 #include "sync/api_pager.h"
 #include "sync/http_url.h"
 #include "sync/row_mappers.h"

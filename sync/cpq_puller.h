@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "config/result.h"
+#include "base/result.h"
 #include "sync/sync_pass.h"
 
 namespace cwsync {

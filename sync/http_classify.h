@@ -1,13 +1,13 @@
 // What an HTTP response means for the caller: the classification table of
-// design.md §3 as one pure function, and the Error a failed response becomes.
+// docs/design.md, "Upstream" as one pure function, and the Error a failed response becomes.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include "config/clock.h"
-#include "config/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 #include "sync/http_client.h"
 
 namespace cwsync {

@@ -14,7 +14,7 @@
 #include <memory>
 #include <string>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "sync/http_client.h"
 
 namespace cwsync {

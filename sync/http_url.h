@@ -1,5 +1,5 @@
 // Building request URLs: path joining and query encoding (via Poco::URI), and
-// the 2000-character limit ConnectWise documents (design.md §3).
+// the 2000-character limit ConnectWise documents (docs/design.md, "Upstream").
 #pragma once
 
 #include <cstddef>

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/result.h"
+#include "base/result.h"
 #include "storage/rows.h"
 
 namespace cwsync {

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "config/log.h"
+#include "base/log.h"
 #include "sync/api_pager.h"
 #include "sync/http_link.h"
 #include "sync/http_url.h"

@@ -7,7 +7,7 @@
 // (lastUpdated, id) seen.
 #pragma once
 
-#include "config/result.h"
+#include "base/result.h"
 #include "sync/opportunity_mapper.h"
 #include "sync/sync_pass.h"
 

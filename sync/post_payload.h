@@ -11,8 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/clock.h"
-#include "config/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 #include "storage/rows.h"
 #include "sync/time_rounding.h"
 

@@ -7,7 +7,7 @@
 // rounded to some other ticket.
 #pragma once
 
-#include "config/result.h"
+#include "base/result.h"
 #include "storage/rows.h"
 #include "sync/post_payload.h"
 

@@ -7,7 +7,7 @@
 #include <Poco/URI.h>
 #include <nlohmann/json.hpp>
 
-#include "config/log.h"
+#include "base/log.h"
 #include "sync/http_classify.h"
 #include "sync/http_url.h"
 

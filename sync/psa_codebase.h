@@ -1,4 +1,4 @@
-// Where a PSA (Manage) tenant's REST API lives (design.md §3):
+// Where a PSA (Manage) tenant's REST API lives (docs/design.md, "Upstream"):
 //   GET {site}/login/companyinfo/{companyId}   (no auth)
 //     → {"Codebase":"v2025_1/", ...}, or `null` for an unknown company
 //   base URL = {api host}/{Codebase}apis/3.0/
@@ -12,9 +12,9 @@
 #include <string>
 #include <string_view>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
-#include "config/result.h"
+#include "base/result.h"
 #include "sync/api_client.h"
 #include "sync/api_pager.h"
 

@@ -4,7 +4,7 @@
 #include <cctype>
 #include <Poco/String.h>
 
-#include "config/log.h"
+#include "base/log.h"
 #include "sync/api_pager.h"
 
 namespace cwsync {

@@ -1,7 +1,7 @@
 // PSA member lookup for queued posts: a post names its member by login email,
 // numeric id or identifier; PSA bodies want {"id":N} (or {"identifier":...}).
 // Emails are resolved through GET system/members, cached per tenant and
-// refreshed daily (design.md §3, issue 5).
+// refreshed daily (docs/design.md, "Upstream").
 #pragma once
 
 #include <cstdint>
@@ -13,8 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/clock.h"
-#include "config/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 #include "sync/psa_codebase.h"
 
 namespace cwsync {

@@ -1,5 +1,5 @@
 // Delivers one queued post to ConnectWise PSA, and, when asked, first checks
-// whether an earlier ambiguous attempt already took effect (design.md §3
+// whether an earlier ambiguous attempt already took effect (docs/design.md, "Upstream"
 // "There is no idempotency key"):
 //   note        POST service/tickets/{id}/notes; dedup: the marker in the
 //               ticket's 50 newest notes
@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/result.h"
+#include "base/result.h"
 #include "storage/rows.h"
 #include "sync/post_payload.h"
 #include "sync/psa_codebase.h"

@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "config/clock.h"
-#include "config/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 #include "sync/psa_codebase.h"
 
 namespace cwsync {

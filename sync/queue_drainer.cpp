@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "config/crash_point.h"
-#include "config/log.h"
+#include "base/crash_point.h"
+#include "base/log.h"
 #include "sync/post_row_check.h"
 
 namespace cwsync {

@@ -1,6 +1,6 @@
 // The PSA queue's state machine driver: claims due posts of one tenant,
 // delivers them through PsaPoster, and records each outcome in QueueStore
-// (design.md §5, docs/queue.md):
+// (docs/design.md, "Promises", docs/queue.md):
 //   2xx                          → succeeded (remote_id)
 //   effect found after ambiguity → succeeded via deduplicated
 //   429 / 503 + Retry-After      → retry at that time
@@ -20,9 +20,9 @@
 #include <set>
 #include <string>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
-#include "config/result.h"
+#include "base/result.h"
 #include "storage/queue_store.h"
 #include "sync/backoff.h"
 #include "sync/psa_poster.h"

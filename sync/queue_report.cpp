@@ -1,8 +1,8 @@
-#include "sync/queue_report.h"
+#include "daemon/queue_report.h"
 
 #include <cstdio>
 
-#include "config/clock.h"
+#include "base/clock.h"
 
 namespace cwsync {
 namespace {

@@ -1,5 +1,5 @@
 // Client-side rate limiting: at most `requests` request starts in any window
-// of length `per`, per upstream host (design.md §5).
+// of length `per`, per upstream host (docs/design.md, "Promises").
 //
 // It is a token bucket of `requests` tokens in which each spent token comes
 // back exactly `per` after it was spent. Unlike a bucket with a steady refill,
@@ -12,7 +12,7 @@
 #include <mutex>
 #include <optional>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
 
 namespace cwsync {

@@ -1,6 +1,6 @@
 #include "sync/reconcile.h"
 
-#include "config/log.h"
+#include "base/log.h"
 #include "sync/api_pager.h"
 #include "sync/http_url.h"
 #include "sync/psa_codebase.h"

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "config/result.h"
+#include "base/result.h"
 #include "storage/cache_store.h"
 #include "sync/sync_pass.h"
 

@@ -15,8 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/clock.h"
-#include "config/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 #include "storage/rows.h"
 
 namespace cwsync {
@@ -57,7 +57,7 @@ Result<storage::QuoteRow> map_quote(const nlohmann::json& obj, std::string_view 
 // Quote item (QuoteItemView) → row; `id` and `idQuote` required.
 Result<storage::QuoteItemRow> map_quote_item(const nlohmann::json& obj, std::string_view raw);
 
-// The source-`quotes` pipeline item of a quote's latest version (design §3):
+// The source-`quotes` pipeline item of a quote's latest version (docs/design.md, "Upstream"):
 // won when isAccepted, or wonOrLostDate set and not isLost; lost when isLost;
 // open otherwise. id = quote number; value = quoteTotal.
 storage::OpportunityRow quote_opportunity(const storage::QuoteRow& quote);

@@ -1,6 +1,6 @@
 #include "sync/sync_pass.h"
 
-#include "config/log.h"
+#include "base/log.h"
 #include "sync/cpq_puller.h"
 #include "sync/opportunity_puller.h"
 #include "sync/reconcile.h"

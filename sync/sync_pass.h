@@ -15,9 +15,9 @@
 #include <optional>
 #include <string>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
-#include "config/result.h"
+#include "base/result.h"
 #include "storage/cache_store.h"
 #include "storage/database.h"
 #include "sync/api_client.h"

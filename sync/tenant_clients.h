@@ -1,6 +1,6 @@
 // The API clients of one tenant, built from its config: a CPQ ApiClient and a
 // PSA ApiClient + PsaEndpoint, all sharing the process-wide HttpClient,
-// per-host UpstreamRegistry (one rate limit per host, design §5), Waiter and
+// per-host UpstreamRegistry (one rate limit per host, docs/design.md, "Promises"), Waiter and
 // Clock. The CPQ puller, the opportunity puller and the PSA drainer all take
 // their clients from here, so no one builds auth or limits by hand.
 #pragma once
@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
 #include "sync/api_client.h"
 #include "sync/backoff.h"

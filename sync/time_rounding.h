@@ -1,10 +1,10 @@
-// Time-entry rounding (design.md §3: 15 min, 30 min, exact, none). Pure.
+// Time-entry rounding (docs/design.md, "Upstream": 15 min, 30 min, exact, none). Pure.
 #pragma once
 
 #include <optional>
 #include <string_view>
 
-#include "config/clock.h"
+#include "base/clock.h"
 
 namespace cwsync {
 

@@ -1,6 +1,6 @@
 // Per-host shared state: the rate limiter, circuit breaker and counters for
 // one upstream host, shared by every ApiClient in the process that talks to
-// it (CPQ pulls, PSA pulls and PSA posts draw from one budget, design §5).
+// it (CPQ pulls, PSA pulls and PSA posts draw from one budget, docs/design.md, "Promises").
 #pragma once
 
 #include <atomic>
@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
 #include "sync/circuit_breaker.h"
 #include "sync/rate_limiter.h"

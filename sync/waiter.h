@@ -8,7 +8,7 @@
 #include <mutex>
 #include <vector>
 
-#include "config/clock.h"
+#include "base/clock.h"
 
 namespace cwsync {
 

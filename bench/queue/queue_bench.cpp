@@ -17,7 +17,7 @@
 #include <filesystem>
 #include <string>
 
-#include "config/log.h"
+#include "base/log.h"
 #include "simulator.h"
 #include "storage/database.h"
 #include "storage/migrations.h"

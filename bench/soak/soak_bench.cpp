@@ -2,7 +2,7 @@
 // accelerated schedule and watches the daemon for slow leaks: resident memory
 // (VmRSS), open file descriptors, threads, the size of cache.db and of its
 // WAL. Prints a table (one row per simulated hour) and a verdict line against
-// the targets of issue 7: RSS growth under 5 %, no fd growth, a WAL bounded by
+// the targets: RSS growth under 5 %, no fd growth, a WAL bounded by
 // checkpoints. Prints numbers; it never fails on them.
 //
 //   soak_bench [--hours 40] [--warmup-hours 8] [--cycle-ms 150] [--posts-per-hour 24]

@@ -17,7 +17,7 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
-#include "config/log.h"
+#include "base/log.h"
 #include "storage/cache_store.h"
 #include "storage/database.h"
 #include "storage/migrations.h"

@@ -1,4 +1,4 @@
-#include "config/crash_point.h"
+#include "base/crash_point.h"
 
 #include <signal.h>
 #include <stdlib.h>

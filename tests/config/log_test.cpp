@@ -1,4 +1,4 @@
-#include "config/log.h"
+#include "base/log.h"
 
 #include <sstream>
 
@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/ostream_sink.h>
 
-#include "config/secret.h"
+#include "base/secret.h"
 
 namespace cwsync {
 namespace {

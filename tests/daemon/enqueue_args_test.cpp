@@ -1,4 +1,4 @@
-// `cwsync enqueue` argument checks (issue 13): every bad input is exit 2 with
+// `cwsync enqueue` argument checks : every bad input is exit 2 with
 // a message naming the option, never a rounded ticket or a library exception.
 #include "daemon/enqueue_args.h"
 

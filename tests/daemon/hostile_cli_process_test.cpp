@@ -1,4 +1,4 @@
-// The CLI's answers to hostile or careless input (issue 13), on the real
+// The CLI's answers to hostile or careless input , on the real
 // binary: exit 2 (bad input), 78 (config) or 1 with a message that names the
 // option, file or path and the fix; never a rounded ticket or a library
 // exception.

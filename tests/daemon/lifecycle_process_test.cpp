@@ -1,4 +1,4 @@
-// What `cwsync run` says is what it does (issue 13), on real processes with
+// What `cwsync run` says is what it does , on real processes with
 // real signals: a SIGHUP that changes `database:` keeps the old file until a
 // restart; a second daemon on the same database refuses to start; no run
 // starts after SIGTERM; and runs a killed process left 'running' are closed

@@ -1,4 +1,4 @@
-// Security checks of issue 7 on real processes:
+// Security checks on real processes:
 //  - a full `cwsync run` (three tenants, six private keys from a key file, an
 //    environment variable and inline YAML, faults, a 401, posts, reload, every
 //    read command) leaks no secret into any output: daemon stdout/stderr, each

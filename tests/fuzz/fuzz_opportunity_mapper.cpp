@@ -18,7 +18,7 @@ namespace {
 
 using cwsync::OpportunityStatusTable;
 
-// The five statuses cwsim serves (tests/cwsim/datagen.cpp).
+// The five statuses cwsim serves (tools/cwsim/datagen.cpp).
 const OpportunityStatusTable& sim_statuses() {
   static const OpportunityStatusTable table = [] {
     auto list = nlohmann::json::parse(R"([

@@ -4,7 +4,7 @@
 // malformed pages) and the campaign mutates its data between rounds. Each
 // round enqueues posts with plain SQL (as another program would), starts
 // `cwsync run`, and kills it with SIGKILL: at a random moment, or at an
-// instrumented crash point (CWSYNC_CRASH_AT, config/crash_point.h).
+// instrumented crash point (CWSYNC_CRASH_AT, base/crash_point.h).
 // After every kill the invariants in campaign_checks.h must hold. At the end
 // the faults are cleared, the daemon runs until the queue is empty, and every
 // post must have been applied exactly once and the cache must equal cwsim.
@@ -245,7 +245,7 @@ class Campaign {
 
   // One crash point. Half the rounds kill the daemon at a random moment; the
   // other half ask it to SIGKILL itself at an instrumented point (see
-  // config/crash_point.h), such as right after the PSA answered a POST but
+  // base/crash_point.h), such as right after the PSA answered a POST but
   // before the outcome was recorded.
   void crash_once() {
     static const std::vector<std::string> kPoints = {

@@ -1,4 +1,4 @@
-// The fault matrix (issue 7): one table-driven test, one row per fault kind
+// The fault matrix : one table-driven test, one row per fault kind
 // (fault_cases.cpp), each against a real cwsim and a real `cwsync run`.
 //
 // Every row follows the same script:

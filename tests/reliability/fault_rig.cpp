@@ -10,7 +10,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "fault_cases.h"
 #include "sync/note_marker.h"
 

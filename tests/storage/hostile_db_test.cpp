@@ -1,4 +1,4 @@
-// The database as hostile input (issue 13): rows other programs insert into
+// The database as hostile input : rows other programs insert into
 // psa_posts, a foreign SQLite file, a full disk, rows left 'running' by a
 // killed process, and the lock file that keeps two daemons apart.
 #include <sched.h>

@@ -12,7 +12,7 @@
 
 #include <gtest/gtest.h>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
 

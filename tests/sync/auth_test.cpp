@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 
-#include "config/log.h"
+#include "base/log.h"
 #include "loopback_fixture.h"
 #include "sync/api_client.h"
 #include "sync/http_poco.h"

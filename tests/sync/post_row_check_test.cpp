@@ -1,4 +1,4 @@
-// The queue row validator (issue 13): rows other programs insert are checked
+// The queue row validator : rows other programs insert are checked
 // before anything is sent, and the payload rules enqueue and the drainer share.
 #include "sync/post_row_check.h"
 

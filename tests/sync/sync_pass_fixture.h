@@ -14,9 +14,9 @@
 
 #include <spdlog/sinks/ostream_sink.h>
 
-#include "config/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
-#include "config/log.h"
+#include "base/log.h"
 #include "sim_connections.h"
 #include "simulator.h"
 #include "storage/cache_store.h"
