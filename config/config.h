@@ -150,6 +150,9 @@ struct Config {
   std::vector<DisabledTenant> disabled_tenants;  // broken tenants_dir files
 
   std::string source_path;        // the file it was loaded from
+  // Not fatal, but unsafe (a key file anyone may read): check-config and
+  // check print them, the daemon logs them (config_warning) at start and reload.
+  std::vector<ConfigProblem> warnings;
 
   const Tenant* find_tenant(std::string_view name) const;
 };

@@ -34,6 +34,27 @@ const Keys kBackoffKeys = {"base", "cap", "max_attempts"};
 const Keys kHttpKeys = {"connect_timeout", "read_timeout"};
 const Keys kBreakerKeys = {"failures", "cool_down"};
 
+std::optional<std::string> read_text(const fs::path& path, std::string& error) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    // ifstream opens a directory and reads nothing: it would pass for an empty file.
+    error = "is a directory; expected the YAML config file, e.g. " + (path / "cwsync.yaml").string();
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = std::string("cannot read: ") + std::generic_category().message(errno);
+    return std::nullopt;
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) {
+    error = "cannot read: I/O error";
+    return std::nullopt;
+  }
+  return buf.str();
+}
+
 // The .env beside the config: absent is fine, unreadable or malformed is not.
 std::map<std::string, std::string> read_dotenv(const fs::path& dir, Problems& problems) {
   const fs::path path = dir / ".env";
@@ -168,6 +189,7 @@ std::variant<Config, ConfigError> load_config(const std::string& path,
   // Only a valid main file gets this far: a broken tenant file disables that
   // tenant and never the others.
   if (config.tenants_dir) config_detail::read_tenants_dir(ctx, *config.tenants_dir, config);
+  config.warnings = problems.take_warnings();
   return config;
 }
 

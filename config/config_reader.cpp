@@ -54,6 +54,10 @@ void Problems::add_in(std::string file, int line, std::string key, std::string m
   problems_.push_back({std::move(file), line, std::move(key), std::move(message)});
 }
 
+void Problems::warn(int line, std::string key, std::string message) {
+  warnings_.push_back({file_, line, std::move(key), std::move(message)});
+}
+
 std::vector<ConfigProblem> Problems::take() {
   // Found in walk order (defaults before tenants, secrets last); an admin
   // reads the file top to bottom.

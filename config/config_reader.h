@@ -32,10 +32,14 @@ class Problems {
   const std::string& file() const { return file_; }
   // Every problem, the config file's first, each file's in line order.
   std::vector<ConfigProblem> take();
+  // Something unsafe that does not stop loading (Config::warnings).
+  void warn(int line, std::string key, std::string message);
+  std::vector<ConfigProblem> take_warnings() { return std::move(warnings_); }
 
  private:
   std::string file_;
   std::vector<ConfigProblem> problems_;
+  std::vector<ConfigProblem> warnings_;
 };
 
 // 1-based line of a node's start; 0 when the node has no position.

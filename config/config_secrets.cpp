@@ -1,5 +1,7 @@
 #include "config/config_secrets.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +25,21 @@ struct FileCloser {
 std::string sources_text(std::string_view base) {
   const std::string b(base);
   return b + "_file, " + b + "_env or " + b;
+}
+
+// A key file anyone on the host may read is a leaked key waiting to happen;
+// the inline-key rule refuses the same thing in the YAML. Only a warning:
+// refusing would stop a running service at its next reload.
+void warn_if_world_readable(const std::filesystem::path& path, const Field& field,
+                            Problems& problems) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || (st.st_mode & S_IROTH) == 0) return;
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  problems.warn(field.line, field.path,
+                "key file " + path.string() + " is readable by everyone (mode " + mode +
+                    "); run `chmod 600 " + path.string() +
+                    "` (or 640 with group cwsync), or use systemd LoadCredential=");
 }
 
 }  // namespace
@@ -136,6 +153,7 @@ std::optional<ResolvedSecret> resolve_secret(const MapReader& section, std::stri
       problems.add(file_field->line, file_field->path, error);
       return std::nullopt;
     }
+    warn_if_world_readable(path, *file_field, problems);
     return ResolvedSecret{Secret(std::move(*content)), "file " + path.string()};
   }
 

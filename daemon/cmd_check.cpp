@@ -140,6 +140,7 @@ int run_check(const Context& ctx, const CheckArgs& args) {
   auto* cfg = std::get_if<Config>(&loaded);
   ctx.init_cli_logging(cfg);
   if (cfg == nullptr) return kExitConfig;
+  Context::print_warnings(*cfg);
   if (!args.tenant.empty() && cfg->find_tenant(args.tenant) == nullptr) {
     std::cerr << "cwsync check: no tenant named '" << args.tenant << "' in the config\n";
     return kExitUsage;

@@ -97,9 +97,15 @@ int run_check_config(const Context& ctx, bool as_json) {
   for (const auto& d : cfg.disabled_tenants) {
     for (const auto& p : d.problems) std::cerr << p.to_string() << "\n";
   }
+  Context::print_warnings(cfg);
   if (as_json) {
     json out = config_json(cfg);
     out["ok"] = true;
+    out["warnings"] = json::array();
+    for (const auto& w : cfg.warnings) {
+      out["warnings"].push_back({{"file", w.file}, {"line", w.line}, {"key", w.key},
+                                 {"message", w.message}});
+    }
     std::cout << out.dump(2) << "\n";
   } else {
     std::cout << describe_config(cfg);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/command.h"
+#include "daemon/enqueue_args.h"
 #include "storage/queue_store.h"
 #include "daemon/queue_report.h"
 
@@ -15,7 +16,7 @@ namespace cwsync::daemon {
 namespace {
 
 struct HistoryArgs {
-  std::int64_t ticket = 0;
+  std::string ticket;
   std::string tenant;
   bool json = false;
 };
@@ -25,8 +26,9 @@ int run_history(const Context& ctx, const HistoryArgs& a) {
   auto* cfg = std::get_if<Config>(&loaded);
   ctx.init_cli_logging(cfg);
   if (cfg == nullptr) return kExitConfig;
-  if (a.ticket <= 0) {
-    std::cerr << "cwsync history: --ticket must be a positive ticket id\n";
+  auto ticket = parse_ticket_arg(a.ticket);
+  if (!ticket.ok()) {
+    std::cerr << "cwsync history: " << ticket.error().message << "\n";
     return kExitUsage;
   }
   if (!a.tenant.empty() && cfg->find_tenant(a.tenant) == nullptr) {
@@ -41,7 +43,7 @@ int run_history(const Context& ctx, const HistoryArgs& a) {
   storage::QueueStore store(*db);
   std::optional<std::string> tenant;
   if (!a.tenant.empty()) tenant = a.tenant;
-  auto rows = store.history(tenant, a.ticket);
+  auto rows = store.history(tenant, *ticket);
   if (!rows.ok()) {
     std::cerr << "cwsync history: " << rows.error().describe() << "\n";
     return kExitFailure;
@@ -52,7 +54,7 @@ int run_history(const Context& ctx, const HistoryArgs& a) {
     std::cout << out.dump(2) << "\n";
   } else {
     for (const auto& r : *rows) std::cout << history_line(r) << "\n";
-    if (rows->empty()) std::cout << "no posts for ticket " << a.ticket << "\n";
+    if (rows->empty()) std::cout << "no posts for ticket " << *ticket << "\n";
   }
   return kExitOk;
 }

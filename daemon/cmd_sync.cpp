@@ -59,6 +59,12 @@ int run_sync(const Context& ctx, const SyncArgs& args) {
 
   auto db = open_writer(cfg->database, "sync");
   if (!db) return kExitFailure;
+  auto lock = storage::DbLock::open(cfg->database);
+  Status joined = lock.ok() ? join_syncers(*lock, *db) : Status(lock.error());
+  if (!joined.ok()) {
+    std::cerr << "cwsync sync: " << joined.error().describe() << "\n";
+    return kExitFailure;
+  }
   auto http = make_http_client(cfg->defaults);
   UpstreamRegistry hosts;
   StopWaiter waiter;

@@ -8,6 +8,8 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include "base/clock.h"
+#include "storage/cache_store.h"
 #include "storage/migrations.h"
 
 namespace cwsync::daemon {
@@ -42,6 +44,11 @@ std::variant<Config, ConfigError> Context::load_config() const {
     std::cerr.flush();
   }
   return loaded;
+}
+
+void Context::print_warnings(const Config& config) {
+  for (const auto& w : config.warnings) std::cerr << "warning: " << w.to_string() << "\n";
+  std::cerr.flush();
 }
 
 log::Format Context::log_format(const Config* config) const {
@@ -125,6 +132,20 @@ std::optional<storage::Database> open_writer(const std::string& path, const char
     return std::nullopt;
   }
   return std::move(*db);
+}
+
+Status join_syncers(storage::DbLock& lock, storage::Database& db) {
+  auto sole = lock.join_syncers();
+  if (!sole.ok()) return sole.error();
+  if (!*sole) return {};  // another syncer is alive: its 'running' rows are real
+  auto closed = storage::CacheStore(db).close_interrupted_runs(SystemClock::instance().now());
+  if (!closed.ok()) return closed.error();
+  if (*closed > 0) {
+    log::warn("sync_runs_interrupted").field("runs", *closed).field("database", db.path())
+        .msg("sync_runs rows left 'running' by a process that ended mid-run are now failed "
+             "(interrupted)");
+  }
+  return {};
 }
 
 std::string format_age(std::chrono::milliseconds age) {

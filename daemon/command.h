@@ -35,6 +35,7 @@
 #include "config/config.h"
 #include "base/log.h"
 #include "storage/database.h"
+#include "storage/db_lock.h"
 
 namespace CLI { class App; }
 
@@ -64,6 +65,8 @@ class Context {
   // per line ("file:line: key: message"), and returns the error; callers
   // return kExitConfig.
   std::variant<Config, ConfigError> load_config() const;
+  // Prints config.warnings to stderr, one "warning: file:line: key: ..." per line.
+  static void print_warnings(const Config& config);
   // The log format: --log-format if given, else the config's, else json.
   log::Format log_format(const Config* config) const;
   // Logging for one-shot commands: to stderr, so stdout carries only the
@@ -106,6 +109,12 @@ Result<storage::Database> open_reader(const std::string& path);
 // writes. On failure prints "cwsync <command>: <error>" to stderr and returns
 // nullopt; callers return kExitFailure.
 std::optional<storage::Database> open_writer(const std::string& path, const char* command);
+
+// Joins the database's syncers (storage/db_lock.h) for as long as `lock`
+// lives and, when no other syncer is alive, closes the sync_runs rows a
+// killed process left 'running' (logged as sync_runs_interrupted). Errors:
+// kIo for the lock, kDatabase.
+Status join_syncers(storage::DbLock& lock, storage::Database& db);
 
 // "3m ago", "45s ago", "2h ago", "4d ago" (CLI output and STATUS=).
 std::string format_age(std::chrono::milliseconds age);

@@ -19,6 +19,7 @@
 #include "daemon/scheduler.h"
 #include "daemon/signals.h"
 #include "storage/database.h"
+#include "storage/db_lock.h"
 #include "storage/migrations.h"
 #include "sync/tenant_clients.h"
 #include "storage/state_store.h"
@@ -38,6 +39,14 @@ std::string join_problems(const ConfigError& err) {
     out += p.to_string();
   }
   return out;
+}
+
+// Unsafe but accepted settings (a world-readable key file), on every start
+// and reload, like allow_insecure below.
+void log_config_warnings(const Config& cfg) {
+  for (const auto& w : cfg.warnings) {
+    log::warn("config_warning").field("key", w.key).msg(w.to_string());
+  }
 }
 
 // allow_insecure is the one way to send keys over plain http:// to a remote
@@ -69,6 +78,22 @@ void warn_disabled_tenants(const Config& cfg) {
         .field("problems", static_cast<std::int64_t>(d.problems.size()))
         .field("reasons", reasons).msg("the tenant's file has problems; it does not run");
   }
+}
+
+// The keys a reload cannot apply keep their running values in `next` (every
+// job reads the database path from the config snapshot, so without this a
+// reload would move them to the new file). Returns them, comma-separated.
+std::string keep_restart_keys(Config& next, const Config& running) {
+  std::string keys;
+  auto keep = [&](auto& value, const auto& old, const char* key) {
+    if (value == old) return;
+    value = old;
+    keys += (keys.empty() ? "" : ",") + std::string(key);
+  };
+  keep(next.database, running.database, "database");
+  keep(next.http_listen, running.http_listen, "http_listen");
+  keep(next.log.format, running.log.format, "log.format");
+  return keys;
 }
 
 const char* signal_name(int signo) {
@@ -112,6 +137,7 @@ class Daemon {
   std::optional<storage::Database> status_db_;  // supervisor thread only
   std::mutex state_mu_;                         // guards state_db_ (worker threads)
   std::optional<storage::Database> state_db_;   // writes tenant_states
+  std::optional<storage::DbLock> lock_;         // held for the daemon's life
 };
 
 // Credentials (and where they are sent) of a tenant's connections: a reload
@@ -137,6 +163,7 @@ int Daemon::run() {
       .field("pid", static_cast<std::int64_t>(getpid())).field("database", cfg->database);
   warn_insecure_connections(*cfg);
   warn_disabled_tenants(*cfg);
+  log_config_warnings(*cfg);
 
   {
     auto db = storage::Database::open(cfg->database);
@@ -144,6 +171,15 @@ int Daemon::run() {
       log::error("db_open_failed").field("database", cfg->database).msg(db.error().describe());
       return kExitFailure;
     }
+    // Before migrating: a second daemon must not touch a database in use.
+    auto lock = storage::DbLock::open(cfg->database);
+    Status locked = lock.ok() ? lock->lock_daemon() : Status(lock.error());
+    if (!locked.ok()) {
+      log::error("daemon_already_running").field("database", cfg->database)
+          .msg(locked.error().describe());
+      return kExitFailure;
+    }
+    lock_.emplace(std::move(*lock));
     if (auto st = storage::migrate(*db); !st.ok()) {
       log::error("migration_failed").field("database", cfg->database).msg(st.error().describe());
       return kExitFailure;
@@ -154,6 +190,10 @@ int Daemon::run() {
       if (auto r = states.clear_all(st); !r.ok()) {
         log::warn("state_write_failed").msg(r.error().describe());
       }
+    }
+    if (auto st = join_syncers(*lock_, *db); !st.ok()) {
+      log::error("db_open_failed").field("database", cfg->database).msg(st.error().describe());
+      return kExitFailure;
     }
     auto version = db->user_version();
     log::info("db_ready").field("database", cfg->database)
@@ -276,17 +316,10 @@ void Daemon::reload() {
     notifier_.ready();
     return;
   }
-  auto next = std::make_shared<const Config>(std::move(std::get<Config>(loaded)));
   auto prev = holder_.get();
-  std::string restart_keys;
-  auto note = [&](bool changed, const char* key) {
-    if (!changed) return;
-    if (!restart_keys.empty()) restart_keys += ",";
-    restart_keys += key;
-  };
-  note(next->database != prev->database, "database");
-  note(next->http_listen != prev->http_listen, "http_listen");
-  note(next->log.format != prev->log.format, "log.format");
+  Config loaded_cfg = std::move(std::get<Config>(loaded));
+  const std::string restart_keys = keep_restart_keys(loaded_cfg, *prev);
+  auto next = std::make_shared<const Config>(std::move(loaded_cfg));
   if (!restart_keys.empty()) {
     log::warn("config_reload_needs_restart").field("keys", restart_keys)
         .msg("these keys keep their old value until `systemctl restart cwsync`");
@@ -310,6 +343,7 @@ void Daemon::reload() {
       .field("intervals", describe_intervals(*next));
   warn_insecure_connections(*next);
   warn_disabled_tenants(*next);
+  log_config_warnings(*next);
   notifier_.ready();
 }
 

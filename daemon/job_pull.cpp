@@ -124,6 +124,7 @@ class PullJob final : public Job {
     TenantClients clients(cfg.defaults, *tenant, senv);
     PassOptions opts;
     opts.on_page = [&ctx] { ctx.progress(); };
+    opts.stop = [&ctx] { return ctx.stop_requested(); };  // e.g. SIGTERM while waiting for the gate
     PassResult r = run_pass(entity_, {cfg.defaults, *tenant, clients, db, ctx.clock()}, opts);
 
     Labels labels{{"tenant", tenant_}, {"entity", to_string(entity_)}};

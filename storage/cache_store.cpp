@@ -205,6 +205,17 @@ Result<std::int64_t> CacheStore::start_run(std::string_view tenant, Entity entit
   });
 }
 
+Result<std::int64_t> CacheStore::close_interrupted_runs(TimePoint now) {
+  return guarded("close interrupted runs", [&]() -> Result<std::int64_t> {
+    SQLite::Statement st(db_->handle(),
+        "UPDATE sync_runs SET status = 'failed', finished_at = ?, "
+        "error = 'interrupted: the process running it ended before the run finished "
+        "(killed, crashed or stopped)' WHERE status = 'running'");
+    st.bind(1, detail::iso(now));
+    return static_cast<std::int64_t>(st.exec());
+  });
+}
+
 Status CacheStore::finish_run(std::int64_t run_id, const RunOutcome& outcome, TimePoint now) {
   if (outcome.status == RunStatus::kRunning) {
     return make_error(ErrorKind::kInvalidInput, "finish_run needs status ok or failed");

@@ -125,6 +125,11 @@ class CacheStore {
   // last_error cleared; failed ⇒ last_error(_at). kInvalidInput if
   // outcome.status is kRunning; kNotFound for an unknown run id.
   Status finish_run(std::int64_t run_id, const RunOutcome& outcome, TimePoint now);
+  // Closes every run still 'running' as failed with error "interrupted: ...".
+  // Only for a process that knows no other syncer is alive (DbLock::
+  // join_syncers): such rows were left by a process that was killed.
+  // Returns how many.
+  Result<std::int64_t> close_interrupted_runs(TimePoint now);
   // Newest first; all tenants when tenant is nullopt. limit <= 0: no limit.
   Result<std::vector<SyncRunRow>> recent_runs(std::optional<std::string> tenant, int limit);
 

@@ -71,7 +71,7 @@ Result<Database> Database::open(const std::string& path, const OpenOptions& opti
     if (auto st = create_file(path); !st) return st.error();
   }
   const int flags = options.read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE;
-  return detail::guarded("open " + path, [&]() -> Result<Database> {
+  auto opened = detail::guarded("open " + path, [&]() -> Result<Database> {
     auto db = std::make_unique<SQLite::Database>(
         path, flags, static_cast<int>(options.busy_timeout.count()));
     // Check the version before any pragma that writes (journal_mode), so a
@@ -80,6 +80,7 @@ Result<Database> Database::open(const std::string& path, const OpenOptions& opti
     if (version > latest_schema_version()) {
       return make_error(ErrorKind::kDatabase, newer_schema_message(version), path);
     }
+    if (auto st = detail::check_is_cwsync(*db, path, version); !st) return st.error();
     if (!options.read_only) {
       // Without write permission SQLite quietly opens read-only, and every
       // later write fails with "attempt to write a readonly database" on a
@@ -102,6 +103,8 @@ Result<Database> Database::open(const std::string& path, const OpenOptions& opti
     db->exec("PRAGMA foreign_keys=ON");
     return Database(std::move(db), path, options.read_only);
   });
+  if (!opened.ok()) return detail::explain_disk_error(opened.error(), path);
+  return opened;
 }
 
 Result<int> Database::user_version() {
@@ -129,10 +132,12 @@ Result<std::string> Database::journal_mode() {
 }
 
 Result<WriteTransaction> WriteTransaction::begin(Database& db) {
-  return detail::guarded("BEGIN IMMEDIATE", [&]() -> Result<WriteTransaction> {
+  auto txn = detail::guarded("BEGIN IMMEDIATE", [&]() -> Result<WriteTransaction> {
     db.handle().exec("BEGIN IMMEDIATE");
     return WriteTransaction(db);
   });
+  if (!txn.ok()) return detail::explain_disk_error(txn.error(), db.path());
+  return txn;
 }
 
 WriteTransaction::WriteTransaction(WriteTransaction&& other) noexcept : db_(other.db_) {
@@ -148,7 +153,11 @@ Status WriteTransaction::commit() {
     db_ = nullptr;
     return {};
   });
-  if (!st) rollback();
+  if (!st) {
+    const std::string path = db_->path();
+    rollback();
+    return detail::explain_disk_error(st.error(), path);
+  }
   return st;
 }
 

@@ -19,12 +19,14 @@ struct Migration {
   std::array<const char*, 2> scripts;
 };
 
-const std::array<Migration, 2>& migrations() {
-  static const std::array<Migration, 2> list = {{
+const std::array<Migration, 3>& migrations() {
+  static const std::array<Migration, 3> list = {{
       {1, "initial schema: cache tables, sync bookkeeping, PSA queue, views",
        {detail::kSchemaV1Tables, detail::kSchemaV1Views}},
       {2, "queue budget (psa_posts.failures) and tenant_states",
        {detail::kSchemaQueueStates, nullptr}},
+      {3, "psa_posts refuses ill-typed rows (ticket_id, payload shape) at INSERT and UPDATE",
+       {detail::schema_queue_checks(), nullptr}},
   }};
   return list;
 }
@@ -66,9 +68,15 @@ Status migrate(Database& db) {
   if (*version > latest_schema_version()) {
     return make_error(ErrorKind::kDatabase, newer_schema_message(*version), db.path());
   }
+  if (auto st = detail::guarded("check schema", [&] {
+        return detail::check_is_cwsync(db.handle(), db.path(), *version);
+      });
+      !st) {
+    return st;
+  }
   for (const Migration& m : migrations()) {
     if (m.version <= *version) continue;
-    if (auto st = apply(db, m); !st) return st;
+    if (auto st = apply(db, m); !st) return detail::explain_disk_error(st.error(), db.path());
   }
   return {};
 }

@@ -29,7 +29,9 @@ PostRow read_post(SQLite::Statement& st) {
   r.tenant = st.getColumn("tenant").getString();
   r.provider = st.getColumn("provider").getString();
   r.kind = parse_post_kind(st.getColumn("kind").getString());
-  r.ticket_id = st.getColumn("ticket_id").getInt64();
+  const SQLite::Column ticket = st.getColumn("ticket_id");
+  r.ticket_id = ticket.getInt64();
+  if (!ticket.isInteger()) r.ticket_id_text = ticket.isBlob() ? "(a blob)" : ticket.getString();
   r.payload = st.getColumn("payload").getString();
   r.idempotency_key = st.getColumn("idempotency_key").getString();
   r.status = parse_post_status(st.getColumn("status").getString()).value_or(PostStatus::kPending);
@@ -129,8 +131,14 @@ Result<std::optional<PostDetail>> QueueStore::get(std::int64_t post_id) {
 Result<std::vector<PostHistoryRow>> QueueStore::history(std::optional<std::string> tenant,
                                                         std::int64_t ticket_id, int limit) {
   return guarded("post history", [&]() -> Result<std::vector<PostHistoryRow>> {
+    // Also the rows whose ticket_id is not an INTEGER but reads as this
+    // ticket ('1010abc', 1010.5: rows inserted by SQL, dead-lettered by the
+    // drainer), so the operator looking for ticket 1010 finds them. Both
+    // ranges use the index: REAL sorts among the numbers, TEXT after them.
     SQLite::Statement st(db_->handle(),
-        "SELECT * FROM psa_post_history WHERE ticket_id = :ticket "
+        "SELECT * FROM psa_post_history "
+        "WHERE ((ticket_id >= :ticket AND ticket_id < :ticket + 1) "
+        "       OR (ticket_id >= '' AND CAST(ticket_id AS INTEGER) = :ticket)) "
         "AND (:tenant IS NULL OR tenant = :tenant) ORDER BY post_id LIMIT :limit");
     st.bind(":ticket", static_cast<int64_t>(ticket_id));
     detail::bind(st, ":tenant", tenant);

@@ -182,6 +182,10 @@ struct PostRow {
   std::string tenant, provider;
   std::optional<PostKind> kind;            // nullopt only if the DB holds junk
   std::int64_t ticket_id = 0;
+  // The stored ticket_id as text when SQLite holds it as something other than
+  // an INTEGER (a hand-inserted '1010abc' or 1011.5, which ticket_id above
+  // would silently round): such a post must be dead-lettered, never sent.
+  std::optional<std::string> ticket_id_text;
   std::string payload;
   std::string idempotency_key;
   PostStatus status = PostStatus::kPending;

@@ -7,5 +7,6 @@ namespace cwsync::storage::detail {
 extern const char* const kSchemaV1Tables;   // schema_v1.cpp
 extern const char* const kSchemaV1Views;    // views_v1.cpp
 extern const char* const kSchemaQueueStates;  // schema_queue_states.cpp
+const char* schema_queue_checks();       // schema_queue_checks.cpp: psa_posts triggers
 
 }  // namespace cwsync::storage::detail

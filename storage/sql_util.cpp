@@ -1,6 +1,10 @@
 #include "storage/sql_util.h"
 
+#include <sys/statvfs.h>
 #include <sqlite3.h>
+
+#include <cstdio>
+#include <filesystem>
 
 #include <SQLiteCpp/Exception.h>
 
@@ -15,6 +19,60 @@ Error db_error(const std::exception& e, std::string_view context) {
     if (primary == SQLITE_LOCKED) message = "SQLITE_LOCKED: " + message;
   }
   return make_error(ErrorKind::kDatabase, std::move(message), std::string(context));
+}
+
+namespace {
+
+constexpr unsigned long long kDiskFullBytes = 1024 * 1024;
+
+std::string human_bytes(unsigned long long n) {
+  char buf[32];
+  if (n < 1024) std::snprintf(buf, sizeof buf, "%llu bytes", n);
+  else if (n < 1024 * 1024) std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(n) / 1024);
+  else std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(n) / (1024.0 * 1024));
+  return buf;
+}
+
+}  // namespace
+
+Error explain_disk_error(Error error, const std::string& db_path) {
+  const bool full = error.message.find("database or disk is full") != std::string::npos;
+  const bool io = error.message.find("disk I/O error") != std::string::npos;
+  if (!full && !io) return error;
+  const std::filesystem::path p(db_path);
+  const std::string dir = p.has_parent_path() ? p.parent_path().string() : ".";
+  struct statvfs vfs {};
+  if (::statvfs(dir.c_str(), &vfs) != 0) return error;
+  const unsigned long long free_bytes =
+      static_cast<unsigned long long>(vfs.f_bavail) * static_cast<unsigned long long>(vfs.f_frsize);
+  if (!full && free_bytes >= kDiskFullBytes) return error;  // some other I/O failure
+  error.message = "disk full: " + dir + " has " + human_bytes(free_bytes) +
+                  " free for this user; free some space there or move `database:` to a disk "
+                  "with room (SQLite said: " + error.message + ")";
+  return error;
+}
+
+Status check_is_cwsync(SQLite::Database& db, const std::string& path, int version) {
+  if (version != 0) return {};
+  SQLite::Statement st(db,
+      "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+      "ORDER BY type = 'table' DESC, name LIMIT 4");
+  std::string names;
+  int n = 0;
+  while (st.executeStep()) {
+    if (++n > 3) {
+      names += ", ...";
+      break;
+    }
+    names += (names.empty() ? "" : ", ") + st.getColumn(0).getString();
+  }
+  if (n == 0) return {};
+  return make_error(ErrorKind::kDatabase,
+                    "not a cwsync database: it holds another program's tables (" + names +
+                        ") and no cwsync schema version (PRAGMA user_version is 0); cwsync left "
+                        "it untouched. Point `database:` in the config at a new file (cwsync "
+                        "creates it) or at an existing cwsync database",
+                    path);
 }
 
 void bind(SQLite::Statement& st, const char* name, const std::optional<std::string>& v) {

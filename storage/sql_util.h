@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include <SQLiteCpp/Column.h>
+#include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
 #include "base/clock.h"
@@ -31,6 +32,18 @@ auto guarded(std::string_view context, F&& body) -> decltype(body()) {
 }
 
 inline std::string iso(TimePoint t) { return format_iso8601(t); }
+
+// `error` reworded as "disk full: DIR has N bytes free ..." when its cause is
+// a full disk: SQLite's "database or disk is full", or its "disk I/O error"
+// while the database's directory has less than 1 MiB free for this user
+// (creating the -shm/-wal file on a full disk fails that way). Otherwise
+// `error` unchanged.
+Error explain_disk_error(Error error, const std::string& db_path);
+
+// kDatabase naming `path` when `db` (PRAGMA user_version `version`) is not a
+// cwsync database: version 0 with tables or other objects of its own.
+// Nothing is written. Used before any pragma that would change the file.
+Status check_is_cwsync(SQLite::Database& db, const std::string& path, int version);
 
 void bind(SQLite::Statement& st, const char* name, const std::optional<std::string>& v);
 void bind(SQLite::Statement& st, const char* name, const std::optional<TimePoint>& v);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <chrono>
 #include <set>
 #include <Poco/String.h>
 
@@ -12,11 +14,6 @@ using nlohmann::json;
 
 Error invalid(std::string message) {
   return make_error(ErrorKind::kInvalidInput, std::move(message), "payload");
-}
-
-bool all_digits(std::string_view s) {
-  return !s.empty() && s.size() <= 18 &&
-         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
 // Rejects fields outside `known`, so a typo ("txt") is not silently ignored.
@@ -83,8 +80,11 @@ Result<PostPayload> parse_status(const json& j) {
   const json& s = j["status"];
   if (s.is_number_integer() && s.get<long long>() > 0) {
     p.status_id = s.get<long long>();
-  } else if (s.is_string() && all_digits(s.get<std::string>())) {
-    p.status_id = std::stoll(s.get<std::string>());
+  } else if (s.is_string() && parse_positive_id(s.get<std::string>())) {
+    p.status_id = parse_positive_id(s.get<std::string>());
+  } else if (s.is_string() && looks_numeric(s.get<std::string>())) {
+    return invalid("'status' " + s.get<std::string>() +
+                   " is neither a status id (a positive whole number) nor a status name");
   } else if (s.is_string() && s.get<std::string>().find_first_not_of(' ') != std::string::npos) {
     p.status_name = s.get<std::string>();
   } else {
@@ -119,6 +119,12 @@ Result<PostPayload> parse_time(const json& j) {
   if (p.end <= p.start) {
     return invalid("'end' (" + format_iso8601(p.end) + ") must be after 'start' (" +
                    format_iso8601(p.start) + ")");
+  }
+  if (p.end - p.start > kMaxTimeEntry) {
+    const auto hours = std::chrono::duration_cast<std::chrono::hours>(p.end - p.start).count();
+    return invalid("a time entry from " + format_iso8601(p.start) + " to " + format_iso8601(p.end) +
+                   " is " + std::to_string(hours) +
+                   " hours long; at most 24 h is accepted (check the date and year)");
   }
   auto rounding = optional_string(j, "rounding");
   if (!rounding.ok()) return rounding.error();
@@ -172,6 +178,27 @@ std::optional<std::string> billable_option(std::string_view s) {
   if (l == "nocharge" || l == "no_charge") return "NoCharge";
   if (l == "nodefault" || l == "no_default") return "NoDefault";
   return std::nullopt;
+}
+
+std::optional<std::int64_t> parse_positive_id(std::string_view text) {
+  std::int64_t v = 0;
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text.front()))) return std::nullopt;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v <= 0) return std::nullopt;
+  return v;
+}
+
+bool looks_numeric(std::string_view text) {
+  std::size_t i = 0;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+  const std::size_t digits_from = i;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) != 0) ++i;
+  if (i == digits_from) return false;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) != 0) ++i;
+  }
+  return i == text.size();
 }
 
 Result<PostPayload> parse_payload(storage::PostKind kind, std::string_view text) {

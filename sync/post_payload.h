@@ -34,8 +34,12 @@ struct StatusPayload {
   std::optional<std::string> status_name;
 };
 
+// The longest time entry accepted: a longer one is a typo (a wrong year or
+// date), never a day's work, and PSA would book it as entered.
+inline constexpr std::chrono::hours kMaxTimeEntry{24};
+
 struct TimePayload {
-  TimePoint start, end;                  // end > start
+  TimePoint start, end;                  // start < end <= start + kMaxTimeEntry
   Rounding rounding = Rounding::kNone;
   std::optional<std::string> billable;   // PSA billableOption name
   std::optional<std::string> notes;
@@ -46,8 +50,16 @@ using PostPayload = std::variant<NotePayload, StatusPayload, TimePayload>;
 
 // Parses and validates `json` for `kind`. kInvalidInput with a message that
 // says what is wrong (not JSON, not an object, missing/ill-typed field,
-// unknown field, bad enum value, end not after start).
+// unknown field, bad enum value, end not after start, longer than 24 h, a
+// status that looks like a number but is not a positive id).
 Result<PostPayload> parse_payload(storage::PostKind kind, std::string_view json);
+
+// `text` as a positive int64 when it is only ASCII digits and in range;
+// nullopt otherwise (empty, a sign, spaces, a fraction, 0, overflow).
+std::optional<std::int64_t> parse_positive_id(std::string_view text);
+// True when `text` reads as a number (optional sign, digits, optional
+// fraction): such a status or ticket is an id or a mistake, never a name.
+bool looks_numeric(std::string_view text);
 
 // "Billable" | "DoNotBill" | "NoCharge" | "NoDefault" for the accepted
 // spellings (those names, case-insensitive, and billable, dont_bill,

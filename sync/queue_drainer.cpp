@@ -5,6 +5,7 @@
 #include "base/crash_point.h"
 #include "base/log.h"
 #include "sync/post_payload.h"
+#include "sync/post_row_check.h"
 
 namespace cwsync {
 namespace {
@@ -189,9 +190,8 @@ Result<QueueDrainer::Next> QueueDrainer::handle(const ClaimedPost& c, DrainStats
     return Next::kContinue;
   };
 
-  if (!post.kind) return dead_now("invalid post: unknown kind", std::nullopt);
-  auto payload = parse_payload(*post.kind, post.payload);
-  if (!payload.ok()) return dead_now("invalid payload: " + payload.error().message, std::nullopt);
+  auto payload = check_post_row(post);  // rows come from other programs' SQL
+  if (!payload.ok()) return dead_now(payload.error().message, std::nullopt);
 
   // Age counts from the last operator requeue, so a requeued post gets a
   // fresh max_age window.

@@ -162,6 +162,11 @@ PassResult run_pass(PassEntity entity, const PassTarget& t, const PassOptions& o
   const RunKind kind = options.full ? RunKind::kFull : RunKind::kIncremental;
 
   auto run = [&](Entity e, RunKind k, const char* label, std::string api, auto&& body) {
+    if (options.stop && options.stop()) {
+      Status s = make_error(ErrorKind::kCancelled, "stopping; run not started", label);
+      if (result.status.ok()) result.status = s;
+      return s;
+    }
     RunScope scope{t, cache, e, k, label, std::move(api), std::nullopt};
     PullStats stats;
     Status s = scope.start();

@@ -58,6 +58,9 @@ struct PassOptions {
   bool full = false;
   Millis settle = kDefaultSettle;
   std::function<void()> on_page;
+  // True once the daemon is stopping: no further run of the pass starts (no
+  // sync_runs row); the pass returns kCancelled. May be empty.
+  std::function<bool()> stop;
 };
 
 struct PassResult {

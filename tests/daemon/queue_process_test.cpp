@@ -190,6 +190,7 @@ TEST_F(QueueProcessTest, InvalidSqlRowGoesDeadAndTheDrainerKeepsGoing) {
   ASSERT_EQ(run_cwsync({"--config", config_path(), "migrate"}, dir_.path()).code, 0);
   {
     SQLite::Database db(db_path(), SQLite::OPEN_READWRITE, kBusyMs);
+    db.exec("DROP TRIGGER psa_posts_check_insert");  // a row from before the insert checks
     db.exec("INSERT INTO psa_posts (tenant, kind, ticket_id, payload) "
             "VALUES ('acme', 'note', 1001, '{\"text\": unquoted}')");
   }

@@ -99,7 +99,7 @@ TEST_F(QueueStoreTest, DuplicateIdempotencyKeyIsANoOp) {
   NewPost again;
   again.tenant = "acme";
   again.ticket_id = 8;
-  again.payload_json = "{}";
+  again.payload_json = R"({"text":"again"})";  // a well-typed row: the table refuses others
   again.idempotency_key = "key-1";
   auto r = queue.enqueue(again, t0 + 1h);
   ASSERT_TRUE(r.ok());

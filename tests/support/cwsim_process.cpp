@@ -17,6 +17,23 @@ namespace cwsync::test {
 
 std::string CwsimProcess::binary_path() { return CWSIM_PATH; }
 
+std::string CwsimProcess::tenant_yaml(bool cpq, const std::string& psa_key) const {
+  std::string y = "  - name: acme\n";
+  if (cpq) {
+    y += "    cpq:\n"
+         "      base_url: " + base_url() + "\n"
+         "      access_key: cwsim\n"
+         "      public_key: cwsim-public\n"
+         "      private_key: cwsim-private\n";
+  }
+  return y + "    psa:\n"
+             "      site: " + base_url() + "\n"
+             "      company_id: cwsim\n"
+             "      public_key: cwsim-public\n"
+             "      " + psa_key + "\n"
+             "      client_id: 00000000-0000-0000-0000-000000000000\n";
+}
+
 CwsimProcess::CwsimProcess(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");

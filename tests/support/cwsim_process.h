@@ -28,6 +28,11 @@ class CwsimProcess {
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // A config's `tenants:` list item: tenant "acme" with a cpq (when `cpq`)
+  // and a psa connection to this simulator, with its default keys; the psa
+  // key is given by `psa_key` (e.g. "private_key_file: psa-key").
+  std::string tenant_yaml(bool cpq = true,
+                          const std::string& psa_key = "private_key: cwsim-private") const;
   // SIGTERM and wait (up to 5 s, then SIGKILL). Returns the exit code, or
   // 128+signal. Idempotent; the destructor calls it.
   int stop();

@@ -1,0 +1,49 @@
+// Advisory locks on "<database>.lock", the file beside the database that
+// tells cwsync processes about each other (docs/operations.md, "One daemon
+// per database"):
+//  - the daemon lock (byte 0, exclusive) is held by `cwsync run` for its
+//    whole life, so a second daemon on the same database refuses to start
+//    instead of doubling the API rate;
+//  - the sync lock (byte 1) is shared by every process that runs sync passes
+//    (`cwsync run`, `cwsync sync --once`) while it lives. One that can take it
+//    exclusively for a moment knows no other syncer is alive, so sync_runs
+//    rows still marked 'running' were left by a killed process.
+// They are open-file-description locks (fcntl F_OFD_SETLK): the kernel drops
+// them when the process ends, however it ends, and they are not inherited.
+// Readers, `enqueue` and `queue` commands take no lock.
+#pragma once
+
+#include <string>
+
+#include "base/result.h"
+
+namespace cwsync::storage {
+
+class DbLock {
+ public:
+  // Opens (creating, mode 0640) "<database_path>.lock". Errors: kIo naming
+  // the lock file.
+  static Result<DbLock> open(const std::string& database_path);
+
+  DbLock(DbLock&& other) noexcept;
+  DbLock& operator=(DbLock&&) = delete;
+  ~DbLock();  // releases every lock taken through this object
+
+  // Takes the daemon lock without waiting and records this pid in the file.
+  // Errors: kIo "another cwsync daemon (pid N) is already running on ...",
+  // with the fix.
+  Status lock_daemon();
+  // Joins the syncers (shared sync lock; waits if another process is just
+  // probing). True when no other syncer was alive at that moment. Errors: kIo.
+  Result<bool> join_syncers();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  DbLock(int fd, std::string path, std::string database)
+      : fd_(fd), path_(std::move(path)), database_(std::move(database)) {}
+  int fd_ = -1;
+  std::string path_, database_;
+};
+
+}  // namespace cwsync::storage
