@@ -64,6 +64,9 @@ struct Error {
   // True when nothing was sent because the request was refused locally (the
   // host's circuit breaker is open): not an attempt.
   bool fast_fail = false;
+  // The layer's own code for kDatabase errors: SQLite's extended result code
+  // (SQLITE_BUSY, SQLITE_FULL, ...), so callers branch on codes, not on text.
+  int sqlite_code = 0;
 
   // "context: message (HTTP 503)" — the one format used in logs and last_error.
   std::string describe() const;

@@ -34,27 +34,6 @@ const Keys kBackoffKeys = {"base", "cap", "max_attempts"};
 const Keys kHttpKeys = {"connect_timeout", "read_timeout"};
 const Keys kBreakerKeys = {"failures", "cool_down"};
 
-std::optional<std::string> read_text(const fs::path& path, std::string& error) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    // ifstream opens a directory and reads nothing: it would pass for an empty file.
-    error = "is a directory; expected the YAML config file, e.g. " + (path / "cwsync.yaml").string();
-    return std::nullopt;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = std::string("cannot read: ") + std::generic_category().message(errno);
-    return std::nullopt;
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) {
-    error = "cannot read: I/O error";
-    return std::nullopt;
-  }
-  return buf.str();
-}
-
 // The .env beside the config: absent is fine, unreadable or malformed is not.
 std::map<std::string, std::string> read_dotenv(const fs::path& dir, Problems& problems) {
   const fs::path path = dir / ".env";

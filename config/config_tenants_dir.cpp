@@ -16,6 +16,12 @@ namespace cwsync::config_detail {
 namespace fs = std::filesystem;
 
 std::optional<std::string> read_text(const fs::path& path, std::string& error) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    // ifstream opens a directory and reads nothing: it would pass for an empty file.
+    error = "is a directory; expected the YAML config file, e.g. " + (path / "cwsync.yaml").string();
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = std::string("cannot read: ") + std::generic_category().message(errno);

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "daemon/command.h"
 #include "daemon/health.h"
+#include "daemon/http_clients.h"
 #include "daemon/http_server.h"
 #include "daemon/metrics.h"
 #include "daemon/notify.h"
@@ -130,6 +131,7 @@ class Daemon {
   Metrics metrics_;
   StopWaiter waiter_;
   UpstreamRegistry upstreams_;
+  std::unique_ptr<HttpClient> pull_http_, queue_http_;  // built in run(), before any job
   Notifier notifier_;
   std::vector<std::unique_ptr<JobProvider>> providers_;
   std::unique_ptr<Scheduler> scheduler_;
@@ -220,7 +222,18 @@ int Daemon::run() {
   scheduler_ = std::make_unique<Scheduler>(clock_, [this] { return holder_.get(); }, metrics_,
                                            waiter_, default_random(), sched_opts);
   configure_upstreams(upstreams_, *cfg);
-  JobEnv env{clock_, metrics_, scheduler_->job_waiter(), upstreams_};
+  // Built here, on the main thread, so a failure (TLS set-up) stops start-up
+  // with a message instead of surfacing in a worker's first job.
+  try {
+    pull_http_ = make_http_client(cfg->defaults);
+    queue_http_ = make_http_client(cfg->defaults);
+  } catch (const std::exception& e) {
+    log::error("http_client_failed").msg(std::string("cannot set up the HTTP client: ") + e.what());
+    scheduler_->request_stop();
+    scheduler_->drain(opts_.shutdown_grace);
+    return kExitFailure;
+  }
+  JobEnv env{clock_, metrics_, scheduler_->job_waiter(), upstreams_, *pull_http_, *queue_http_};
   for (auto& reg : registered_job_providers()) {
     if (auto p = reg.factory(env)) providers_.push_back(std::move(p));
   }

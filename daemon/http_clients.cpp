@@ -11,10 +11,4 @@ std::unique_ptr<HttpClient> make_http_client(const Defaults& defaults) {
   return make_poco_http_client(o);
 }
 
-HttpClient& LazyHttpClient::get(const Defaults& defaults) {
-  std::lock_guard lk(mu_);
-  if (!client_) client_ = make_http_client(defaults);
-  return *client_;
-}
-
 }  // namespace cwsync::daemon

@@ -26,6 +26,7 @@
 #include "base/clock.h"
 #include "config/config.h"
 #include "base/result.h"
+#include "sync/http_client.h"
 #include "sync/upstream.h"
 #include "sync/waiter.h"
 
@@ -116,6 +117,11 @@ struct JobEnv {
   // Rate budgets per connection, breakers and counters per host, shared by
   // every client the jobs build. /metrics reads it.
   UpstreamRegistry& upstreams;
+  // Keep-alive HTTP clients built at start-up with the timeouts of the config
+  // at that moment (a reload that changes timeouts takes effect on restart).
+  // Two pools, so posts never queue for a connection behind pulls.
+  HttpClient& pull_http;
+  HttpClient& queue_http;
 };
 
 // Turns a config into jobs. Created once per `cwsync run`, so it may own

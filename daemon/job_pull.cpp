@@ -3,10 +3,9 @@
 // HttpClient per provider (keep-alive pools shared by all pull jobs); rate
 // budgets and breakers come from the daemon's shared UpstreamRegistry.
 //
-// Per tenant, a reconcile never overlaps a pull: a row upserted by a pull
-// while the reconcile is listing ids could otherwise be tombstoned. A run
-// that finds the other kind running does not block a worker: it is deferred
-// for a few seconds. After a 401/403/404 the tenant's pulls stop (no
+// Per tenant, a reconcile never overlaps a pull (run_pass holds that rule in
+// storage, across processes); a run that finds the other kind running does not
+// block a worker: it is deferred for a few seconds. After a 401/403/404 the tenant's pulls stop (no
 // request, one clear failure per interval) until a config reload.
 //
 // A run opens its database connection and closes it at the end: with
@@ -16,10 +15,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
 
 #include "base/log.h"
-#include "daemon/http_clients.h"
 #include "daemon/job.h"
 #include "daemon/metrics.h"
 #include "storage/database.h"
@@ -33,7 +30,6 @@ namespace {
 
 // What one tenant's pull jobs share.
 struct TenantGate {
-  std::shared_mutex runs;  // pulls: shared; reconcile: exclusive
   std::mutex mu;
   std::string stopped;     // diagnosis after an account error; "" = running
   bool recorded = false;   // tenant_states holds a pulls_stopped row for it
@@ -63,9 +59,9 @@ class TenantGates {
 
 class PullJob final : public Job {
  public:
-  PullJob(JobEnv& env, std::shared_ptr<LazyHttpClient> http, std::shared_ptr<TenantGate> gate,
+  PullJob(JobEnv& env, std::shared_ptr<TenantGate> gate,
           std::string tenant, PassEntity entity)
-      : env_(env), http_(std::move(http)), gate_(std::move(gate)), tenant_(std::move(tenant)),
+      : env_(env), gate_(std::move(gate)), tenant_(std::move(tenant)),
         entity_(entity) {}
 
   std::string name() const override { return std::string("pull_") + to_string(entity_); }
@@ -98,17 +94,6 @@ class PullJob final : public Job {
             tenant_));
       }
     }
-    std::shared_lock<std::shared_mutex> pull_lock(gate_->runs, std::defer_lock);
-    std::unique_lock<std::shared_mutex> reconcile_lock(gate_->runs, std::defer_lock);
-    const bool locked = entity_ == PassEntity::kReconcile ? reconcile_lock.try_lock()
-                                                          : pull_lock.try_lock();
-    if (!locked) {
-      JobOutcome busy = JobOutcome::deferred(ctx.clock().now() + kGateRetry);
-      busy.summary = entity_ == PassEntity::kReconcile ? "waiting for the tenant's pulls"
-                                                       : "waiting for the tenant's reconcile";
-      return busy;
-    }
-
     const Config& cfg = ctx.config();
     auto db = storage::Database::open(cfg.database);
     if (!db.ok()) return JobOutcome::failed(db.error());
@@ -119,7 +104,7 @@ class PullJob final : public Job {
   JobOutcome pass(JobContext& ctx, const Tenant& tenant_cfg, const Config& cfg,
                   storage::Database& db) {
     const Tenant* tenant = &tenant_cfg;
-    SyncEnvironment senv{http_->get(cfg.defaults), env_.upstreams, ctx.waiter(), ctx.clock(),
+    SyncEnvironment senv{env_.pull_http, env_.upstreams, ctx.waiter(), ctx.clock(),
                          default_random()};
     TenantClients clients(cfg.defaults, *tenant, senv);
     PassOptions opts;
@@ -154,9 +139,6 @@ class PullJob final : public Job {
     return JobOutcome::ok(std::move(summary));
   }
 
-  // How soon a run blocked by the tenant's other pull kind tries again.
-  static constexpr std::chrono::seconds kGateRetry{5};
-
   // Keeps tenant_states' pulls_stopped row in step with the gate, so `cwsync
   // status` shows the stop; a run after a reload cleared the gate removes it.
   void record_stop(storage::Database& db, const std::optional<std::string>& diagnosis,
@@ -180,7 +162,6 @@ class PullJob final : public Job {
   }
 
   JobEnv& env_;
-  std::shared_ptr<LazyHttpClient> http_;
   std::shared_ptr<TenantGate> gate_;
   std::string tenant_;
   PassEntity entity_;
@@ -188,7 +169,7 @@ class PullJob final : public Job {
 
 class PullProvider final : public JobProvider {
  public:
-  explicit PullProvider(JobEnv& env) : env_(env), http_(std::make_shared<LazyHttpClient>()) {}
+  explicit PullProvider(JobEnv& env) : env_(env) {}
 
   std::vector<std::unique_ptr<Job>> jobs(const Config& config) override {
     gates_.clear_stops();
@@ -196,7 +177,7 @@ class PullProvider final : public JobProvider {
     for (const Tenant& t : config.tenants) {
       auto gate = gates_.get(t.name);
       auto add = [&](PassEntity e) {
-        out.push_back(std::make_unique<PullJob>(env_, http_, gate, t.name, e));
+        out.push_back(std::make_unique<PullJob>(env_, gate, t.name, e));
       };
       if (t.cpq) add(PassEntity::kQuotes);
       if (t.opportunities == OpportunitySource::kPsa && t.psa) add(PassEntity::kOpportunities);
@@ -207,7 +188,6 @@ class PullProvider final : public JobProvider {
 
  private:
   JobEnv& env_;
-  std::shared_ptr<LazyHttpClient> http_;
   TenantGates gates_;
 };
 

@@ -12,7 +12,6 @@
 #include <optional>
 
 #include "base/log.h"
-#include "daemon/http_clients.h"
 #include "daemon/job.h"
 #include "storage/database.h"
 #include "storage/queue_store.h"
@@ -25,8 +24,8 @@ namespace {
 
 class QueueJob final : public Job {
  public:
-  QueueJob(JobEnv& env, std::shared_ptr<LazyHttpClient> http, std::string tenant)
-      : env_(env), http_(std::move(http)), tenant_(std::move(tenant)) {}
+  QueueJob(JobEnv& env, std::string tenant)
+      : env_(env), tenant_(std::move(tenant)) {}
 
   std::string name() const override { return "psa_queue"; }
   std::string tenant() const override { return tenant_; }
@@ -110,14 +109,13 @@ class QueueJob final : public Job {
     db_.emplace(std::move(*db));
     db_path_ = cfg.database;
     store_ = std::make_unique<storage::QueueStore>(*db_);
-    SyncEnvironment senv{http_->get(cfg.defaults), env_.upstreams, env_.waiter, env_.clock,
+    SyncEnvironment senv{env_.queue_http, env_.upstreams, env_.waiter, env_.clock,
                          default_random()};
     queue_ = std::make_unique<TenantQueue>(cfg.defaults, tenant, senv, *store_);
     return {};
   }
 
   JobEnv& env_;
-  std::shared_ptr<LazyHttpClient> http_;
   std::string tenant_;
   std::optional<storage::Database> db_;
   std::string db_path_;
@@ -129,19 +127,18 @@ class QueueJob final : public Job {
 
 class QueueProvider final : public JobProvider {
  public:
-  explicit QueueProvider(JobEnv& env) : env_(env), http_(std::make_shared<LazyHttpClient>()) {}
+  explicit QueueProvider(JobEnv& env) : env_(env) {}
 
   std::vector<std::unique_ptr<Job>> jobs(const Config& config) override {
     std::vector<std::unique_ptr<Job>> out;
     for (const Tenant& t : config.tenants) {
-      if (t.psa) out.push_back(std::make_unique<QueueJob>(env_, http_, t.name));
+      if (t.psa) out.push_back(std::make_unique<QueueJob>(env_, t.name));
     }
     return out;
   }
 
  private:
   JobEnv& env_;
-  std::shared_ptr<LazyHttpClient> http_;
 };
 
 }  // namespace

@@ -169,8 +169,8 @@ void WriteTransaction::rollback() noexcept {
 }
 
 bool is_busy(const Error& error) {
-  return error.kind == ErrorKind::kDatabase &&
-         (error.message.rfind("SQLITE_BUSY", 0) == 0 || error.message.rfind("SQLITE_LOCKED", 0) == 0);
+  const int primary = error.sqlite_code & 0xff;
+  return error.kind == ErrorKind::kDatabase && (primary == SQLITE_BUSY || primary == SQLITE_LOCKED);
 }
 
 }  // namespace cwsync::storage

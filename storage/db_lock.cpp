@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -12,6 +13,15 @@ namespace {
 
 constexpr off_t kDaemonByte = 0;
 constexpr off_t kSyncByte = 1;
+// Tenant bytes live past the pid text, spread over 2^40 offsets: two tenants
+// share one only by a 64-bit hash collision, and then merely take turns.
+constexpr off_t kTenantBytes = 4096;
+
+off_t tenant_byte(std::string_view tenant) {
+  std::uint64_t h = 14695981039346656037ULL;  // FNV-1a: stable across runs and builds
+  for (unsigned char c : tenant) h = (h ^ c) * 1099511628211ULL;
+  return kTenantBytes + static_cast<off_t>(h & ((1ULL << 40) - 1));
+}
 
 // F_OFD_SETLK(W) on one byte; short is F_RDLCK, F_WRLCK or F_UNLCK.
 int set_lock(int fd, off_t byte, short type, bool wait) {
@@ -83,6 +93,26 @@ Result<bool> DbLock::join_syncers() {
     return make_error(ErrorKind::kIo, errno_text("cannot take the sync lock"), path_);
   }
   return sole;
+}
+
+Result<std::optional<TenantSyncLock>> TenantSyncLock::try_acquire(
+    const std::string& database_path, std::string_view tenant, TenantSyncRole role) {
+  const std::string path = database_path + ".lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) return make_error(ErrorKind::kIo, errno_text("cannot open the lock file"), path);
+  const short type = role == TenantSyncRole::kReconcile ? F_WRLCK : F_RDLCK;
+  if (set_lock(fd, tenant_byte(tenant), type, false) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EAGAIN || err == EACCES) return std::optional<TenantSyncLock>();
+    errno = err;
+    return make_error(ErrorKind::kIo, errno_text("cannot take the tenant's sync lock"), path);
+  }
+  return std::optional<TenantSyncLock>(TenantSyncLock(fd));
+}
+
+TenantSyncLock::~TenantSyncLock() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
 }  // namespace cwsync::storage

@@ -13,7 +13,9 @@
 // Readers, `enqueue` and `queue` commands take no lock.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "base/result.h"
 
@@ -44,6 +46,33 @@ class DbLock {
       : fd_(fd), path_(std::move(path)), database_(std::move(database)) {}
   int fd_ = -1;
   std::string path_, database_;
+};
+
+// What a sync run does to a tenant's rows. Pulls of one tenant may overlap
+// each other; a reconcile overlaps nothing of its tenant, because a row a
+// pull upserts while the reconcile lists ids could be tombstoned wrongly.
+enum class TenantSyncRole { kPull, kReconcile };
+
+// That rule, held on a byte of "<database>.lock" chosen by the tenant's name
+// (pulls share it, a reconcile takes it alone). Each holder opens its own
+// file description, so the lock excludes threads of one process as well as
+// other processes: `cwsync sync --once --entity reconcile` next to a running
+// daemon waits its turn like the daemon's own jobs. The kernel drops it when
+// the holder closes or dies.
+class TenantSyncLock {
+ public:
+  // Takes the lock without waiting. nullopt: the other role holds it now.
+  // Errors: kIo naming the lock file.
+  static Result<std::optional<TenantSyncLock>> try_acquire(const std::string& database_path,
+                                                           std::string_view tenant,
+                                                           TenantSyncRole role);
+  TenantSyncLock(TenantSyncLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  TenantSyncLock& operator=(TenantSyncLock&&) = delete;
+  ~TenantSyncLock();
+
+ private:
+  explicit TenantSyncLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
 };
 
 }  // namespace cwsync::storage

@@ -11,14 +11,11 @@
 namespace cwsync::storage::detail {
 
 Error db_error(const std::exception& e, std::string_view context) {
-  std::string message = e.what();
+  Error error = make_error(ErrorKind::kDatabase, e.what(), std::string(context));
   if (const auto* se = dynamic_cast<const SQLite::Exception*>(&e)) {
-    const int primary = se->getErrorCode() & 0xff;
-    // A stable prefix, because callers retry these and nothing else.
-    if (primary == SQLITE_BUSY) message = "SQLITE_BUSY: " + message;
-    if (primary == SQLITE_LOCKED) message = "SQLITE_LOCKED: " + message;
+    error.sqlite_code = se->getExtendedErrorCode();
   }
-  return make_error(ErrorKind::kDatabase, std::move(message), std::string(context));
+  return error;
 }
 
 namespace {
@@ -36,8 +33,9 @@ std::string human_bytes(unsigned long long n) {
 }  // namespace
 
 Error explain_disk_error(Error error, const std::string& db_path) {
-  const bool full = error.message.find("database or disk is full") != std::string::npos;
-  const bool io = error.message.find("disk I/O error") != std::string::npos;
+  const int primary = error.sqlite_code & 0xff;
+  const bool full = primary == SQLITE_FULL;
+  const bool io = primary == SQLITE_IOERR;
   if (!full && !io) return error;
   const std::filesystem::path p(db_path);
   const std::string dir = p.has_parent_path() ? p.parent_path().string() : ".";

@@ -18,7 +18,7 @@
 
 namespace cwsync::storage::detail {
 
-// kDatabase error; SQLITE_BUSY/LOCKED get the prefix is_busy() looks for.
+// kDatabase error carrying SQLite's extended result code (Error::sqlite_code).
 Error db_error(const std::exception& e, std::string_view context);
 
 // Runs body() and turns any exception into an Error for `context`.

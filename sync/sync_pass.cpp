@@ -1,6 +1,7 @@
 #include "sync/sync_pass.h"
 
 #include "base/log.h"
+#include "storage/db_lock.h"
 #include "sync/cpq_puller.h"
 #include "sync/opportunity_puller.h"
 #include "sync/reconcile.h"
@@ -156,6 +157,25 @@ std::string diagnose(const Error& e, std::string_view api) {
 
 PassResult run_pass(PassEntity entity, const PassTarget& t, const PassOptions& options) {
   PassResult result;
+  // A tenant's reconcile never overlaps its pulls, whichever process runs
+  // them (the daemon's workers, `cwsync sync --once`): storage holds the rule.
+  const auto role = entity == PassEntity::kReconcile ? storage::TenantSyncRole::kReconcile
+                                                     : storage::TenantSyncRole::kPull;
+  auto lock = storage::TenantSyncLock::try_acquire(t.db.path(), t.tenant.name, role);
+  if (!lock.ok()) {
+    result.status = lock.error();
+    return result;
+  }
+  if (!*lock) {
+    result.defer_until = t.clock.now() + kSyncLockRetry;
+    result.status = make_error(
+        ErrorKind::kRetryable,
+        std::string(role == storage::TenantSyncRole::kReconcile ? "the tenant's pulls are"
+                                                                : "the tenant's reconcile is") +
+            " running (in this or another cwsync process); trying again shortly",
+        t.tenant.name + " " + to_string(entity));
+    return result;
+  }
   storage::CacheStore cache(t.db);
   PullContext ctx{t.defaults, t.tenant, t.clients, cache, t.clock, options.full,
                   options.settle, options.on_page};

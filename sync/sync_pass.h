@@ -63,6 +63,10 @@ struct PassOptions {
   std::function<bool()> stop;
 };
 
+// How soon a pass that found its tenant's other kind of run (pull vs
+// reconcile) holding the tenant's sync lock comes back.
+inline constexpr Millis kSyncLockRetry = std::chrono::seconds(5);
+
 struct PassResult {
   Status status;                        // ok, or the error that ended the pass
   std::optional<TimePoint> defer_until; // throttled / breaker open: come back then

@@ -1,6 +1,6 @@
 // The PSA queue end to end with real processes: `cwsync enqueue` into a real
 // SQLite file, `cwsync run` delivering to a cwsim process, SIGKILL while
-// posts are in flight, restart, and the promises / docs/design.md, "Promises":
+// posts are in flight, restart, and the queue's promises (docs/queue.md):
 // every post delivered exactly once, an intact database, a complete
 // activity log; and an invalid SQL-inserted row goes dead without taking the
 // drainer down. Bounded: each test finishes in a few seconds.

@@ -106,11 +106,19 @@ TEST_F(RunTest, HealthzFlipsTo503WhenUpstreamIsDownPastThreeIntervals) {
   HttpReply up = wait_health(200, 10s);
   ASSERT_EQ(up.status, 200) << up.body;
 
-  HttpReply m = http_request(http_port_, "GET", "/metrics");
+  // The success is recorded when the job returns, just after its
+  // sync_finished line: poll for it (bounded) instead of racing it.
+  const std::string success_metric =
+      "cwsync_last_success_timestamp_seconds{tenant=\"acme\",entity=\"quotes\"}";
+  HttpReply m;
+  for (auto deadline = std::chrono::steady_clock::now() + 10s;
+       std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(50ms)) {
+    m = http_request(http_port_, "GET", "/metrics");
+    if (m.status == 200 && m.body.find(success_metric) != std::string::npos) break;
+  }
   ASSERT_EQ(m.status, 200);
   expect_prometheus_text(m.body);
-  EXPECT_NE(m.body.find("cwsync_last_success_timestamp_seconds{tenant=\"acme\",entity=\"quotes\"}"),
-            std::string::npos) << m.body;
+  EXPECT_NE(m.body.find(success_metric), std::string::npos) << m.body;
 
   sim_->stop();  // upstream gone: every sync now fails
   HttpReply down = wait_health(503, 20s);

@@ -50,7 +50,7 @@ void clear_sim_faults(FaultRig& rig) { rig.sim().clear_faults(); }
 // Read timeout: cwsim answers every request after kSlowServerMs, longer than
 // the daemon's read_timeout (1.5 s). A slow server still applies a POST the
 // client gave up on; a marker check made before that moment cannot see it
-// (the window docs/design.md, "Upstream" accepts). So the fault clears only once the
+// (the window docs/queue.md states). So the fault clears only once the
 // requests cwsim already holds have had their delay: what the row checks is
 // that a timed-out POST is never re-sent blindly, not that window.
 constexpr int kSlowServerMs = 2500;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
+#include <sqlite3.h>
 #include <SQLiteCpp/Exception.h>
 #include <gtest/gtest.h>
 
@@ -123,16 +124,21 @@ TEST(ForeignDatabaseTest, ANonEmptyFileOfAnotherProgramIsRefusedUntouched) {
 TEST(DiskErrorTest, FullDiskCodesAreExplainedOthersAreLeftAlone) {
   TempDir dir;
   const std::string path = dir.file("cache.db");
-  Error full = detail::explain_disk_error(
-      make_error(ErrorKind::kDatabase, "database or disk is full", "commit"), path);
+  auto sqlite_error = [](int code, const char* message) {
+    Error e = make_error(ErrorKind::kDatabase, message, "commit");
+    e.sqlite_code = code;
+    return e;
+  };
+  Error full = detail::explain_disk_error(sqlite_error(SQLITE_FULL, "database or disk is full"), path);
   EXPECT_EQ(full.message.rfind("disk full: ", 0), 0u) << full.message;
   EXPECT_NE(full.message.find(std::filesystem::path(path).parent_path().string()), std::string::npos);
   EXPECT_NE(full.message.find(" free"), std::string::npos);
   // An I/O error with room on the disk is some other problem: unchanged.
-  Error io = detail::explain_disk_error(make_error(ErrorKind::kDatabase, "disk I/O error"), path);
+  Error io = detail::explain_disk_error(sqlite_error(SQLITE_IOERR_WRITE, "disk I/O error"), path);
   EXPECT_EQ(io.message, "disk I/O error");
-  Error other = detail::explain_disk_error(make_error(ErrorKind::kDatabase, "no such table"), path);
-  EXPECT_EQ(other.message, "no such table");
+  // The code decides, not the words: a message that only looks like it is left alone.
+  Error other = detail::explain_disk_error(sqlite_error(SQLITE_ERROR, "database or disk is full"), path);
+  EXPECT_EQ(other.message, "database or disk is full");
 }
 
 // A restart on a real full disk: a 1 MiB tmpfs in a private mount namespace
