@@ -137,8 +137,7 @@ Result<DrainStats> QueueDrainer::drain_once() {
         return stats;
       }
       seen.insert(c.post.id);
-      auto next = handle(c, stats);
-      if (!next.ok()) return next.error();
+      if (auto st = handle(c, stats); !st.ok()) return st.error();
       if (options_.progress) options_.progress();
     }
   }
@@ -182,12 +181,11 @@ Status QueueDrainer::wait_uncounted(const PostRow& post, TimePoint at, const std
   return {};
 }
 
-Result<QueueDrainer::Next> QueueDrainer::handle(const ClaimedPost& c, DrainStats& stats) {
+Status QueueDrainer::handle(const ClaimedPost& c, DrainStats& stats) {
   const PostRow& post = c.post;
   TimePoint now = clock_.now();
-  auto dead_now = [&](const std::string& reason, std::optional<int> http) -> Result<Next> {
-    if (auto st = dead(post, reason, http, stats); !st.ok()) return st.error();
-    return Next::kContinue;
+  auto dead_now = [&](const std::string& reason, std::optional<int> http) {
+    return dead(post, reason, http, stats);
   };
 
   auto payload = check_post_row(post);  // rows come from other programs' SQL
@@ -211,7 +209,7 @@ Result<QueueDrainer::Next> QueueDrainer::handle(const ClaimedPost& c, DrainStats
         !st.ok()) {
       return st.error();
     }
-    return Next::kContinue;
+    return {};
   }
 
   // Any earlier attempt may have been applied upstream (ambiguous failure,
@@ -233,7 +231,7 @@ Result<QueueDrainer::Next> QueueDrainer::handle(const ClaimedPost& c, DrainStats
     if (auto st = wait_uncounted(post, at, "circuit breaker open: " + e.message, stats); !st.ok()) {
       return st.error();
     }
-    return Next::kContinue;
+    return {};
   }
 
   int http = result.ok() ? result->http_status : result.error().http_status;
@@ -275,18 +273,14 @@ Result<QueueDrainer::Next> QueueDrainer::handle(const ClaimedPost& c, DrainStats
   }
   crash_point("post_recorded");
   ++stats.succeeded;
-  return Next::kContinue;
+  return {};
 }
 
-Result<QueueDrainer::Next> QueueDrainer::handle_failure(const PostRow& post, const Error& e,
-                                                        DrainStats& stats) {
+Status QueueDrainer::handle_failure(const PostRow& post, const Error& e, DrainStats& stats) {
   const TimePoint now = clock_.now();
   switch (action_for(e)) {
     case Action::kDead:
-      if (auto st = dead(post, e.describe(), status_of(e.http_status), stats); !st.ok()) {
-        return st.error();
-      }
-      return Next::kContinue;
+      return dead(post, e.describe(), status_of(e.http_status), stats);
     case Action::kPause: {
       paused_until_ = now + options_.pause_cool_down;
       stats.paused = true;
@@ -302,15 +296,15 @@ Result<QueueDrainer::Next> QueueDrainer::handle_failure(const PostRow& post, con
         return st.error();
       }
       ++stats.released;
-      return Next::kStopBatch;
+      return {};
     }
     case Action::kRelease:
       if (auto st = store_.release(post.id, now, "shutdown", now); !st.ok()) return st.error();
       ++stats.released;
-      return Next::kStopBatch;
+      return {};
     case Action::kWait:
       if (auto st = retry(post, e, false, stats); !st.ok()) return st.error();
-      return Next::kContinue;
+      return {};
     case Action::kCount: {
       // Post-specific only while the tenant's other calls succeed: one read
       // of the ticket tells a poison post from a PSA that fails everything.
@@ -322,13 +316,13 @@ Result<QueueDrainer::Next> QueueDrainer::handle_failure(const PostRow& post, con
             !st.ok()) {
           return st.error();
         }
-        return Next::kContinue;
+        return {};
       }
       if (auto st = retry(post, e, probe.ok(), stats); !st.ok()) return st.error();
-      return Next::kContinue;
+      return {};
     }
   }
-  return Next::kContinue;
+  return {};
 }
 
 Status QueueDrainer::retry(const PostRow& post, const Error& e, bool counted, DrainStats& stats) {

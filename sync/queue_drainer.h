@@ -77,9 +77,10 @@ class QueueDrainer {
   DrainOptions& options() { return options_; }
 
  private:
-  enum class Next { kContinue, kStopBatch };
-  Result<Next> handle(const storage::ClaimedPost& claimed, DrainStats& stats);
-  Result<Next> handle_failure(const storage::PostRow& post, const Error& error, DrainStats& stats);
+  // Deliver one claimed post and record the outcome; a pause or shutdown it
+  // causes is seen by drain_once() before the next post. Errors: kDatabase.
+  Status handle(const storage::ClaimedPost& claimed, DrainStats& stats);
+  Status handle_failure(const storage::PostRow& post, const Error& error, DrainStats& stats);
   Status retry(const storage::PostRow& post, const Error& error, bool counted, DrainStats& stats);
   Status dead(const storage::PostRow& post, const std::string& reason, std::optional<int> http,
               DrainStats& stats, bool counted = false);

@@ -132,7 +132,8 @@ TEST_F(HostileCliTest, ARowWithATextTicketIdIsRefusedOrDeadLetteredNeverPostedEl
   EXPECT_EQ(rows[0]["status"], "dead");
   EXPECT_THAT(rows[0].dump(), HasSubstr("ticket_id '1010abc' is not a whole number"));
   SimControl ctl(sim_.port());
-  for (const auto& n : ctl.store("notes")["notes"]) {
+  const nlohmann::json store = ctl.store("notes");  // the loop must not outlive it
+  for (const auto& n : store["notes"]) {
     EXPECT_THAT(n["text"].get<std::string>(), Not(HasSubstr("1010abc"))) << n.dump();
   }
 }

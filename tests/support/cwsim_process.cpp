@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,11 +43,20 @@ CwsimProcess::CwsimProcess(const std::vector<std::string>& args, std::chrono::mi
   for (std::string& a : argv_store) argv.push_back(a.data());
   argv.push_back(nullptr);
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  // fork + exec instead of posix_spawn, for PR_SET_PDEATHSIG: when the test
+  // process dies without running destructors (an ASan abort, a crash), cwsim
+  // dies with it instead of holding ctest's output pipe open until the
+  // test's timeout.
+  const pid_t parent = getpid();
+  pid_ = fork();
+  if (pid_ == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);  // the parent died before prctl
+    dup2(fds[1], STDOUT_FILENO);
+    execve(argv[0], argv.data(), environ);
+    _exit(127);
+  }
+  const int rc = pid_ < 0 ? errno : 0;
   close(fds[1]);
   if (rc != 0) {
     close(fds[0]);
