@@ -1,6 +1,7 @@
 // Deletion reconcile: tombstones what is gone, refuses mass deletion.
 #include <gtest/gtest.h>
 
+#include "storage/db_lock.h"
 #include "sync/reconcile.h"
 #include "sync_pass_fixture.h"
 
@@ -61,5 +62,29 @@ TEST_F(PullTest, ReconcileTombstonesAndRestores) {
   EXPECT_EQ(counts.quotes + counts.quotes_deleted, 120);
 }
 
+// The rule "a tenant's reconcile never overlaps its pulls" is held in
+// storage: another holder of the tenant's sync lock (here: this test, as a
+// `cwsync sync --once` in another process would be) makes the pass wait
+// without a request, and run again once the other run has ended.
+TEST_F(PullTest, AReconcileHeldElsewhereDefersThePullWithoutARequest) {
+  auto held = storage::TenantSyncLock::try_acquire(db_->path(), "acme",
+                                                   storage::TenantSyncRole::kReconcile);
+  ASSERT_TRUE(held.ok() && held->has_value());
+  clear_requests();
+  auto r = pass(PassEntity::kQuotes);
+  ASSERT_FALSE(r.status.ok());
+  ASSERT_TRUE(r.defer_until.has_value());
+  EXPECT_NE(r.status.error().message.find("reconcile is running"), std::string::npos)
+      << r.status.error().describe();
+  EXPECT_TRUE(requests().empty());
+  EXPECT_FALSE(pass(PassEntity::kReconcile).status.ok());  // not twice at once either
+
+  held->reset();  // the other run ends
+  auto after = pass(PassEntity::kQuotes);
+  EXPECT_TRUE(after.status.ok()) << after.status.error().describe();
+  EXPECT_FALSE(after.defer_until.has_value());
+}
+
 }  // namespace
 }  // namespace cwsync::test
+
