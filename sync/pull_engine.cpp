@@ -32,7 +32,7 @@ Status run_incremental_pull(const PullContext& ctx, PullStats& stats, const Pull
     const std::string what =
         std::string("GET ") + entity.path + " page " + std::to_string(page.number);
     stats.pages += 1;
-    adapter.clear();
+    adapter.clear();  // rows of the previous page, committed or not
     auto split = split_page(page.response.body, what);
     if (!split.ok()) return split.error();
     const std::size_t count = split->elements.size();
@@ -61,7 +61,6 @@ Status run_incremental_pull(const PullContext& ctx, PullStats& stats, const Pull
     }
     auto committed = writer->commit();
     if (!committed.ok()) return committed.error();
-    adapter.clear();
     stats.upserted += committed->quotes + committed->items + committed->opportunities;
     log::debug("sync_page")
         .tenant(tenant)

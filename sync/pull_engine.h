@@ -56,7 +56,7 @@ class PullAdapter {
   virtual Status prepare() { return {}; }
   // Inside the page's transaction: write the held rows.
   virtual Status write(storage::PageWriter& writer) = 0;
-  // After the page (committed or not): forget the held rows.
+  // Before each page: forget the rows held for the previous one.
   virtual void clear() = 0;
 };
 
