@@ -36,7 +36,7 @@ enum class ErrorKind {
 const char* to_string(ErrorKind kind);
 
 // What a failed upstream call means for the thing that made it, decided once
-// where the response (or the transport error) is read (sync/http_classify.h
+// where the response (or the transport error) is read (sync/http/http_classify.h
 // has the table). ErrorKind says what happened; Failure says whose problem it
 // is, which is what the PSA queue's budget and the circuit breaker need.
 enum class Failure {

@@ -13,11 +13,11 @@
 #include "base/clock.h"
 #include "daemon/command.h"
 #include "daemon/http_clients.h"
-#include "sync/backoff.h"
+#include "sync/http/backoff.h"
 #include "sync/sync_pass.h"
 #include "sync/tenant_clients.h"
-#include "sync/upstream.h"
-#include "sync/waiter.h"
+#include "sync/http/upstream.h"
+#include "sync/http/waiter.h"
 
 namespace cwsync::daemon {
 namespace {

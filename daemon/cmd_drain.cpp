@@ -13,10 +13,10 @@
 #include "daemon/http_clients.h"
 #include "storage/database.h"
 #include "storage/queue_store.h"
-#include "sync/backoff.h"
+#include "sync/http/backoff.h"
 #include "sync/tenant_queue.h"
-#include "sync/upstream.h"
-#include "sync/waiter.h"
+#include "sync/http/upstream.h"
+#include "sync/http/waiter.h"
 
 namespace cwsync::daemon {
 namespace {

@@ -24,8 +24,8 @@
 #include "storage/migrations.h"
 #include "sync/tenant_clients.h"
 #include "storage/state_store.h"
-#include "sync/upstream.h"
-#include "sync/waiter.h"
+#include "sync/http/upstream.h"
+#include "sync/http/waiter.h"
 
 namespace cwsync::daemon {
 namespace {

@@ -1,6 +1,6 @@
 #include "daemon/http_clients.h"
 
-#include "sync/http_poco.h"
+#include "sync/http/http_poco.h"
 
 namespace cwsync::daemon {
 

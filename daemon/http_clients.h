@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "config/config.h"
-#include "sync/http_client.h"
+#include "sync/http/http_client.h"
 
 namespace cwsync::daemon {
 

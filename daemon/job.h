@@ -26,9 +26,9 @@
 #include "base/clock.h"
 #include "config/config.h"
 #include "base/result.h"
-#include "sync/http_client.h"
-#include "sync/upstream.h"
-#include "sync/waiter.h"
+#include "sync/http/http_client.h"
+#include "sync/http/upstream.h"
+#include "sync/http/waiter.h"
 
 namespace cwsync::daemon {
 

@@ -21,7 +21,7 @@
 #include "daemon/metrics.h"
 #include "storage/database.h"
 #include "storage/state_store.h"
-#include "sync/backoff.h"
+#include "sync/http/backoff.h"
 #include "sync/sync_pass.h"
 #include "sync/tenant_clients.h"
 

@@ -16,7 +16,7 @@
 #include "storage/database.h"
 #include "storage/queue_store.h"
 #include "storage/state_store.h"
-#include "sync/backoff.h"
+#include "sync/http/backoff.h"
 #include "sync/tenant_queue.h"
 
 namespace cwsync::daemon {

@@ -10,7 +10,7 @@
 #include "storage/cache_store.h"
 #include "storage/queue_store.h"
 #include "storage/state_store.h"
-#include "sync/upstream.h"
+#include "sync/http/upstream.h"
 
 namespace cwsync::daemon {
 namespace {

@@ -25,9 +25,9 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "storage/cache_store.h"
-#include "sync/api_pager.h"
-#include "sync/http_link.h"
-#include "sync/row_mappers.h"
+#include "sync/http/api_pager.h"
+#include "sync/http/http_link.h"
+#include "sync/http/json_page.h"
 #include "sync/sync_pass.h"
 
 namespace cwsync {

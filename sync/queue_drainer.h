@@ -31,8 +31,8 @@
 #include "config/config.h"
 #include "base/result.h"
 #include "storage/queue_store.h"
-#include "sync/backoff.h"
-#include "sync/psa_poster.h"
+#include "sync/http/backoff.h"
+#include "sync/connectwise/psa_poster.h"
 
 namespace cwsync {
 

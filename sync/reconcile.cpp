@@ -1,10 +1,10 @@
 #include "sync/reconcile.h"
 
 #include "base/log.h"
-#include "sync/api_pager.h"
-#include "sync/http_url.h"
-#include "sync/psa_codebase.h"
-#include "sync/row_mappers.h"
+#include "sync/http/api_pager.h"
+#include "sync/http/http_url.h"
+#include "sync/connectwise/psa_codebase.h"
+#include "sync/http/json_page.h"
 
 namespace cwsync {
 namespace {

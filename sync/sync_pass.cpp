@@ -2,8 +2,8 @@
 
 #include "base/log.h"
 #include "storage/db_lock.h"
-#include "sync/cpq_puller.h"
-#include "sync/opportunity_puller.h"
+#include "sync/cpq/cpq_puller.h"
+#include "sync/connectwise/opportunity_puller.h"
 #include "sync/reconcile.h"
 
 namespace cwsync {

@@ -20,7 +20,7 @@
 #include "base/result.h"
 #include "storage/cache_store.h"
 #include "storage/database.h"
-#include "sync/api_client.h"
+#include "sync/http/api_client.h"
 #include "sync/tenant_clients.h"
 
 namespace cwsync {

@@ -3,7 +3,9 @@
 #include <cctype>
 #include <map>
 
-#include "sync/auth.h"
+#include "sync/http/auth.h"
+#include "sync/cpq/cpq_auth.h"
+#include "sync/connectwise/psa_auth.h"
 
 namespace cwsync {
 namespace {

@@ -10,12 +10,12 @@
 
 #include "base/clock.h"
 #include "config/config.h"
-#include "sync/api_client.h"
-#include "sync/backoff.h"
-#include "sync/http_client.h"
-#include "sync/psa_codebase.h"
-#include "sync/upstream.h"
-#include "sync/waiter.h"
+#include "sync/http/api_client.h"
+#include "sync/http/backoff.h"
+#include "sync/http/http_client.h"
+#include "sync/connectwise/psa_codebase.h"
+#include "sync/http/upstream.h"
+#include "sync/http/waiter.h"
 
 namespace cwsync {
 

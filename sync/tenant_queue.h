@@ -9,9 +9,9 @@
 
 #include "config/config.h"
 #include "storage/queue_store.h"
-#include "sync/psa_members.h"
-#include "sync/psa_poster.h"
-#include "sync/psa_statuses.h"
+#include "sync/connectwise/psa_members.h"
+#include "sync/connectwise/psa_poster.h"
+#include "sync/connectwise/psa_statuses.h"
 #include "sync/queue_drainer.h"
 #include "sync/tenant_clients.h"
 

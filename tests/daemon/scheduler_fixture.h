@@ -14,7 +14,7 @@
 
 #include "daemon/metrics.h"
 #include "daemon/scheduler.h"
-#include "sync/waiter.h"
+#include "sync/http/waiter.h"
 
 namespace cwsync::daemon::sched_test {
 

@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "daemon/metrics.h"
-#include "sync/waiter.h"
+#include "sync/http/waiter.h"
 #include "scheduler_fixture.h"
 
 namespace cwsync::daemon {

@@ -9,7 +9,7 @@
 // A secret is searched in every form cwsync could emit it in: as is, its
 // random core alone, base64 of the key, and the Basic credential it sends
 // (base64(accessKey+publicKey:privateKey) for CPQ, base64(company+publicKey:
-// privateKey) for PSA; sync/auth.cpp).
+// privateKey) for PSA; sync/http/auth.cpp).
 #include <signal.h>
 #include <sys/stat.h>
 

@@ -6,7 +6,7 @@
 //         be ConditionError; a parsed condition is evaluated against a record
 //         with one value of every kind, and its pins are read.
 //   odd:  the rest is newline-separated quote ids for cwsync's item_conditions
-//         (sync/cpq_puller.h). Every condition it builds must stay under the
+//         (sync/cpq/cpq_puller.h). Every condition it builds must stay under the
 //         URL limit with paging added (unless it holds a single id), parse in
 //         cwsim's CPQ dialect, and pin exactly the given ids, in order.
 #include <cstddef>
@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "conditions.h"
-#include "sync/cpq_puller.h"
-#include "sync/http_url.h"
+#include "sync/cpq/cpq_puller.h"
+#include "sync/http/http_url.h"
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "page_check.h"
-#include "sync/opportunity_mapper.h"
+#include "sync/connectwise/opportunity_mapper.h"
 
 namespace {
 

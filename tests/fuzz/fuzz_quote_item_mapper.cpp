@@ -7,7 +7,7 @@
 #include <string>
 
 #include "page_check.h"
-#include "sync/row_mappers.h"
+#include "sync/cpq/quote_mapper.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string body(reinterpret_cast<const char*>(data), size);

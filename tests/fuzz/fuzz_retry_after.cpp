@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "sync/retry_after.h"
+#include "sync/http/retry_after.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace std::chrono;

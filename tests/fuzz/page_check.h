@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sync/row_mappers.h"
+#include "sync/http/json_page.h"
 
 namespace cwsync_fuzz {
 

@@ -1,13 +1,14 @@
 // ApiClient over real loopback HTTP; time and waits are simulated
 // (ManualClock + ManualWaiter), so retries and backoff cost no wall time.
-#include "sync/api_client.h"
+#include "sync/http/api_client.h"
 
 #include <algorithm>
 
 #include <gtest/gtest.h>
 
 #include "loopback_fixture.h"
-#include "sync/http_poco.h"
+#include "sync/http/http_poco.h"
+#include "sync/cpq/cpq_auth.h"
 
 namespace cwsync {
 namespace {

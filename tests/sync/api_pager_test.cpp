@@ -1,12 +1,12 @@
 // Paging helpers against a loopback server that pages like CPQ (bare arrays)
 // and like PSA (Link: rel="next").
-#include "sync/api_pager.h"
+#include "sync/http/api_pager.h"
 
 #include <Poco/URI.h>
 #include <gtest/gtest.h>
 
 #include "loopback_fixture.h"
-#include "sync/http_poco.h"
+#include "sync/http/http_poco.h"
 
 namespace cwsync {
 namespace {

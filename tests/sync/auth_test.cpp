@@ -1,4 +1,4 @@
-#include "sync/auth.h"
+#include "sync/http/auth.h"
 
 #include <memory>
 #include <sstream>
@@ -8,8 +8,10 @@
 
 #include "base/log.h"
 #include "loopback_fixture.h"
-#include "sync/api_client.h"
-#include "sync/http_poco.h"
+#include "sync/http/api_client.h"
+#include "sync/http/http_poco.h"
+#include "sync/cpq/cpq_auth.h"
+#include "sync/connectwise/psa_auth.h"
 
 namespace cwsync {
 namespace {

@@ -1,4 +1,4 @@
-#include "sync/backoff.h"
+#include "sync/http/backoff.h"
 
 #include <limits>
 

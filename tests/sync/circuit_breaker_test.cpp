@@ -1,4 +1,4 @@
-#include "sync/circuit_breaker.h"
+#include "sync/http/circuit_breaker.h"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 
 #include <set>
 
-#include "sync/cpq_puller.h"
+#include "sync/cpq/cpq_puller.h"
 #include "sync_pass_fixture.h"
 
 namespace cwsync::test {

@@ -1,4 +1,4 @@
-#include "sync/http_classify.h"
+#include "sync/http/http_classify.h"
 
 #include <gtest/gtest.h>
 

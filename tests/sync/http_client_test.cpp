@@ -1,4 +1,4 @@
-#include "sync/http_client.h"
+#include "sync/http/http_client.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "sync/http_link.h"
+#include "sync/http/http_link.h"
 
 #include <gtest/gtest.h>
 

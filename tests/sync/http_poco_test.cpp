@@ -1,12 +1,12 @@
 // The Poco transport against a real loopback server (tests/sync/loopback_server.h).
-#include "sync/http_poco.h"
+#include "sync/http/http_poco.h"
 
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "loopback_fixture.h"
-#include "sync/api_client.h"
+#include "sync/http/api_client.h"
 
 namespace cwsync {
 namespace {

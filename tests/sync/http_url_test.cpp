@@ -1,4 +1,4 @@
-#include "sync/http_url.h"
+#include "sync/http/http_url.h"
 
 #include <gtest/gtest.h>
 

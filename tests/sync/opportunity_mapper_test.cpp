@@ -1,7 +1,7 @@
 // PSA opportunity mapping and the status table.
 #include <gtest/gtest.h>
 
-#include "sync/opportunity_mapper.h"
+#include "sync/connectwise/opportunity_mapper.h"
 
 namespace cwsync {
 namespace {

@@ -2,7 +2,7 @@
 // (derived from the latest quote versions), against cwsim.
 #include <gtest/gtest.h>
 
-#include "sync/opportunity_puller.h"
+#include "sync/connectwise/opportunity_puller.h"
 #include "sync_pass_fixture.h"
 
 namespace cwsync::test {

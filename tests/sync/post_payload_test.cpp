@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "sync/psa_poster.h"
+#include "sync/connectwise/psa_poster.h"
 
 namespace cwsync {
 namespace {

@@ -1,9 +1,10 @@
-#include "sync/psa_codebase.h"
+#include "sync/connectwise/psa_codebase.h"
 
 #include <gtest/gtest.h>
 
 #include "loopback_fixture.h"
-#include "sync/http_poco.h"
+#include "sync/http/http_poco.h"
+#include "sync/connectwise/psa_auth.h"
 
 namespace cwsync {
 namespace {

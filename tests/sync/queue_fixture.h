@@ -14,7 +14,7 @@
 #include "storage/database.h"
 #include "storage/migrations.h"
 #include "storage/queue_store.h"
-#include "sync/http_poco.h"
+#include "sync/http/http_poco.h"
 #include "sync/note_marker.h"
 #include "sync/queue_drainer.h"
 #include "sync/tenant_queue.h"

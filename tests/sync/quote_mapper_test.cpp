@@ -1,9 +1,9 @@
 // Page splitting (raw bytes kept) and the CPQ quote / item mappers.
 #include <gtest/gtest.h>
 
-#include "sync/cpq_puller.h"
-#include "sync/http_url.h"
-#include "sync/row_mappers.h"
+#include "sync/cpq/cpq_puller.h"
+#include "sync/http/http_url.h"
+#include "sync/cpq/quote_mapper.h"
 
 namespace cwsync {
 namespace {

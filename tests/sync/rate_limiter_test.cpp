@@ -1,4 +1,4 @@
-#include "sync/rate_limiter.h"
+#include "sync/http/rate_limiter.h"
 
 #include <algorithm>
 #include <thread>
@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "sync/upstream.h"
-#include "sync/waiter.h"
+#include "sync/http/upstream.h"
+#include "sync/http/waiter.h"
 
 namespace cwsync {
 namespace {

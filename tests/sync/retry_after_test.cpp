@@ -1,4 +1,4 @@
-#include "sync/retry_after.h"
+#include "sync/http/retry_after.h"
 
 #include <gtest/gtest.h>
 

@@ -23,12 +23,12 @@
 #include "storage/database.h"
 #include "storage/migrations.h"
 #include "temp_dir.h"
-#include "sync/backoff.h"
-#include "sync/http_poco.h"
+#include "sync/http/backoff.h"
+#include "sync/http/http_poco.h"
 #include "sync/sync_pass.h"
 #include "sync/tenant_clients.h"
-#include "sync/upstream.h"
-#include "sync/waiter.h"
+#include "sync/http/upstream.h"
+#include "sync/http/waiter.h"
 
 namespace cwsync::test {
 

@@ -5,7 +5,7 @@
 
 #include "sim_connections.h"
 #include "simulator.h"
-#include "sync/http_poco.h"
+#include "sync/http/http_poco.h"
 #include "sync/tenant_clients.h"
 
 namespace cwsync {

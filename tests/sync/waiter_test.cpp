@@ -1,4 +1,4 @@
-#include "sync/waiter.h"
+#include "sync/http/waiter.h"
 
 #include <thread>
 

@@ -1,0 +1,173 @@
+#include "sync/cpq/cpq_puller.h"
+
+#include <unordered_map>
+
+#include "base/log.h"
+#include "sync/http/api_pager.h"
+#include "sync/http/http_url.h"
+#include "sync/pull_engine.h"
+#include "sync/cpq/quote_mapper.h"
+
+namespace cwsync {
+namespace {
+
+using storage::Entity;
+using storage::QuoteItemRow;
+using storage::QuoteRow;
+// Room for "&page=NNNNN&pageSize=1000" appended by the pager.
+constexpr std::size_t kPagingReserve = 40;
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+// Fetches the live items of `ids`: quote id → items (every id gets an entry,
+// so a quote whose items were all removed gets an empty list).
+Result<std::unordered_map<std::string, std::vector<QuoteItemRow>>> fetch_items(
+    const PullContext& ctx, PullStats& stats, const std::vector<std::string>& ids,
+    int page_size) {
+  std::unordered_map<std::string, std::vector<QuoteItemRow>> out;
+  for (const auto& id : ids) out[id];
+  std::string base = ctx.clients.cpq_api_base() + "/quoteItems";
+  for (const std::string& cond : item_conditions(base, ids)) {
+    std::string url = UrlBuilder(base).add("conditions", cond).str();
+    auto paged = for_each_numbered_page(
+        *ctx.clients.cpq(), url, page_size,
+        [&](const Page& page) -> Result<PageVerdict> {
+          std::string what = "GET quoteItems page " + std::to_string(page.number);
+          auto split = split_page(page.response.body, what);
+          if (!split.ok()) return split.error();
+          for (const PageElement& e : split->elements) {
+            auto item = map_quote_item(e.value, e.raw);
+            if (!item.ok()) return make_error(ErrorKind::kMalformed, item.error().message, what);
+            auto it = out.find(item->quote_id);
+            if (it != out.end()) it->second.push_back(std::move(*item));
+          }
+          return PageVerdict{split->elements.size(), false};
+        },
+        counted_call(stats, "quote items"));
+    if (!paged.ok()) return paged.error();
+  }
+  return out;
+}
+
+}  // namespace
+
+const std::vector<std::string>& quote_include_fields() {
+  static const std::vector<std::string> kFields = {
+      "id", "quoteNumber", "quoteVersion", "name", "quoteStatus", "quoteType", "accountName",
+      "customer", "isAccepted", "isSent", "isArchive", "isLost", "lostReason", "wonOrLostDate",
+      "quoteTotal", "subtotal", "tax", "grossMargin", "probability", "createDate", "modifyDate",
+      "expirationDate", "expectedCloseDate", "crmOpportunityId", "primaryRep", "insideRep",
+      "zCustomText1", "zCustomDecimal1", "zCustomDate1"};
+  return kFields;
+}
+
+std::vector<std::string> item_conditions(const std::string& base_url,
+                                         const std::vector<std::string>& quote_ids) {
+  std::vector<std::string> out;
+  UrlBuilder probe(base_url);
+  const std::size_t max = kMaxUrlLength - kPagingReserve;
+  std::string current;
+  for (const std::string& id : quote_ids) {
+    std::string quoted = "\"" + id + "\"";
+    std::string candidate = current.empty() ? quoted : current + "," + quoted;
+    if (!current.empty() && !probe.fits_with("conditions", "idQuote in (" + candidate + ")", max)) {
+      out.push_back("idQuote in (" + current + ")");
+      candidate = quoted;
+    }
+    current = std::move(candidate);
+  }
+  if (!current.empty()) out.push_back("idQuote in (" + current + ")");
+  return out;
+}
+
+namespace {
+
+// Quotes, their items (fetched in URL-sized batches before the page's
+// transaction) and, for tenants whose pipeline comes from quotes, the derived
+// pipeline item.
+class QuoteAdapter final : public PullAdapter {
+ public:
+  QuoteAdapter(const PullContext& ctx, PullStats& stats)
+      : ctx_(ctx),
+        stats_(stats),
+        derive_pipeline_(ctx.tenant.opportunities == OpportunitySource::kQuotes) {}
+
+  Result<RowStamp> add(const PageElement& e) override {
+    auto q = map_quote(e.value, e.raw);
+    if (!q.ok()) return q.error();
+    RowStamp stamp{q->modify_date, q->id};
+    rows_.push_back(std::move(*q));
+    return stamp;
+  }
+  void drop_last() override { rows_.pop_back(); }
+  std::size_t held() const override { return rows_.size(); }
+
+  Status prepare() override {
+    std::vector<std::string> ids;
+    ids.reserve(rows_.size());
+    for (const auto& q : rows_) ids.push_back(q.id);
+    auto fetched = fetch_items(ctx_, stats_, ids, ctx_.defaults.page_size);
+    if (!fetched.ok()) return fetched.error();
+    items_ = std::move(*fetched);
+    return {};
+  }
+
+  Status write(storage::PageWriter& writer) override {
+    for (const QuoteRow& q : rows_) {
+      if (auto s = writer.upsert_quote(q); !s.ok()) return s;
+      if (auto s = writer.replace_items(q.id, items_[q.id]); !s.ok()) return s;
+      if (derive_pipeline_) {
+        if (auto s = writer.upsert_opportunity(quote_opportunity(q)); !s.ok()) return s;
+      }
+    }
+    return {};
+  }
+  void clear() override {
+    rows_.clear();
+    items_.clear();
+  }
+
+ private:
+  const PullContext& ctx_;
+  PullStats& stats_;
+  const bool derive_pipeline_;
+  std::vector<QuoteRow> rows_;
+  std::unordered_map<std::string, std::vector<QuoteItemRow>> items_;
+};
+
+}  // namespace
+
+Status pull_quotes(const PullContext& ctx, PullStats& stats) {
+  ApiClient* api = ctx.clients.cpq();
+  if (api == nullptr) {
+    return make_error(ErrorKind::kConfig, "tenant has no cpq connection", ctx.tenant.name);
+  }
+  auto cursor = start_cursor(ctx, Entity::kQuotes);
+  if (!cursor.ok()) return cursor.error();
+  const int page_size = ctx.defaults.page_size;
+
+  UrlBuilder url(ctx.clients.cpq_api_base() + "/quotes");
+  url.add("includeFields", join(quote_include_fields()));
+  if (*cursor) {
+    // Date-only conditions: re-read from the day before the cursor's day.
+    url.add("conditions", "modifyDate >= [" +
+                              format_date((*cursor)->modified_at - std::chrono::hours(24)) + "]");
+  }
+
+  QuoteAdapter adapter(ctx, stats);
+  const PullEntity entity{Entity::kQuotes, "quotes", "quotes", LastPage::kShortPage, page_size};
+  return run_incremental_pull(
+      ctx, stats, entity, *cursor, adapter,
+      [&](const PageHandler& handler) -> Status {
+        auto paged = for_each_numbered_page(*api, url.str(), page_size, handler,
+                                            counted_call(stats, "quotes"));
+        if (!paged.ok()) return paged.error();
+        return {};
+      });
+}
+
+}  // namespace cwsync

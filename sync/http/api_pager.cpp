@@ -1,0 +1,126 @@
+#include "sync/http/api_pager.h"
+
+#include <functional>
+#include <unordered_set>
+
+#include <Poco/Exception.h>
+#include <Poco/String.h>
+#include <Poco/URI.h>
+
+#include "sync/http/http_classify.h"
+#include "sync/http/http_link.h"
+#include "sync/http/http_url.h"
+
+namespace cwsync {
+namespace {
+
+CallOptions for_page(const CallOptions& base, int number) {
+  CallOptions o = base;
+  o.label = (base.label.empty() ? std::string("page ") : base.label + " page ") +
+            std::to_string(number);
+  return o;
+}
+
+std::string origin(const Poco::URI& u) {
+  return Poco::toLower(u.getScheme()) + "://" + Poco::toLower(u.getHost()) + ":" +
+         std::to_string(u.getPort());
+}
+
+}  // namespace
+
+Result<nlohmann::json> parse_page_items(const Page& page) {
+  auto j = nlohmann::json::parse(page.response.body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    return malformed_error("GET", page.url, "page is not valid JSON", page.response.status);
+  }
+  if (j.is_array()) return j;
+  if (j.is_object()) {
+    auto it = j.find("data");
+    if (it != j.end() && it->is_array()) return std::move(*it);
+  }
+  return malformed_error("GET", page.url, "expected a JSON array of items",
+                         page.response.status);
+}
+
+Result<PagingStats> for_each_numbered_page(ApiClient& api, const std::string& url,
+                                           int page_size, const PageHandler& handler,
+                                           const CallOptions& options, int first_page) {
+  PagingStats stats;
+  size_t previous_hash = 0;
+  bool have_previous = false;
+  for (int number = std::max(first_page, 1);; ++number) {
+    UrlBuilder b(url);
+    b.set("page", std::to_string(number)).set("pageSize", std::to_string(page_size));
+    auto r = api.execute(get_request(b.str()), for_page(options, number));
+    if (!r) return r.error();
+
+    const size_t hash = std::hash<std::string>{}(r->body);
+    if (have_previous && hash == previous_hash && r->body.size() > 2) {
+      return malformed_error("GET", b.str(),
+                             "page " + std::to_string(number) +
+                                 " repeats the previous page; the server ignored `page`",
+                             r->status);
+    }
+    previous_hash = hash;
+    have_previous = true;
+
+    Page page{number, b.str(), *r};
+    auto verdict = handler(page);
+    if (!verdict) return verdict.error();
+    ++stats.pages;
+    stats.items += verdict->items;
+    if (verdict->stop || verdict->items < static_cast<size_t>(std::max(page_size, 1))) break;
+  }
+  return stats;
+}
+
+Result<PagingStats> for_each_linked_page(ApiClient& api, HttpRequest first,
+                                         const PageHandler& handler,
+                                         const CallOptions& options) {
+  PagingStats stats;
+  std::string home;
+  try {
+    home = origin(Poco::URI(first.url));
+  } catch (const Poco::Exception&) {
+    return make_error(ErrorKind::kInvalidInput, "not a valid URL", redact_url(first.url));
+  }
+  std::unordered_set<std::string> visited;
+  HttpRequest request = std::move(first);
+  for (int number = 1;; ++number) {
+    visited.insert(request.url);
+    auto r = api.execute(request, for_page(options, number));
+    if (!r) return r.error();
+
+    Page page{number, request.url, *r};
+    auto verdict = handler(page);
+    if (!verdict) return verdict.error();
+    ++stats.pages;
+    stats.items += verdict->items;
+    if (verdict->stop) break;
+
+    auto next = find_link(r->headers, "next");
+    if (!next || next->empty()) break;
+    std::string next_url;
+    try {
+      Poco::URI resolved(Poco::URI(request.url), *next);
+      if (origin(resolved) != home) {
+        return malformed_error("GET", request.url,
+                               "next link points to another host: " + redact_url(resolved.toString()),
+                               r->status);
+      }
+      next_url = resolved.toString();
+    } catch (const Poco::Exception&) {
+      return malformed_error("GET", request.url, "next link is not a valid URL", r->status);
+    }
+    if (visited.count(next_url)) {
+      return malformed_error("GET", request.url, "next link loops back to a visited page",
+                             r->status);
+    }
+    request.url = std::move(next_url);
+    request.method = "GET";
+    request.body.clear();
+  }
+  return stats;
+}
+
+}  // namespace cwsync

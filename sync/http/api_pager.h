@@ -1,0 +1,68 @@
+// Paging over list endpoints, one page at a time (never the whole set in
+// memory), on top of ApiClient's retries.
+//
+// - Numbered pages (CPQ): page=1,2,... with pageSize; the last page is the
+//   first one shorter than pageSize (CPQ returns bare arrays, no totals).
+// - Linked pages (PSA): follow the `Link: <...>; rel="next"` header until
+//   there is none (also what forward-only paging returns).
+//
+// The handler sees each page's raw response (so it can keep the upstream
+// bytes), reports how many items it held, and may stop the iteration.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "sync/http/api_client.h"
+#include "sync/http/http_client.h"
+
+namespace cwsync {
+
+struct Page {
+  int number = 1;                        // 1-based, in fetch order
+  const std::string& url;                // the URL fetched (unredacted; do not log)
+  const HttpResponse& response;          // 2xx; body is the raw JSON
+};
+
+struct PageVerdict {
+  std::size_t items = 0;                 // items the page held
+  bool stop = false;                     // true: fetch no further pages
+};
+
+// Returns the verdict, or an error that ends the iteration (e.g. kMalformed
+// from parse_page_items; a database error). Called on the paging thread.
+using PageHandler = std::function<Result<PageVerdict>(const Page&)>;
+
+struct PagingStats {
+  int pages = 0;                         // pages handed to the handler
+  std::size_t items = 0;
+};
+
+// CPQ-style paging of `url` (which may carry conditions etc.): sets page and
+// pageSize, starting at `first_page`. Stops after a page with fewer than
+// page_size items, or when the handler says stop. Errors: anything
+// ApiClient::execute returns, the handler's error, or kMalformed when the
+// upstream returns the same non-empty page twice (it ignored `page`).
+Result<PagingStats> for_each_numbered_page(ApiClient& api, const std::string& url,
+                                           int page_size, const PageHandler& handler,
+                                           const CallOptions& options = {},
+                                           int first_page = 1);
+
+// PSA-style paging: sends `first` (headers such as pagination-type:
+// forward-only are kept for every page) and follows rel="next" links.
+// A next link to another scheme/host/port, or one already visited, is
+// kMalformed (credentials never leave the host; loops end).
+Result<PagingStats> for_each_linked_page(ApiClient& api, HttpRequest first,
+                                         const PageHandler& handler,
+                                         const CallOptions& options = {});
+
+// The items of a list page: a bare JSON array, or the array under "data" in
+// an envelope object. kMalformed naming the URL otherwise.
+Result<nlohmann::json> parse_page_items(const Page& page);
+
+}  // namespace cwsync
