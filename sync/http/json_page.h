@@ -1,11 +1,12 @@
-// Upstream JSON → storage rows, keeping each object's own bytes.
+// Upstream JSON list pages: split into elements that keep their own bytes,
+// and the tolerant typed readers every mapper (CPQ, PSA) uses.
 //
 // A list page is parsed once (to validate it and read typed values) and its
 // top-level elements are then located in the body, so raw_json holds exactly
 // the bytes the API sent: no dump() re-serialisation (10× the upsert cost).
 //
 //   auto page = split_page(body, "quotes page 3");   // kMalformed if not a list
-//   for (auto& e : page->elements) rows.push_back(*map_quote(e.value, e.raw));
+//   for (auto& e : page->elements) rows.push_back(*map_quote(e.value, e.raw));  // sync/cpq/quote_mapper.h
 #pragma once
 
 #include <cstdint>
@@ -17,7 +18,6 @@
 
 #include "base/clock.h"
 #include "base/result.h"
-#include "storage/rows.h"
 
 namespace cwsync {
 
@@ -49,18 +49,9 @@ Result<SplitPage> split_page(const std::string& body, std::string_view what);
 // A temporary body would leave every PageElement::raw dangling.
 Result<SplitPage> split_page(std::string&& body, std::string_view what) = delete;
 
-// Quote (QuoteView) → row. Missing or null fields become nullopt/false; `id`
-// (string) and `quoteNumber` (integer) are required (kMalformed otherwise).
-// modifyDate is truncated to whole seconds (the cursor's precision).
-Result<storage::QuoteRow> map_quote(const nlohmann::json& obj, std::string_view raw);
-
-// Quote item (QuoteItemView) → row; `id` and `idQuote` required.
-Result<storage::QuoteItemRow> map_quote_item(const nlohmann::json& obj, std::string_view raw);
-
-// The source-`quotes` pipeline item of a quote's latest version (docs/design.md, "Upstream"):
-// won when isAccepted, or wonOrLostDate set and not isLost; lost when isLost;
-// open otherwise. id = quote number; value = quoteTotal.
-storage::OpportunityRow quote_opportunity(const storage::QuoteRow& quote);
+// The kMalformed error a mapper returns for one bad element: `message` says
+// what is wrong, `what` names the element ("quote 7f3a…").
+Error malformed_element(std::string_view what, std::string message);
 
 // ---- small typed readers shared by the mappers (tolerant: null, missing or
 // the wrong type → nullopt) ---------------------------------------------------

@@ -1,0 +1,23 @@
+// The CPQ (Sell) credentials as request headers (docs/design.md, "Upstream:
+// ConnectWise CPQ").
+#pragma once
+
+#include <string>
+
+#include "config/config.h"
+#include "sync/http/auth.h"
+
+namespace cwsync {
+
+// CPQ (Sell): Authorization: Basic base64("{accessKey}+{publicKey}:{privateKey}").
+// No clientId header.
+class CpqAuth final : public AuthProvider {
+ public:
+  explicit CpqAuth(const CpqConnection& conn);
+  void apply(HttpHeaders& headers) const override;
+
+ private:
+  Secret authorization_;  // the whole header value, itself a secret
+};
+
+}  // namespace cwsync
