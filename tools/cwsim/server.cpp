@@ -188,9 +188,11 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       st_.log.finish(seq, 0, false, fault_name, elapsed());
       return;
     }
+    // Dropped connections are logged first, so a client that sees the reset
+    // finds its request in the log.
     if (fault && fault->kind == FaultKind::kReset) {
-      abort_connection(hreq);
       st_.log.finish(seq, 0, false, fault_name, elapsed());
+      abort_connection(hreq);
       return;
     }
     Response resp;
@@ -204,8 +206,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       // that sees the reset sees them too.
       if (fault->other_writers > 0 && api == "autotask") autotask_other_writers(st_, req, fault->other_writers);
       if (fault->other_writers > 0 && api == "psa") add_other_writers(resp, fault->other_writers);
-      abort_connection(hreq);
       st_.log.finish(seq, 0, false, fault_name, elapsed());
+      abort_connection(hreq);
       return;
     }
     if (fault && fault->kind == FaultKind::kTruncate && resp.body.size() > 1) {
