@@ -38,10 +38,6 @@ class AutotaskTest : public SimTest {
     if (!value.is_null()) j["value"] = value;
     return j;
   }
-  static std::string first_error(const HttpReply& r) {
-    Json j = Json::parse(r.body, nullptr, false);
-    return j.is_object() && j.contains("errors") && !j["errors"].empty() ? j["errors"][0].get<std::string>() : "";
-  }
 };
 
 TEST_F(AutotaskTest, ZoneLookupPointsBackAtCwsim) {
@@ -54,7 +50,7 @@ TEST_F(AutotaskTest, ZoneLookupPointsBackAtCwsim) {
   EXPECT_TRUE(zone.contains("zoneName") && zone.contains("webUrl") && zone.contains("ci"));
   HttpReply bad = http_request(port_, "GET", "/ATServicesRest/V1.0/ZoneInformation?user=nobody%40example.com");
   EXPECT_EQ(bad.status, 500);
-  EXPECT_EQ(first_error(bad), "Zone information could not be determined");
+  EXPECT_EQ(at_error_text(bad), "Zone information could not be determined");
 }
 
 TEST_F(AutotaskTest, AuthHeadersAreCheckedOnEveryCall) {
@@ -64,11 +60,11 @@ TEST_F(AutotaskTest, AuthHeadersAreCheckedOnEveryCall) {
   HttpReply bad_secret = http_request(
       port_, "GET", url, {{"ApiIntegrationCode", o.at_integration_code}, {"UserName", o.at_username}, {"Secret", "x"}});
   EXPECT_EQ(bad_secret.status, 401);
-  EXPECT_FALSE(first_error(bad_secret).empty());
+  EXPECT_FALSE(at_error_text(bad_secret).empty());
   HttpReply bad_code = http_request(
       port_, "GET", url, {{"ApiIntegrationCode", "WRONG"}, {"UserName", o.at_username}, {"Secret", o.at_secret}});
   EXPECT_EQ(bad_code.status, 500);
-  EXPECT_EQ(first_error(bad_code), "IntegrationCode is invalid.");
+  EXPECT_EQ(at_error_text(bad_code), "IntegrationCode is invalid.");
   // Header names are case-insensitive; the user name too.
   HttpReply lower = http_request(port_, "GET", url,
                                  {{"apiintegrationcode", o.at_integration_code},
@@ -133,9 +129,9 @@ TEST_F(AutotaskTest, BadQueriesAre500WithErrors) {
                            Json{{"filter", {item("gte", "id", 0)}}, {"IncludeFields", {"nosuchfield"}}}}) {
     HttpReply r = post(body);
     EXPECT_EQ(r.status, 500) << body.dump();
-    EXPECT_FALSE(first_error(r).empty()) << r.body;
+    EXPECT_FALSE(at_error_text(r).empty()) << r.body;
   }
-  EXPECT_NE(first_error(post({{"filter", {item("eq", "nosuchfield", 1)}}})).find("nosuchfield"), std::string::npos);
+  EXPECT_NE(at_error_text(post({{"filter", {item("eq", "nosuchfield", 1)}}})).find("nosuchfield"), std::string::npos);
 }
 
 TEST_F(AutotaskTest, MaxRecordsIsOneTo500) {

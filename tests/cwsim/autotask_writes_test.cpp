@@ -14,10 +14,6 @@ using cwsync::test::http_request;
 
 class AutotaskWritesTest : public SimTest {
  protected:
-  static std::string first_error(const HttpReply& r) {
-    Json j = Json::parse(r.body, nullptr, false);
-    return j.is_object() && j.contains("errors") && !j["errors"].empty() ? j["errors"][0].get<std::string>() : "";
-  }
   Json note(const std::string& description) {
     return {{"ticketID", 1002}, {"title", "Session note"}, {"description", description},
             {"noteType", 1},    {"publish", 2}};
@@ -37,21 +33,35 @@ class AutotaskWritesTest : public SimTest {
     return false;
   }
   Json log() { return control("GET", "/_sim/requests")["requests"]; }
+  // The `entity` rows on ticket 1002 whose `field` contains `marker`: the
+  // check a client makes after an ambiguous POST.
+  Json find_marked(const std::string& entity, const std::string& field, const std::string& marker) {
+    Json filter = {{{"op", "eq"}, {"field", "ticketID"}, {"value", 1002}},
+                   {{"op", "contains"}, {"field", field}, {"value", marker}}};
+    return json(at("POST", "/" + entity + "/query", {{"filter", filter}}))["items"];
+  }
+  // POSTs `body` to `path`, then finds the one created row by its marker;
+  // returns it, or null (after a failed expectation).
+  Json post_and_find(const std::string& path, const Json& body, const std::string& entity, const std::string& field,
+                     const std::string& marker) {
+    HttpReply r = at("POST", path, body);
+    EXPECT_EQ(r.status, 200) << r.body;
+    Json found = r.status == 200 ? find_marked(entity, field, marker) : Json::array();
+    EXPECT_EQ(found.size(), 1u);
+    if (found.size() != 1) return nullptr;
+    EXPECT_EQ(found[0]["id"], json(r)["itemId"]);
+    return found[0];
+  }
 };
 
 TEST_F(AutotaskWritesTest, NoteCreateThenContainsSearchFindsTheMarker) {
-  HttpReply r = at("POST", "/Tickets/1002/Notes", note("Rebooted the router [cwsync:7f3a9c1e]"));
-  ASSERT_EQ(r.status, 200) << r.body;
-  const int64_t id = json(r)["itemId"].get<int64_t>();
-  Json filter = {{{"op", "eq"}, {"field", "ticketID"}, {"value", 1002}},
-                 {{"op", "contains"}, {"field", "description"}, {"value", "[CWSYNC:7F3A9C1E]"}}};
-  Json found = json(at("POST", "/TicketNotes/query", {{"filter", filter}}))["items"];
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0]["id"], id);
-  EXPECT_EQ(found[0]["publish"], 2);
-  EXPECT_EQ(found[0]["creatorResourceID"], 108);  // the API user's resource
+  Json found = post_and_find("/Tickets/1002/Notes", note("Rebooted the router [cwsync:7f3a9c1e]"), "TicketNotes",
+                             "description", "[CWSYNC:7F3A9C1E]");
+  ASSERT_FALSE(found.is_null());
+  EXPECT_EQ(found["publish"], 2);
+  EXPECT_EQ(found["creatorResourceID"], 108);  // the API user's resource
   Json stored = control("GET", "/_sim/store/autotask-notes?ticket=1002")["notes"];
-  EXPECT_EQ(stored.back()["id"], id);
+  EXPECT_EQ(stored.back()["id"], found["id"]);
   // The ticket's activity moved; impersonation changes the creator.
   EXPECT_GT(json(at("GET", "/Tickets/1002"))["item"]["lastActivityDate"].get<std::string>(), "2026-11-01");
   auto h = at_headers();
@@ -76,10 +86,10 @@ TEST_F(AutotaskWritesTest, NoteValidationIs500WithErrors) {
   for (const Json& body : {no_title, retired_type, bad_publish, other_ticket, too_long}) {
     HttpReply r = at("POST", "/Tickets/1002/Notes", body);
     EXPECT_EQ(r.status, 500) << body.dump().substr(0, 200);
-    EXPECT_FALSE(first_error(r).empty());
+    EXPECT_FALSE(at_error_text(r).empty());
   }
   EXPECT_EQ(at("POST", "/Tickets/9999/Notes", note("x")).status, 500);
-  EXPECT_NE(first_error(at("POST", "/Tickets/1002/Notes", no_title)).find("title"), std::string::npos);
+  EXPECT_NE(at_error_text(at("POST", "/Tickets/1002/Notes", no_title)).find("title"), std::string::npos);
   EXPECT_EQ(control("GET", "/_sim/store/autotask-notes?ticket=1002")["notes"].size(), 1u);  // the generated one
 }
 
@@ -101,23 +111,17 @@ TEST_F(AutotaskWritesTest, TicketPatchStatus) {
                            Json{{"id", 4242}, {"status", 7}}}) {
     HttpReply r = at("PATCH", "/Tickets", body);
     EXPECT_EQ(r.status, 500) << body.dump();
-    EXPECT_FALSE(first_error(r).empty()) << r.body;
+    EXPECT_FALSE(at_error_text(r).empty()) << r.body;
   }
   EXPECT_EQ(json(at("GET", "/Tickets/1001"))["item"]["status"], 5);
   EXPECT_EQ(at("PATCH", "/Tickets/1001", {{"status", 7}}).status, 405);
 }
 
 TEST_F(AutotaskWritesTest, TimeEntryValidations) {
-  HttpReply ok = at("POST", "/TimeEntries", time_entry());
-  ASSERT_EQ(ok.status, 200) << ok.body;
-  const int64_t id = json(ok)["itemId"].get<int64_t>();
-  Json filter = {{{"op", "eq"}, {"field", "ticketID"}, {"value", 1002}},
-                 {{"op", "contains"}, {"field", "summaryNotes"}, {"value", "cwsync:1b2c3d4e"}}};
-  Json found = json(at("POST", "/TimeEntries/query", {{"filter", filter}}))["items"];
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0]["id"], id);
-  EXPECT_EQ(found[0]["hoursWorked"], 1.25);
-  EXPECT_FALSE(found[0]["lastModifiedDateTime"].is_null());
+  Json found = post_and_find("/TimeEntries", time_entry(), "TimeEntries", "summaryNotes", "cwsync:1b2c3d4e");
+  ASSERT_FALSE(found.is_null());
+  EXPECT_EQ(found["hoursWorked"], 1.25);
+  EXPECT_FALSE(found["lastModifiedDateTime"].is_null());
 
   auto with = [&](const char* key, const Json& value) {
     Json b = time_entry();
@@ -137,7 +141,7 @@ TEST_F(AutotaskWritesTest, TimeEntryValidations) {
                         Case{"dateWorked", nullptr, "dateWorked"}}) {
     HttpReply r = with(c.key, c.value);
     EXPECT_EQ(r.status, 500) << c.key << " " << c.value;
-    EXPECT_NE(first_error(r).find(c.needle), std::string::npos) << r.body;
+    EXPECT_NE(at_error_text(r).find(c.needle), std::string::npos) << r.body;
   }
   // Exactly 24 hours is allowed; hours may come from start and end.
   EXPECT_EQ(with("hoursWorked", 24).status, 200);
@@ -167,7 +171,7 @@ TEST_F(AutotaskWritesTest, FourthConcurrentRequestToAnEndpointGets429) {
   }));
   HttpReply fourth = at("GET", "/Tickets/1001");
   EXPECT_EQ(fourth.status, 429);
-  EXPECT_FALSE(first_error(fourth).empty());
+  EXPECT_FALSE(at_error_text(fourth).empty());
   EXPECT_EQ(at("GET", "/Companies/0").status, 200);  // another endpoint is not affected
   for (std::thread& t : slow) t.join();
   EXPECT_EQ(ok.load(), 3);
@@ -194,7 +198,7 @@ TEST_F(AutotaskWritesTest, HourlyThresholdAndThresholdInformation) {
   EXPECT_EQ(at("GET", "/Tickets/1001").status, 200);  // the 5th
   HttpReply over = at("GET", "/Tickets/1001");
   EXPECT_EQ(over.status, 429);
-  EXPECT_NE(first_error(over).find("threshold"), std::string::npos);
+  EXPECT_NE(at_error_text(over).find("threshold"), std::string::npos);
   EXPECT_EQ(at("GET", "/ThresholdInformation").status, 429);
   EXPECT_EQ(log().back()["fault"], "hourly_limit");
   // Raising the limit (or a reset) lets requests through again.
@@ -231,16 +235,14 @@ TEST_F(AutotaskWritesTest, AppliedThenLostNoteIsStoredAndLogged) {
   Json notes = control("GET", "/_sim/store/autotask-notes?ticket=1002")["notes"];
   EXPECT_EQ(notes.size(), 32u);
   // The client's check finds exactly one copy by its marker.
-  Json filter = {{{"op", "eq"}, {"field", "ticketID"}, {"value", 1002}},
-                 {{"op", "contains"}, {"field", "description"}, {"value", "cwsync:0badf00d"}}};
-  EXPECT_EQ(json(at("POST", "/TicketNotes/query/count", {{"filter", filter}}))["queryCount"], 1);
+  EXPECT_EQ(find_marked("TicketNotes", "description", "cwsync:0badf00d").size(), 1u);
 }
 
 TEST_F(AutotaskWritesTest, StatusFaultsUseTheAutotaskErrorBody) {
   control("POST", "/_sim/faults", {{"status", 503}, {"api", "autotask"}, {"retry_after", 3}});
   HttpReply r = at("GET", "/Tickets/1001");
   EXPECT_EQ(r.status, 503);
-  EXPECT_FALSE(first_error(r).empty());
+  EXPECT_FALSE(at_error_text(r).empty());
   EXPECT_EQ(r.header("Retry-After"), "3");
   // An api filter keeps the rule away from the other personalities.
   control("POST", "/_sim/faults", {{"status", 500}, {"api", "autotask"}, {"count", -1}});

@@ -78,6 +78,12 @@ class SimTest : public ::testing::Test {
   int port_ = 0;
 };
 
+// The first of Autotask's {"errors":[...]}, or "" when the body has none.
+inline std::string at_error_text(const HttpReply& r) {
+  Json j = Json::parse(r.body, nullptr, false);
+  return j.is_object() && j.contains("errors") && !j["errors"].empty() ? j["errors"][0].get<std::string>() : "";
+}
+
 // Percent-encodes a query value.
 inline std::string enc(const std::string& s) {
   std::string out;

@@ -81,6 +81,10 @@ Json mutate_autotask(Store& s, const Json& spec);
 // Autotask dates: "2026-11-23T10:15:00.123Z".
 std::string at_time(TimeMs t);
 
+// The member of JSON object `body` named `key` case-insensitively (Autotask
+// reads body keys so), or nullptr.
+const Json* at_member(const Json& body, const char* key);
+
 // A parsed query body (POST body or GET ?search=).
 struct AtQuery {
   Json filter;            // the filter array

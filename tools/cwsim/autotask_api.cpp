@@ -7,7 +7,6 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
-#include <cctype>
 #include <optional>
 
 namespace cwsim {
@@ -19,25 +18,12 @@ bool seg_is(const std::vector<std::string>& seg, size_t k, const char* name) {
   return seg.size() > k && compare_nocase(seg[k], name) == 0;
 }
 
-std::optional<int64_t> to_id(const std::string& s) {
-  if (s.empty() || s.size() > 18) return std::nullopt;
-  for (char c : s) if (c < '0' || c > '9') return std::nullopt;
-  return std::stoll(s);
-}
-
 // An integer from a JSON number or a numeric string (picklist values are
 // served as strings, so clients send either).
 std::optional<int64_t> int_of(const Json& v) {
   if (v.is_number_integer()) return v.get<int64_t>();
-  if (v.is_string()) return to_id(v.get<std::string>());
+  if (v.is_string()) return parse_id(v.get<std::string>());
   return std::nullopt;
-}
-
-const Json* member_nocase(const Json& body, const char* key) {
-  for (auto it = body.begin(); it != body.end(); ++it) {
-    if (compare_nocase(it.key(), key) == 0) return &it.value();
-  }
-  return nullptr;
 }
 
 Json body_of(const Request& req) {
@@ -171,7 +157,7 @@ std::optional<std::string> check_pick(const Json* v, const std::vector<AtPick>& 
 }
 
 std::optional<std::string> required_text(const Json& body, const char* field, size_t max_len, std::string& out) {
-  const Json* v = member_nocase(body, field);
+  const Json* v = at_member(body, field);
   if (!v || !v->is_string() || v->get<std::string>().empty()) {
     return std::string("Missing Required Field: ") + field + ".";
   }
@@ -186,14 +172,14 @@ Response post_note(State& st, const Request& req, int64_t ticket_id, int64_t cre
   std::lock_guard lk(s.mu);
   auto t = s.at.tickets.find(ticket_id);
   if (t == s.at.tickets.end()) return at_error(500, "Tickets with id " + std::to_string(ticket_id) + " does not exist.");
-  if (const Json* tid = member_nocase(body, "ticketID"); tid && !tid->is_null() && int_of(*tid) != ticket_id) {
+  if (const Json* tid = at_member(body, "ticketID"); tid && !tid->is_null() && int_of(*tid) != ticket_id) {
     return at_error(500, "The ticketID of the note does not match its parent ticket " + std::to_string(ticket_id) + ".");
   }
   std::string title, description;
   int64_t note_type = 0, publish = 0;
   for (auto err : {required_text(body, "title", 250, title), required_text(body, "description", 32000, description),
-                   check_pick(member_nocase(body, "noteType"), at_note_types(), "noteType", note_type),
-                   check_pick(member_nocase(body, "publish"), at_publish_values(), "publish", publish)}) {
+                   check_pick(at_member(body, "noteType"), at_note_types(), "noteType", note_type),
+                   check_pick(at_member(body, "publish"), at_publish_values(), "publish", publish)}) {
     if (err) return at_error(500, *err);
   }
   const std::string now = at_time(now_ms());
@@ -210,7 +196,7 @@ Response patch_ticket(State& st, const Request& req) {
   Json body = body_of(req);
   Store& s = st.store;
   std::lock_guard lk(s.mu);
-  const Json* id_json = member_nocase(body, "id");
+  const Json* id_json = at_member(body, "id");
   auto id = id_json ? int_of(*id_json) : std::nullopt;
   if (!id) return at_error(500, "Missing Required Field: id.");
   auto t = s.at.tickets.find(*id);
@@ -258,16 +244,16 @@ Response post_time_entry(State& st, const Request& req, int64_t creator) {
   Json body = body_of(req);
   Store& s = st.store;
   std::lock_guard lk(s.mu);
-  const Json* res = member_nocase(body, "resourceID");
+  const Json* res = at_member(body, "resourceID");
   if (!res || res->is_null()) return at_error(500, "Missing Required Field: resourceID.");
   if (!active_resource(s, *res)) return at_error(500, "Value " + res->dump() + " is not an active resource for resourceID.");
   const int64_t resource = *int_of(*res);
-  const Json* tid = member_nocase(body, "ticketID");
+  const Json* tid = at_member(body, "ticketID");
   auto ticket = tid ? int_of(*tid) : std::nullopt;
   if (!ticket) return at_error(500, "Missing Required Field: ticketID (cwsim simulates ticket time only).");
   auto t = s.at.tickets.find(*ticket);
   if (t == s.at.tickets.end()) return at_error(500, "Tickets with id " + std::to_string(*ticket) + " does not exist.");
-  const Json* role_json = member_nocase(body, "roleID");
+  const Json* role_json = at_member(body, "roleID");
   auto role = role_json ? int_of(*role_json) : std::nullopt;
   if (!role) return at_error(500, "Missing Required Field: roleID.");
   bool role_ok = false;
@@ -276,13 +262,13 @@ Response post_time_entry(State& st, const Request& req, int64_t creator) {
     return at_error(500, "The roleID " + std::to_string(*role) + " is not an active role of resource " +
                              std::to_string(resource) + ".");
   }
-  auto worked = date_of(member_nocase(body, "dateWorked"));
+  auto worked = date_of(at_member(body, "dateWorked"));
   if (!worked) return at_error(500, "Missing Required Field: dateWorked.");
-  auto start = date_of(member_nocase(body, "startDateTime"));
-  auto end = date_of(member_nocase(body, "endDateTime"));
+  auto start = date_of(at_member(body, "startDateTime"));
+  auto end = date_of(at_member(body, "endDateTime"));
   if (start && end && *end <= *start) return at_error(500, "The endDateTime must be after the startDateTime.");
   double hours = 0;
-  const Json* h = member_nocase(body, "hoursWorked");
+  const Json* h = at_member(body, "hoursWorked");
   if (h && h->is_number()) {
     hours = h->get<double>();
   } else if (start && end) {
@@ -293,8 +279,8 @@ Response post_time_entry(State& st, const Request& req, int64_t creator) {
   if (!(hours > 0) || hours > 24) return at_error(500, "The hoursWorked must be greater than 0 and at most 24.");
   std::string summary;
   if (auto err = required_text(body, "summaryNotes", 32000, summary)) return at_error(500, *err);
-  const Json* internal = member_nocase(body, "internalNotes");
-  const Json* non_billable = member_nocase(body, "isNonBillable");
+  const Json* internal = at_member(body, "internalNotes");
+  const Json* non_billable = at_member(body, "isNonBillable");
   const std::string now = at_time(now_ms());
   const int64_t id = s.at.next_time_entry_id++;
   s.at.time_entries.push_back(
@@ -339,7 +325,7 @@ Response route(State& st, const Request& req, const std::vector<std::string>& se
     if (name == "TimeEntries" && m == "POST") return post_time_entry(st, req, creator);
     return not_allowed();
   }
-  auto id = to_id(rest[0]);
+  auto id = parse_id(rest[0]);
   if (!id) return at_error(404, "No such route: " + req.path);
   if (rest.size() == 1) {
     if (m != "GET") return not_allowed();
@@ -410,7 +396,7 @@ Response handle_autotask(State& st, const Request& req) {
         return at_error(500, "ImpersonationResourceId " + imp + " is not an active resource.");
       }
       impersonator = creator;
-      creator = *to_id(imp);
+      creator = *parse_id(imp);
     }
   }
   return route(st, req, std::vector<std::string>(seg.begin() + 1, seg.end()), creator, impersonator);
@@ -420,10 +406,10 @@ void autotask_other_writers(State& st, const Request& req, int count) {
   Json body = Json::parse(req.body.empty() ? std::string("null") : req.body, nullptr, false);
   std::optional<int64_t> ticket;
   if (body.is_object()) {
-    if (const Json* t = member_nocase(body, "ticketID")) ticket = int_of(*t);
+    if (const Json* t = at_member(body, "ticketID")) ticket = int_of(*t);
   }
   std::vector<std::string> seg = segments(req.path);
-  if (!ticket && seg.size() == 5 && seg_is(seg, 4, "Notes")) ticket = to_id(seg[3]);
+  if (!ticket && seg.size() == 5 && seg_is(seg, 4, "Notes")) ticket = parse_id(seg[3]);
   if (!ticket) return;
   std::lock_guard lk(st.store.mu);
   try {

@@ -1,16 +1,6 @@
 #include "autotask_limits.h"
 
-#include <cctype>
-
 namespace cwsim {
-namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-}  // namespace
 
 void AutotaskLimits::configure(int hourly_limit, int concurrency, int delay_ms) {
   std::lock_guard lk(mu_);
@@ -35,7 +25,7 @@ AutotaskLimits::Admission AutotaskLimits::admit(const std::string& endpoint, Tim
                 " requests per 60 minutes has been exceeded for this database.";
     return a;
   }
-  int& busy = in_flight_[lower(endpoint)];
+  int& busy = in_flight_[lower_ascii(endpoint)];
   if (busy >= concurrency_) {
     ++rejected_threads_;
     a.admitted = false;
@@ -59,7 +49,7 @@ AutotaskLimits::Admission AutotaskLimits::admit(const std::string& endpoint, Tim
 
 void AutotaskLimits::release(const std::string& endpoint) {
   std::lock_guard lk(mu_);
-  auto it = in_flight_.find(lower(endpoint));
+  auto it = in_flight_.find(lower_ascii(endpoint));
   if (it == in_flight_.end()) return;
   if (--it->second <= 0) in_flight_.erase(it);
 }

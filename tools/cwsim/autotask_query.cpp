@@ -4,7 +4,6 @@
 #include "autotask.h"
 
 #include <algorithm>
-#include <cctype>
 #include <optional>
 
 namespace cwsim {
@@ -13,19 +12,6 @@ namespace {
 const std::vector<std::string> kFieldOps = {"eq",       "noteq",    "gt",       "gte",   "lt",
                                             "lte",      "beginswith", "endswith", "contains", "exist",
                                             "notexist", "in",       "notin"};
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// The member of `body` whose name matches `key` case-insensitively, or null.
-const Json* member_nocase(const Json& body, const char* key) {
-  for (auto it = body.begin(); it != body.end(); ++it) {
-    if (compare_nocase(it.key(), key) == 0) return &it.value();
-  }
-  return nullptr;
-}
 
 struct Invalid {
   std::string message;
@@ -55,11 +41,11 @@ std::optional<double> as_number(const Json& v) {
 void check_item(const AtEntity& e, const Json& item, int depth) {
   if (!item.is_object()) throw Invalid{"Each filter item must be an object."};
   if (depth > 32) throw Invalid{"The filter is nested too deeply."};
-  const Json* op_json = member_nocase(item, "op");
+  const Json* op_json = at_member(item, "op");
   if (!op_json || !op_json->is_string()) throw Invalid{"Each filter item needs an 'op'."};
-  const std::string op = lower(op_json->get<std::string>());
+  const std::string op = lower_ascii(op_json->get<std::string>());
   if (op == "and" || op == "or") {
-    const Json* items = member_nocase(item, "items");
+    const Json* items = at_member(item, "items");
     if (!items || !items->is_array() || items->empty()) throw Invalid{"An '" + op + "' group needs a non-empty 'items' array."};
     for (const Json& sub : *items) check_item(e, sub, depth + 1);
     return;
@@ -67,16 +53,16 @@ void check_item(const AtEntity& e, const Json& item, int depth) {
   if (std::find(kFieldOps.begin(), kFieldOps.end(), op) == kFieldOps.end()) {
     throw Invalid{"The operator '" + op_json->get<std::string>() + "' is not supported."};
   }
-  const Json* field = member_nocase(item, "field");
+  const Json* field = at_member(item, "field");
   if (!field || !field->is_string() || field->get<std::string>().empty()) throw Invalid{"A filter item needs a 'field'."};
-  const Json* udf = member_nocase(item, "udf");
+  const Json* udf = at_member(item, "udf");
   const bool is_udf = udf && udf->is_boolean() && udf->get<bool>();
   const AtField* f = is_udf ? nullptr : find_at_field(e, field->get<std::string>());
   if (!is_udf && !f) {
     throw Invalid{"Unable to find " + field->get<std::string>() + " in the " + e.name + " entity."};
   }
   if (op == "exist" || op == "notexist") return;
-  const Json* value = member_nocase(item, "value");
+  const Json* value = at_member(item, "value");
   if (!value) throw Invalid{"The filter on " + field->get<std::string>() + " needs a 'value'."};
   if (op == "in" || op == "notin") {
     if (!value->is_array()) throw Invalid{"The value of '" + op + "' must be an array."};
@@ -89,8 +75,8 @@ void check_item(const AtEntity& e, const Json& item, int depth) {
 
 // The record's value for a filter item: a field, or a user-defined field.
 Json field_value(const AtEntity& e, const Json& item, const Json& row, const AtField*& def) {
-  const std::string name = member_nocase(item, "field")->get<std::string>();
-  const Json* udf = member_nocase(item, "udf");
+  const std::string name = at_member(item, "field")->get<std::string>();
+  const Json* udf = at_member(item, "udf");
   if (udf && udf->is_boolean() && udf->get<bool>()) {
     def = nullptr;
     for (const Json& u : row.value("userDefinedFields", Json::array())) {
@@ -122,9 +108,9 @@ std::optional<int> compare(const AtField* f, const Json& v, const Json& x) {
 }
 
 bool eval(const AtEntity& e, const Json& item, const Json& row) {
-  const std::string op = lower(member_nocase(item, "op")->get<std::string>());
+  const std::string op = lower_ascii(at_member(item, "op")->get<std::string>());
   if (op == "and" || op == "or") {
-    for (const Json& sub : *member_nocase(item, "items")) {
+    for (const Json& sub : *at_member(item, "items")) {
       const bool hit = eval(e, sub, row);
       if (op == "or" && hit) return true;
       if (op == "and" && !hit) return false;
@@ -135,7 +121,7 @@ bool eval(const AtEntity& e, const Json& item, const Json& row) {
   const Json v = field_value(e, item, row, def);
   if (op == "exist") return !v.is_null() && !(v.is_string() && v.get<std::string>().empty());
   if (op == "notexist") return v.is_null() || (v.is_string() && v.get<std::string>().empty());
-  const Json& x = *member_nocase(item, "value");
+  const Json& x = *at_member(item, "value");
   if (op == "in" || op == "notin") {
     bool found = false;
     for (const Json& each : x) found = found || compare(def, v, each) == 0;
@@ -161,17 +147,25 @@ bool eval(const AtEntity& e, const Json& item, const Json& row) {
 
 }  // namespace
 
+const Json* at_member(const Json& body, const char* key) {
+  if (!body.is_object()) return nullptr;
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (compare_nocase(it.key(), key) == 0) return &it.value();
+  }
+  return nullptr;
+}
+
 std::variant<AtQuery, Response> parse_at_query(const AtEntity& e, const Json& body) {
   try {
     if (!body.is_object()) throw Invalid{"The query body must be a JSON object."};
     AtQuery q;
-    const Json* filter = member_nocase(body, "filter");
+    const Json* filter = at_member(body, "filter");
     if (!filter || !filter->is_array() || filter->empty()) {
       throw Invalid{"A filter is required: e.g. [{\"op\":\"gte\",\"field\":\"id\",\"value\":0}]."};
     }
     for (const Json& item : *filter) check_item(e, item, 0);
     q.filter = *filter;
-    if (const Json* inc = member_nocase(body, "IncludeFields"); inc && !inc->is_null()) {
+    if (const Json* inc = at_member(body, "IncludeFields"); inc && !inc->is_null()) {
       if (!inc->is_array()) throw Invalid{"IncludeFields must be an array of field names."};
       for (const Json& name : *inc) {
         const AtField* f = name.is_string() ? find_at_field(e, name.get<std::string>()) : nullptr;
@@ -179,7 +173,7 @@ std::variant<AtQuery, Response> parse_at_query(const AtEntity& e, const Json& bo
         q.include.push_back(f);
       }
     }
-    if (const Json* max = member_nocase(body, "MaxRecords"); max && !max->is_null()) {
+    if (const Json* max = at_member(body, "MaxRecords"); max && !max->is_null()) {
       if (!max->is_number_integer() || max->get<int64_t>() < 1 || max->get<int64_t>() > 500) {
         throw Invalid{"MaxRecords must be between 1 and 500."};
       }

@@ -97,9 +97,7 @@ Response fault_response(const FaultRule& f, const std::string& api) {
 std::string tenant_of(const Request& req) {
   auto creds = basic_auth(req);
   if (!creds) return {};
-  std::string t = creds->first.substr(0, creds->first.find('+'));
-  for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return t;
+  return lower_ascii(creds->first.substr(0, creds->first.find('+')));
 }
 
 // Holds one of an Autotask endpoint's concurrent-request slots until the
