@@ -244,6 +244,16 @@ TEST_F(AutotaskWritesTest, StatusFaultsUseTheAutotaskErrorBody) {
   EXPECT_EQ(r.status, 503);
   EXPECT_FALSE(at_error_text(r).empty());
   EXPECT_EQ(r.header("Retry-After"), "3");
+  control("POST", "/_sim/faults", {{"status", 429}, {"api", "autotask"}, {"path", "*/TimeEntries"}});
+  HttpReply limited = at("POST", "/TimeEntries", time_entry());
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_FALSE(at_error_text(limited).empty());
+  const Json before = control("GET", "/_sim/store/autotask-tickets")["tickets"][0];
+  control("POST", "/_sim/faults", {{"kind", "reset"}, {"api", "autotask"}, {"path", "/ATServicesRest/V1.0/Tickets"}});
+  EXPECT_EQ(at("PATCH", "/Tickets", {{"id", 1001}, {"status", 7}}).status, 0);
+  EXPECT_EQ(log().back()["fault"], "reset");
+  EXPECT_EQ(control("GET", "/_sim/store/autotask-tickets")["tickets"][0], before);  // a reset is not applied
+  EXPECT_TRUE(control("GET", "/_sim/store/autotask-time-entries")["time_entries"].empty());
   // An api filter keeps the rule away from the other personalities.
   control("POST", "/_sim/faults", {{"status", 500}, {"api", "autotask"}, {"count", -1}});
   EXPECT_EQ(psa("GET", "/service/tickets/1001").status, 200);
