@@ -1,11 +1,11 @@
 // cwsim's Autotask personality: the writes cwsync makes (notes, ticket status,
 // time entries), the request limits and ThresholdInformation, and faults seen
 // through the request log and the store.
-#include "sim_fixture.h"
-
 #include <atomic>
 #include <chrono>
 #include <thread>
+
+#include "sim_fixture.h"
 
 namespace cwsim::testing {
 namespace {
@@ -15,12 +15,16 @@ using cwsync::test::http_request;
 class AutotaskWritesTest : public SimTest {
  protected:
   Json note(const std::string& description) {
-    return {{"ticketID", 1002}, {"title", "Session note"}, {"description", description},
-            {"noteType", 1},    {"publish", 2}};
+    return {{"ticketID", 1002},
+            {"title", "Session note"},
+            {"description", description},
+            {"noteType", 1},
+            {"publish", 2}};
   }
   Json time_entry() {
-    return {{"resourceID", 102},       {"ticketID", 1002},  {"roleID", 12},
-            {"dateWorked", "2026-11-01"}, {"hoursWorked", 1.25}, {"summaryNotes", "Remote session [cwsync:1b2c3d4e]"}};
+    return {{"resourceID", 102},   {"ticketID", 1002},
+            {"roleID", 12},        {"dateWorked", "2026-11-01"},
+            {"hoursWorked", 1.25}, {"summaryNotes", "Remote session [cwsync:1b2c3d4e]"}};
   }
   // Polls the control API until `pred` holds (bounded: 5 s); the condition,
   // not the time, is what the test waits for.
@@ -42,8 +46,8 @@ class AutotaskWritesTest : public SimTest {
   }
   // POSTs `body` to `path`, then finds the one created row by its marker;
   // returns it, or null (after a failed expectation).
-  Json post_and_find(const std::string& path, const Json& body, const std::string& entity, const std::string& field,
-                     const std::string& marker) {
+  Json post_and_find(const std::string& path, const Json& body, const std::string& entity,
+                     const std::string& field, const std::string& marker) {
     HttpReply r = at("POST", path, body);
     EXPECT_EQ(r.status, 200) << r.body;
     Json found = r.status == 200 ? find_marked(entity, field, marker) : Json::array();
@@ -55,18 +59,20 @@ class AutotaskWritesTest : public SimTest {
 };
 
 TEST_F(AutotaskWritesTest, NoteCreateThenContainsSearchFindsTheMarker) {
-  Json found = post_and_find("/Tickets/1002/Notes", note("Rebooted the router [cwsync:7f3a9c1e]"), "TicketNotes",
-                             "description", "[CWSYNC:7F3A9C1E]");
+  Json found = post_and_find("/Tickets/1002/Notes", note("Rebooted the router [cwsync:7f3a9c1e]"),
+                             "TicketNotes", "description", "[CWSYNC:7F3A9C1E]");
   ASSERT_FALSE(found.is_null());
   EXPECT_EQ(found["publish"], 2);
   EXPECT_EQ(found["creatorResourceID"], 108);  // the API user's resource
   Json stored = control("GET", "/_sim/store/autotask-notes?ticket=1002")["notes"];
   EXPECT_EQ(stored.back()["id"], found["id"]);
   // The ticket's activity moved; impersonation changes the creator.
-  EXPECT_GT(json(at("GET", "/Tickets/1002"))["item"]["lastActivityDate"].get<std::string>(), "2026-11-01");
+  EXPECT_GT(json(at("GET", "/Tickets/1002"))["item"]["lastActivityDate"].get<std::string>(),
+            "2026-11-01");
   auto h = at_headers();
   h["ImpersonationResourceId"] = "103";
-  HttpReply imp = http_request(port_, "POST", "/ATServicesRest/V1.0/Tickets/1002/Notes", h, note("as cgomez").dump());
+  HttpReply imp = http_request(port_, "POST", "/ATServicesRest/V1.0/Tickets/1002/Notes", h,
+                               note("as cgomez").dump());
   ASSERT_EQ(imp.status, 200);
   Json mine = json(at("GET", "/Tickets/1002/Notes"))["items"].back();
   EXPECT_EQ(mine["creatorResourceID"], 103);
@@ -89,8 +95,10 @@ TEST_F(AutotaskWritesTest, NoteValidationIs500WithErrors) {
     EXPECT_FALSE(at_error_text(r).empty());
   }
   EXPECT_EQ(at("POST", "/Tickets/9999/Notes", note("x")).status, 500);
-  EXPECT_NE(at_error_text(at("POST", "/Tickets/1002/Notes", no_title)).find("title"), std::string::npos);
-  EXPECT_EQ(control("GET", "/_sim/store/autotask-notes?ticket=1002")["notes"].size(), 1u);  // the generated one
+  EXPECT_NE(at_error_text(at("POST", "/Tickets/1002/Notes", no_title)).find("title"),
+            std::string::npos);
+  EXPECT_EQ(control("GET", "/_sim/store/autotask-notes?ticket=1002")["notes"].size(),
+            1u);  // the generated one
 }
 
 TEST_F(AutotaskWritesTest, TicketPatchStatus) {
@@ -104,9 +112,10 @@ TEST_F(AutotaskWritesTest, TicketPatchStatus) {
   // A picklist value may come as a string; Complete sets completedDate.
   EXPECT_EQ(at("PATCH", "/Tickets", {{"id", 1001}, {"status", "5"}}).status, 200);
   EXPECT_FALSE(json(at("GET", "/Tickets/1001"))["item"]["completedDate"].is_null());
-  EXPECT_EQ(at("PATCH", "/Tickets", {{"id", 1001}, {"status", 5}}).status, 200);  // again: idempotent
-  for (const Json& body : {Json{{"id", 1001}, {"status", 14}},      // inactive
-                           Json{{"id", 1001}, {"status", 999}},     // unknown
+  EXPECT_EQ(at("PATCH", "/Tickets", {{"id", 1001}, {"status", 5}}).status,
+            200);                                                // again: idempotent
+  for (const Json& body : {Json{{"id", 1001}, {"status", 14}},   // inactive
+                           Json{{"id", 1001}, {"status", 999}},  // unknown
                            Json{{"id", 1001}, {"status", nullptr}}, Json{{"status", 7}},
                            Json{{"id", 4242}, {"status", 7}}}) {
     HttpReply r = at("PATCH", "/Tickets", body);
@@ -118,15 +127,18 @@ TEST_F(AutotaskWritesTest, TicketPatchStatus) {
 }
 
 TEST_F(AutotaskWritesTest, TimeEntryValidations) {
-  Json found = post_and_find("/TimeEntries", time_entry(), "TimeEntries", "summaryNotes", "cwsync:1b2c3d4e");
+  Json found =
+      post_and_find("/TimeEntries", time_entry(), "TimeEntries", "summaryNotes", "cwsync:1b2c3d4e");
   ASSERT_FALSE(found.is_null());
   EXPECT_EQ(found["hoursWorked"], 1.25);
   EXPECT_FALSE(found["lastModifiedDateTime"].is_null());
 
   auto with = [&](const char* key, const Json& value) {
     Json b = time_entry();
-    if (value.is_null()) b.erase(key);
-    else b[key] = value;
+    if (value.is_null())
+      b.erase(key);
+    else
+      b[key] = value;
     return at("POST", "/TimeEntries", b);
   };
   struct Case {
@@ -134,11 +146,12 @@ TEST_F(AutotaskWritesTest, TimeEntryValidations) {
     Json value;
     const char* needle;
   };
-  for (const Case& c : {Case{"roleID", 11, "role"}, Case{"roleID", nullptr, "roleID"},
-                        Case{"hoursWorked", 0, "hoursWorked"}, Case{"hoursWorked", 24.5, "hoursWorked"},
-                        Case{"hoursWorked", -1, "hoursWorked"}, Case{"resourceID", 999, "resource"},
-                        Case{"ticketID", 9999, "9999"}, Case{"summaryNotes", nullptr, "summaryNotes"},
-                        Case{"dateWorked", nullptr, "dateWorked"}}) {
+  for (const Case& c :
+       {Case{"roleID", 11, "role"}, Case{"roleID", nullptr, "roleID"},
+        Case{"hoursWorked", 0, "hoursWorked"}, Case{"hoursWorked", 24.5, "hoursWorked"},
+        Case{"hoursWorked", -1, "hoursWorked"}, Case{"resourceID", 999, "resource"},
+        Case{"ticketID", 9999, "9999"}, Case{"summaryNotes", nullptr, "summaryNotes"},
+        Case{"dateWorked", nullptr, "dateWorked"}}) {
     HttpReply r = with(c.key, c.value);
     EXPECT_EQ(r.status, 500) << c.key << " " << c.value;
     EXPECT_NE(at_error_text(r).find(c.needle), std::string::npos) << r.body;
@@ -150,20 +163,29 @@ TEST_F(AutotaskWritesTest, TimeEntryValidations) {
   span["startDateTime"] = "2026-11-01T09:00:00Z";
   span["endDateTime"] = "2026-11-01T10:30:00Z";
   ASSERT_EQ(at("POST", "/TimeEntries", span).status, 200);
-  EXPECT_EQ(control("GET", "/_sim/store/autotask-time-entries")["time_entries"].back()["hoursWorked"], 1.5);
+  EXPECT_EQ(
+      control("GET", "/_sim/store/autotask-time-entries")["time_entries"].back()["hoursWorked"],
+      1.5);
   EXPECT_EQ(control("GET", "/_sim/store/autotask-time-entries")["time_entries"].size(), 3u);
 }
 
 TEST_F(AutotaskWritesTest, FourthConcurrentRequestToAnEndpointGets429) {
   // Three slow ticket queries hold the endpoint's three slots.
   control("POST", "/_sim/faults",
-          {{"kind", "delay"}, {"delay_ms", 1500}, {"api", "autotask"}, {"path", "*/Tickets/query"}, {"count", 3}});
-  const std::string body = Json{{"filter", {{{"op", "gte"}, {"field", "id"}, {"value", 0}}}}}.dump();
+          {{"kind", "delay"},
+           {"delay_ms", 1500},
+           {"api", "autotask"},
+           {"path", "*/Tickets/query"},
+           {"count", 3}});
+  const std::string body =
+      Json{{"filter", {{{"op", "gte"}, {"field", "id"}, {"value", 0}}}}}.dump();
   std::atomic<int> ok{0};
   std::vector<std::thread> slow;
   for (int k = 0; k < 3; ++k) {
     slow.emplace_back([&] {
-      if (http_request(port_, "POST", "/ATServicesRest/V1.0/Tickets/query", at_headers(), body).status == 200) ++ok;
+      if (http_request(port_, "POST", "/ATServicesRest/V1.0/Tickets/query", at_headers(), body)
+              .status == 200)
+        ++ok;
     });
   }
   ASSERT_TRUE(wait_for([&] {
@@ -185,16 +207,18 @@ TEST_F(AutotaskWritesTest, FourthConcurrentRequestToAnEndpointGets429) {
 TEST_F(AutotaskWritesTest, HourlyThresholdAndThresholdInformation) {
   control("POST", "/_sim/autotask", {{"hourly_limit", 5}, {"threshold_delay_ms", 0}});
   // The zone lookup is not counted.
-  EXPECT_EQ(http_request(port_, "GET", "/ATServicesRest/V1.0/ZoneInformation?user=" + enc(sim_->options().at_username))
-                .status,
-            200);
+  EXPECT_EQ(
+      http_request(port_, "GET",
+                   "/ATServicesRest/V1.0/ZoneInformation?user=" + enc(sim_->options().at_username))
+          .status,
+      200);
   for (int k = 0; k < 3; ++k) EXPECT_EQ(at("GET", "/Tickets/1001").status, 200);
   HttpReply info = at("GET", "/ThresholdInformation");
   ASSERT_EQ(info.status, 200) << info.body;
   Json t = json(info);
   EXPECT_EQ(t["externalRequestThreshold"], 5);
   EXPECT_EQ(t["requestThresholdTimeframe"], 60);
-  EXPECT_EQ(t["currentTimeframeRequestCount"], 4);  // the call counts itself
+  EXPECT_EQ(t["currentTimeframeRequestCount"], 4);    // the call counts itself
   EXPECT_EQ(at("GET", "/Tickets/1001").status, 200);  // the 5th
   HttpReply over = at("GET", "/Tickets/1001");
   EXPECT_EQ(over.status, 429);
@@ -222,8 +246,12 @@ TEST_F(AutotaskWritesTest, LatencyIsAddedFromHalfAndThreeQuartersOfTheLimit) {
 }
 
 TEST_F(AutotaskWritesTest, AppliedThenLostNoteIsStoredAndLogged) {
-  control("POST", "/_sim/faults", {{"kind", "applied_then_lost"}, {"api", "autotask"}, {"method", "POST"},
-                                   {"path", "*/Tickets/*/Notes"}, {"other_writers", 30}});
+  control("POST", "/_sim/faults",
+          {{"kind", "applied_then_lost"},
+           {"api", "autotask"},
+           {"method", "POST"},
+           {"path", "*/Tickets/*/Notes"},
+           {"other_writers", 30}});
   HttpReply lost = at("POST", "/Tickets/1002/Notes", note("Replaced the PSU [cwsync:0badf00d]"));
   EXPECT_EQ(lost.status, 0);  // connection reset, no answer
   Json entry = log().back();
@@ -244,15 +272,18 @@ TEST_F(AutotaskWritesTest, StatusFaultsUseTheAutotaskErrorBody) {
   EXPECT_EQ(r.status, 503);
   EXPECT_FALSE(at_error_text(r).empty());
   EXPECT_EQ(r.header("Retry-After"), "3");
-  control("POST", "/_sim/faults", {{"status", 429}, {"api", "autotask"}, {"path", "*/TimeEntries"}});
+  control("POST", "/_sim/faults",
+          {{"status", 429}, {"api", "autotask"}, {"path", "*/TimeEntries"}});
   HttpReply limited = at("POST", "/TimeEntries", time_entry());
   EXPECT_EQ(limited.status, 429);
   EXPECT_FALSE(at_error_text(limited).empty());
   const Json before = control("GET", "/_sim/store/autotask-tickets")["tickets"][0];
-  control("POST", "/_sim/faults", {{"kind", "reset"}, {"api", "autotask"}, {"path", "/ATServicesRest/V1.0/Tickets"}});
+  control("POST", "/_sim/faults",
+          {{"kind", "reset"}, {"api", "autotask"}, {"path", "/ATServicesRest/V1.0/Tickets"}});
   EXPECT_EQ(at("PATCH", "/Tickets", {{"id", 1001}, {"status", 7}}).status, 0);
   EXPECT_EQ(log().back()["fault"], "reset");
-  EXPECT_EQ(control("GET", "/_sim/store/autotask-tickets")["tickets"][0], before);  // a reset is not applied
+  EXPECT_EQ(control("GET", "/_sim/store/autotask-tickets")["tickets"][0],
+            before);  // a reset is not applied
   EXPECT_TRUE(control("GET", "/_sim/store/autotask-time-entries")["time_entries"].empty());
   // An api filter keeps the rule away from the other personalities.
   control("POST", "/_sim/faults", {{"status", 500}, {"api", "autotask"}, {"count", -1}});
@@ -261,15 +292,21 @@ TEST_F(AutotaskWritesTest, StatusFaultsUseTheAutotaskErrorBody) {
 }
 
 TEST_F(AutotaskWritesTest, AutotaskMutations) {
-  Json report = control("POST", "/_sim/mutate", {{"entity", "autotask_notes"}, {"ticket", 1003}, {"count", 4}});
+  Json report = control("POST", "/_sim/mutate",
+                        {{"entity", "autotask_notes"}, {"ticket", 1003}, {"count", 4}});
   EXPECT_EQ(report["affected"].size(), 4u);
   EXPECT_EQ(json(at("GET", "/Tickets/1003/Notes"))["items"].size(), 5u);
-  control("POST", "/_sim/mutate", {{"entity", "autotask_tickets"}, {"ids", {1004}}, {"fields", {{"status", 10}}},
-                                   {"timestamp", "2026-11-02T10:00:00Z"}});
+  control("POST", "/_sim/mutate",
+          {{"entity", "autotask_tickets"},
+           {"ids", {1004}},
+           {"fields", {{"status", 10}}},
+           {"timestamp", "2026-11-02T10:00:00Z"}});
   Json t = json(at("GET", "/Tickets/1004"))["item"];
   EXPECT_EQ(t["status"], 10);
   EXPECT_EQ(t["lastTrackedModificationDateTime"], "2026-11-02T10:00:00.000Z");
-  EXPECT_EQ(sim_->control("POST", "/_sim/mutate", {{"entity", "autotask_tickets"}, {"ids", {1}}}).status, 400);
+  EXPECT_EQ(
+      sim_->control("POST", "/_sim/mutate", {{"entity", "autotask_tickets"}, {"ids", {1}}}).status,
+      400);
 }
 
 }  // namespace

@@ -4,12 +4,12 @@
 // the routes in autotask_api.cpp.
 #pragma once
 
-#include "state.h"
-
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include "state.h"
 
 namespace cwsim {
 
@@ -40,19 +40,19 @@ struct AtField {
           const std::vector<AtPick>* p = nullptr)
       : name(n), type(t), required(req), read_only(ro), reference(ref), picks(p) {}
   const char* name;
-  const char* type;        // "long", "integer", "string", "datetime", "decimal", "boolean"
+  const char* type;  // "long", "integer", "string", "datetime", "decimal", "boolean"
   bool required;
   bool read_only;
-  const char* reference;   // referenced entity, "" for none
+  const char* reference;             // referenced entity, "" for none
   const std::vector<AtPick>* picks;  // nullptr: not a picklist
 };
 
 struct AtEntity {
-  const char* name;        // "Tickets"
+  const char* name;  // "Tickets"
   std::vector<AtField> fields;
   bool can_create = false;
   bool can_update = false;
-  bool has_udf = false;    // rows carry "userDefinedFields": []
+  bool has_udf = false;  // rows carry "userDefinedFields": []
   // Every row in id order. Call with store.mu held.
   std::vector<Json> (*rows)(const Store& s) = nullptr;
 };
@@ -87,7 +87,7 @@ const Json* at_member(const Json& body, const char* key);
 
 // A parsed query body (POST body or GET ?search=).
 struct AtQuery {
-  Json filter;            // the filter array
+  Json filter;                          // the filter array
   std::vector<const AtField*> include;  // empty = every field
   int max_records = 500;
 };

@@ -2,12 +2,12 @@
 // auth, queries with paging and counts, entity information, and the writes
 // cwsync makes (ticket notes, ticket status, time entries). Validation and
 // business-rule failures answer 500 {"errors":[...]}, as Autotask does.
-#include "autotask.h"
-
 #include <Poco/URI.h>
 
 #include <algorithm>
 #include <optional>
+
+#include "autotask.h"
 
 namespace cwsim {
 namespace {
@@ -67,23 +67,27 @@ bool active_resource(const Store& s, const Json& id) {
 
 // ---- queries -------------------------------------------------------------
 
-Response query(State& st, const Request& req, const AtEntity& e, const std::vector<std::string>& rest) {
+Response query(State& st, const Request& req, const AtEntity& e,
+               const std::vector<std::string>& rest) {
   const bool count = seg_is(rest, 1, "count");
   const bool paging = seg_is(rest, 1, "next") || seg_is(rest, 1, "prev");
-  if (rest.size() > 2 || (rest.size() == 2 && !count && !paging)) return at_error(404, "No such route: " + req.path);
+  if (rest.size() > 2 || (rest.size() == 2 && !count && !paging))
+    return at_error(404, "No such route: " + req.path);
   std::string search;
   Json body;
   if (req.method == "GET") {
     auto s = req.param("search");
     // A POST query's next page is a POST of the same body; there is nothing to GET.
-    if (!s || paging) return at_error(405, "The requested resource does not support http method 'GET'.");
+    if (!s || paging)
+      return at_error(405, "The requested resource does not support http method 'GET'.");
     search = *s;
     body = Json::parse(search, nullptr, false);
     if (body.is_discarded()) return at_error(500, "The search parameter is not valid JSON.");
   } else if (req.method == "POST") {
     body = body_of(req);
   } else {
-    return at_error(405, "The requested resource does not support http method '" + req.method + "'.");
+    return at_error(405,
+                    "The requested resource does not support http method '" + req.method + "'.");
   }
   auto parsed = parse_at_query(e, body);
   if (auto* r = std::get_if<Response>(&parsed)) return *r;
@@ -97,7 +101,8 @@ Response query(State& st, const Request& req, const AtEntity& e, const std::vect
     }
   }
   if (count) return ok({{"queryCount", hits.size()}});
-  std::stable_sort(hits.begin(), hits.end(), [](const Json& a, const Json& b) { return a["id"] < b["id"]; });
+  std::stable_sort(hits.begin(), hits.end(),
+                   [](const Json& a, const Json& b) { return a["id"] < b["id"]; });
   std::optional<int64_t> after;
   if (auto a = req.param("after")) {
     try {
@@ -119,75 +124,104 @@ Response query(State& st, const Request& req, const AtEntity& e, const std::vect
     if (from) u += std::string(search.empty() ? "?" : "&") + "after=" + std::to_string(*from);
     return u;
   };
-  Json next = end < hits.size() ? page_url("next", hits[end - 1]["id"].get<int64_t>()) : Json(nullptr);
+  Json next =
+      end < hits.size() ? page_url("next", hits[end - 1]["id"].get<int64_t>()) : Json(nullptr);
   Json prev = nullptr;
   if (first > 0) {
     const size_t start = first > max ? first - max : 0;
-    prev = page_url("prev", start == 0 ? std::nullopt : std::optional(hits[start - 1]["id"].get<int64_t>()));
+    prev = page_url(
+        "prev", start == 0 ? std::nullopt : std::optional(hits[start - 1]["id"].get<int64_t>()));
   }
   return ok({{"items", items},
-             {"pageDetails", {{"count", items.size()}, {"requestCount", q.max_records},
-                              {"prevPageUrl", prev}, {"nextPageUrl", next}}}});
+             {"pageDetails",
+              {{"count", items.size()},
+               {"requestCount", q.max_records},
+               {"prevPageUrl", prev},
+               {"nextPageUrl", next}}}});
 }
 
 Response entity_information(const AtEntity& e, const std::vector<std::string>& rest) {
   if (rest.size() == 1) {
-    return ok({{"info", {{"name", e.name}, {"canCreate", e.can_create}, {"canDelete", false},
-                         {"canQuery", true}, {"canUpdate", e.can_update}, {"hasUserDefinedFields", e.has_udf},
-                         {"supportsWebhookCallouts", false}, {"userAccessForCreate", "All"},
-                         {"userAccessForDelete", "None"}, {"userAccessForQuery", "All"},
-                         {"userAccessForUpdate", e.can_update ? "All" : "None"}}}});
+    return ok({{"info",
+                {{"name", e.name},
+                 {"canCreate", e.can_create},
+                 {"canDelete", false},
+                 {"canQuery", true},
+                 {"canUpdate", e.can_update},
+                 {"hasUserDefinedFields", e.has_udf},
+                 {"supportsWebhookCallouts", false},
+                 {"userAccessForCreate", "All"},
+                 {"userAccessForDelete", "None"},
+                 {"userAccessForQuery", "All"},
+                 {"userAccessForUpdate", e.can_update ? "All" : "None"}}}});
   }
   if (rest.size() == 2 && seg_is(rest, 1, "fields")) return ok(at_field_info(e));
-  if (rest.size() == 2 && seg_is(rest, 1, "userDefinedFields")) return ok({{"fields", Json::array()}});
+  if (rest.size() == 2 && seg_is(rest, 1, "userDefinedFields"))
+    return ok({{"fields", Json::array()}});
   return at_error(404, "No such entity information.");
 }
 
 // ---- writes ----------------------------------------------------------------
 
 // A required picklist value: an active entry of `picks`, else the error text.
-std::optional<std::string> check_pick(const Json* v, const std::vector<AtPick>& picks, const char* field,
-                                      int64_t& out) {
+std::optional<std::string> check_pick(const Json* v, const std::vector<AtPick>& picks,
+                                      const char* field, int64_t& out) {
   if (!v || v->is_null()) return std::string("Missing Required Field: ") + field + ".";
   auto n = int_of(*v);
   const AtPick* p = n ? find_pick(picks, *n) : nullptr;
-  if (!p || !p->active) return "Value " + v->dump() + " is not an active value of the " + field + " picklist.";
+  if (!p || !p->active)
+    return "Value " + v->dump() + " is not an active value of the " + field + " picklist.";
   out = *n;
   return std::nullopt;
 }
 
-std::optional<std::string> required_text(const Json& body, const char* field, size_t max_len, std::string& out) {
+std::optional<std::string> required_text(const Json& body, const char* field, size_t max_len,
+                                         std::string& out) {
   const Json* v = at_member(body, field);
   if (!v || !v->is_string() || v->get<std::string>().empty()) {
     return std::string("Missing Required Field: ") + field + ".";
   }
   out = v->get<std::string>();
-  if (out.size() > max_len) return std::string("The ") + field + " field is longer than " + std::to_string(max_len) + " characters.";
+  if (out.size() > max_len)
+    return std::string("The ") + field + " field is longer than " + std::to_string(max_len) +
+           " characters.";
   return std::nullopt;
 }
 
-Response post_note(State& st, const Request& req, int64_t ticket_id, int64_t creator, Json impersonator) {
+Response post_note(State& st, const Request& req, int64_t ticket_id, int64_t creator,
+                   Json impersonator) {
   Json body = body_of(req);
   Store& s = st.store;
   std::lock_guard lk(s.mu);
   auto t = s.at.tickets.find(ticket_id);
-  if (t == s.at.tickets.end()) return at_error(500, "Tickets with id " + std::to_string(ticket_id) + " does not exist.");
-  if (const Json* tid = at_member(body, "ticketID"); tid && !tid->is_null() && int_of(*tid) != ticket_id) {
-    return at_error(500, "The ticketID of the note does not match its parent ticket " + std::to_string(ticket_id) + ".");
+  if (t == s.at.tickets.end())
+    return at_error(500, "Tickets with id " + std::to_string(ticket_id) + " does not exist.");
+  if (const Json* tid = at_member(body, "ticketID");
+      tid && !tid->is_null() && int_of(*tid) != ticket_id) {
+    return at_error(500, "The ticketID of the note does not match its parent ticket " +
+                             std::to_string(ticket_id) + ".");
   }
   std::string title, description;
   int64_t note_type = 0, publish = 0;
-  for (auto err : {required_text(body, "title", 250, title), required_text(body, "description", 32000, description),
-                   check_pick(at_member(body, "noteType"), at_note_types(), "noteType", note_type),
-                   check_pick(at_member(body, "publish"), at_publish_values(), "publish", publish)}) {
+  for (auto err :
+       {required_text(body, "title", 250, title),
+        required_text(body, "description", 32000, description),
+        check_pick(at_member(body, "noteType"), at_note_types(), "noteType", note_type),
+        check_pick(at_member(body, "publish"), at_publish_values(), "publish", publish)}) {
     if (err) return at_error(500, *err);
   }
   const std::string now = at_time(now_ms());
   const int64_t id = s.at.next_note_id++;
-  s.at.notes[ticket_id].push_back({{"id", id}, {"ticketID", ticket_id}, {"title", title},
-                                   {"description", description}, {"noteType", note_type}, {"publish", publish},
-                                   {"createDateTime", now}, {"lastActivityDate", now},
-                                   {"creatorResourceID", creator}, {"impersonatorCreatorResourceID", impersonator}});
+  s.at.notes[ticket_id].push_back({{"id", id},
+                                   {"ticketID", ticket_id},
+                                   {"title", title},
+                                   {"description", description},
+                                   {"noteType", note_type},
+                                   {"publish", publish},
+                                   {"createDateTime", now},
+                                   {"lastActivityDate", now},
+                                   {"creatorResourceID", creator},
+                                   {"impersonatorCreatorResourceID", impersonator}});
   t->second["lastActivityDate"] = now;
   return ok({{"itemId", id}});
 }
@@ -200,11 +234,13 @@ Response patch_ticket(State& st, const Request& req) {
   auto id = id_json ? int_of(*id_json) : std::nullopt;
   if (!id) return at_error(500, "Missing Required Field: id.");
   auto t = s.at.tickets.find(*id);
-  if (t == s.at.tickets.end()) return at_error(500, "Tickets with id " + std::to_string(*id) + " does not exist.");
+  if (t == s.at.tickets.end())
+    return at_error(500, "Tickets with id " + std::to_string(*id) + " does not exist.");
   Json updated = t->second;
   const TimeMs now = now_ms();
   for (auto it = body.begin(); it != body.end(); ++it) {
-    const AtField* f = find_at_entity("Tickets") ? find_at_field(*find_at_entity("Tickets"), it.key()) : nullptr;
+    const AtField* f =
+        find_at_entity("Tickets") ? find_at_field(*find_at_entity("Tickets"), it.key()) : nullptr;
     if (!f || f->read_only) continue;  // unknown and read-only fields are ignored
     const std::string name = f->name;
     const Json& v = it.value();
@@ -212,9 +248,11 @@ Response patch_ticket(State& st, const Request& req) {
     if (name == "status" || name == "priority" || (name == "queueID" && !v.is_null())) {
       if (auto err = check_pick(&v, *f->picks, f->name, pick)) return at_error(500, *err);
       updated[name] = pick;
-      if (name == "status") updated["completedDate"] = pick == 5 ? Json(at_time(now)) : Json(nullptr);
+      if (name == "status")
+        updated["completedDate"] = pick == 5 ? Json(at_time(now)) : Json(nullptr);
     } else if (name == "assignedResourceID" && !v.is_null() && !active_resource(s, v)) {
-      return at_error(500, "Value " + v.dump() + " is not an active resource for assignedResourceID.");
+      return at_error(500,
+                      "Value " + v.dump() + " is not an active resource for assignedResourceID.");
     } else if (name == "title" && (!v.is_string() || v.get<std::string>().empty())) {
       return at_error(500, "Missing Required Field: title.");
     } else if (name == "companyID" && !int_of(v)) {
@@ -225,10 +263,14 @@ Response patch_ticket(State& st, const Request& req) {
   }
   if (!updated["assignedResourceRoleID"].is_null()) {
     bool valid = false;
-    for (const Json& rr : at_resource_roles(s, updated["assignedResourceID"].is_null() ? -1 : updated["assignedResourceID"].get<int64_t>())) {
+    for (const Json& rr :
+         at_resource_roles(s, updated["assignedResourceID"].is_null()
+                                  ? -1
+                                  : updated["assignedResourceID"].get<int64_t>())) {
       valid = valid || rr["roleID"] == updated["assignedResourceRoleID"];
     }
-    if (!valid) return at_error(500, "The assignedResourceRoleID is not a role of the assigned resource.");
+    if (!valid)
+      return at_error(500, "The assignedResourceRoleID is not a role of the assigned resource.");
   }
   updated["lastActivityDate"] = at_time(now);
   updated["lastTrackedModificationDateTime"] = at_time(now);
@@ -246,27 +288,33 @@ Response post_time_entry(State& st, const Request& req, int64_t creator) {
   std::lock_guard lk(s.mu);
   const Json* res = at_member(body, "resourceID");
   if (!res || res->is_null()) return at_error(500, "Missing Required Field: resourceID.");
-  if (!active_resource(s, *res)) return at_error(500, "Value " + res->dump() + " is not an active resource for resourceID.");
+  if (!active_resource(s, *res))
+    return at_error(500, "Value " + res->dump() + " is not an active resource for resourceID.");
   const int64_t resource = *int_of(*res);
   const Json* tid = at_member(body, "ticketID");
   auto ticket = tid ? int_of(*tid) : std::nullopt;
-  if (!ticket) return at_error(500, "Missing Required Field: ticketID (cwsim simulates ticket time only).");
+  if (!ticket)
+    return at_error(500, "Missing Required Field: ticketID (cwsim simulates ticket time only).");
   auto t = s.at.tickets.find(*ticket);
-  if (t == s.at.tickets.end()) return at_error(500, "Tickets with id " + std::to_string(*ticket) + " does not exist.");
+  if (t == s.at.tickets.end())
+    return at_error(500, "Tickets with id " + std::to_string(*ticket) + " does not exist.");
   const Json* role_json = at_member(body, "roleID");
   auto role = role_json ? int_of(*role_json) : std::nullopt;
   if (!role) return at_error(500, "Missing Required Field: roleID.");
   bool role_ok = false;
-  for (const Json& rr : at_resource_roles(s, resource)) role_ok = role_ok || (rr["roleID"] == *role && rr["isActive"].get<bool>());
+  for (const Json& rr : at_resource_roles(s, resource))
+    role_ok = role_ok || (rr["roleID"] == *role && rr["isActive"].get<bool>());
   if (!role_ok) {
-    return at_error(500, "The roleID " + std::to_string(*role) + " is not an active role of resource " +
-                             std::to_string(resource) + ".");
+    return at_error(500, "The roleID " + std::to_string(*role) +
+                             " is not an active role of resource " + std::to_string(resource) +
+                             ".");
   }
   auto worked = date_of(at_member(body, "dateWorked"));
   if (!worked) return at_error(500, "Missing Required Field: dateWorked.");
   auto start = date_of(at_member(body, "startDateTime"));
   auto end = date_of(at_member(body, "endDateTime"));
-  if (start && end && *end <= *start) return at_error(500, "The endDateTime must be after the startDateTime.");
+  if (start && end && *end <= *start)
+    return at_error(500, "The endDateTime must be after the startDateTime.");
   double hours = 0;
   const Json* h = at_member(body, "hoursWorked");
   if (h && h->is_number()) {
@@ -276,7 +324,8 @@ Response post_time_entry(State& st, const Request& req, int64_t creator) {
   } else {
     return at_error(500, "Missing Required Field: hoursWorked.");
   }
-  if (!(hours > 0) || hours > 24) return at_error(500, "The hoursWorked must be greater than 0 and at most 24.");
+  if (!(hours > 0) || hours > 24)
+    return at_error(500, "The hoursWorked must be greater than 0 and at most 24.");
   std::string summary;
   if (auto err = required_text(body, "summaryNotes", 32000, summary)) return at_error(500, *err);
   const Json* internal = at_member(body, "internalNotes");
@@ -284,13 +333,22 @@ Response post_time_entry(State& st, const Request& req, int64_t creator) {
   const std::string now = at_time(now_ms());
   const int64_t id = s.at.next_time_entry_id++;
   s.at.time_entries.push_back(
-      {{"id", id}, {"resourceID", resource}, {"ticketID", *ticket}, {"roleID", *role},
+      {{"id", id},
+       {"resourceID", resource},
+       {"ticketID", *ticket},
+       {"roleID", *role},
        {"dateWorked", at_time(truncate_to_day(*worked))},
        {"startDateTime", start ? Json(at_time(*start)) : Json(nullptr)},
-       {"endDateTime", end ? Json(at_time(*end)) : Json(nullptr)}, {"hoursWorked", hours}, {"hoursToBill", hours},
-       {"summaryNotes", summary}, {"internalNotes", internal && internal->is_string() ? *internal : Json("")},
+       {"endDateTime", end ? Json(at_time(*end)) : Json(nullptr)},
+       {"hoursWorked", hours},
+       {"hoursToBill", hours},
+       {"summaryNotes", summary},
+       {"internalNotes", internal && internal->is_string() ? *internal : Json("")},
        {"isNonBillable", non_billable && non_billable->is_boolean() && non_billable->get<bool>()},
-       {"timeEntryType", 2}, {"createDateTime", now}, {"lastModifiedDateTime", now}, {"creatorUserID", creator}});
+       {"timeEntryType", 2},
+       {"createDateTime", now},
+       {"lastModifiedDateTime", now},
+       {"creatorUserID", creator}});
   t->second["lastActivityDate"] = now;
   return ok({{"itemId", id}});
 }
@@ -298,19 +356,26 @@ Response post_time_entry(State& st, const Request& req, int64_t creator) {
 // ---- routing ---------------------------------------------------------------
 
 Response zone_information(const State& st, const Request& req) {
-  if (req.method != "GET") return at_error(405, "The requested resource does not support http method '" + req.method + "'.");
+  if (req.method != "GET")
+    return at_error(405,
+                    "The requested resource does not support http method '" + req.method + "'.");
   auto user = req.param("user");
   if (!user || compare_nocase(*user, st.opts.at_username) != 0) {
     return at_error(500, "Zone information could not be determined");
   }
   const std::string host = req.host.empty() ? std::string("127.0.0.1") : req.host;
-  return ok({{"zoneName", "cwsim Simulated Zone"}, {"url", base_url(req)},
-             {"webUrl", "http://" + host + "/"}, {"ci", 0}});
+  return ok({{"zoneName", "cwsim Simulated Zone"},
+             {"url", base_url(req)},
+             {"webUrl", "http://" + host + "/"},
+             {"ci", 0}});
 }
 
-Response route(State& st, const Request& req, const std::vector<std::string>& seg, int64_t creator, const Json& impersonator) {
+Response route(State& st, const Request& req, const std::vector<std::string>& seg, int64_t creator,
+               const Json& impersonator) {
   const std::string& m = req.method;
-  auto not_allowed = [&] { return at_error(405, "The requested resource does not support http method '" + m + "'."); };
+  auto not_allowed = [&] {
+    return at_error(405, "The requested resource does not support http method '" + m + "'.");
+  };
   if (seg.size() == 1 && compare_nocase(seg[0], "ThresholdInformation") == 0) {
     return m == "GET" ? ok(st.at_limits.threshold(now_ms())) : not_allowed();
   }
@@ -318,7 +383,8 @@ Response route(State& st, const Request& req, const std::vector<std::string>& se
   if (!e) return at_error(404, "The entity " + seg[0] + " is not served by cwsim.");
   const std::vector<std::string> rest(seg.begin() + 1, seg.end());
   if (seg_is(rest, 0, "query")) return query(st, req, *e, rest);
-  if (seg_is(rest, 0, "entityInformation")) return m == "GET" ? entity_information(*e, rest) : not_allowed();
+  if (seg_is(rest, 0, "entityInformation"))
+    return m == "GET" ? entity_information(*e, rest) : not_allowed();
   const std::string name = e->name;
   if (rest.empty()) {
     if (name == "Tickets" && m == "PATCH") return patch_ticket(st, req);
@@ -348,12 +414,17 @@ Response route(State& st, const Request& req, const std::vector<std::string>& se
   } else {
     for (Json& rr : at_resource_roles(st.store, *id)) items.push_back(std::move(rr));
   }
-  return ok({{"items", items}, {"pageDetails", {{"count", items.size()}, {"requestCount", 500},
-                                                {"prevPageUrl", nullptr}, {"nextPageUrl", nullptr}}}});
+  return ok({{"items", items},
+             {"pageDetails",
+              {{"count", items.size()},
+               {"requestCount", 500},
+               {"prevPageUrl", nullptr},
+               {"nextPageUrl", nullptr}}}});
 }
 
 std::vector<std::string> segments(const std::string& path) {
-  return split_list(path.size() > kPrefix.size() ? path.substr(kPrefix.size()) : std::string(), '/');
+  return split_list(path.size() > kPrefix.size() ? path.substr(kPrefix.size()) : std::string(),
+                    '/');
 }
 
 }  // namespace
@@ -363,7 +434,8 @@ Response at_error(int status, const std::string& message) {
 }
 
 bool is_autotask_path(const std::string& path) {
-  return path.size() >= kPrefix.size() && compare_nocase(std::string_view(path).substr(0, kPrefix.size()), kPrefix) == 0;
+  return path.size() >= kPrefix.size() &&
+         compare_nocase(std::string_view(path).substr(0, kPrefix.size()), kPrefix) == 0;
 }
 
 std::string autotask_endpoint(const std::string& path) {
@@ -377,9 +449,11 @@ Response handle_autotask(State& st, const Request& req) {
   if (seg.size() < 2 || compare_nocase(seg[0], "V1.0") != 0) {
     return at_error(404, "The requested resource " + req.path + " was not found.");
   }
-  if (seg.size() == 2 && compare_nocase(seg[1], "ZoneInformation") == 0) return zone_information(st, req);
+  if (seg.size() == 2 && compare_nocase(seg[1], "ZoneInformation") == 0)
+    return zone_information(st, req);
   const std::string user = req.header("UserName");
-  if (user.empty() || compare_nocase(user, st.opts.at_username) != 0 || req.header("Secret") != st.opts.at_secret) {
+  if (user.empty() || compare_nocase(user, st.opts.at_username) != 0 ||
+      req.header("Secret") != st.opts.at_secret) {
     return at_error(401, "The UserName or Secret is invalid.");
   }
   if (req.header("ApiIntegrationCode") != st.opts.at_integration_code) {
@@ -399,7 +473,8 @@ Response handle_autotask(State& st, const Request& req) {
       creator = *parse_id(imp);
     }
   }
-  return route(st, req, std::vector<std::string>(seg.begin() + 1, seg.end()), creator, impersonator);
+  return route(st, req, std::vector<std::string>(seg.begin() + 1, seg.end()), creator,
+               impersonator);
 }
 
 void autotask_other_writers(State& st, const Request& req, int count) {
@@ -413,7 +488,8 @@ void autotask_other_writers(State& st, const Request& req, int count) {
   if (!ticket) return;
   std::lock_guard lk(st.store.mu);
   try {
-    mutate_autotask(st.store, {{"entity", "autotask_notes"}, {"ticket", *ticket}, {"count", count}});
+    mutate_autotask(st.store,
+                    {{"entity", "autotask_notes"}, {"ticket", *ticket}, {"count", count}});
   } catch (const std::invalid_argument&) {
   }
 }

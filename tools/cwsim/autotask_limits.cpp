@@ -67,9 +67,12 @@ Json AutotaskLimits::to_json(TimeMs now) {
   expire(now);
   Json busy = Json::object();
   for (const auto& [k, v] : in_flight_) busy[k] = v;
-  return {{"hourly_limit", hourly_limit_},      {"concurrency", concurrency_},
-          {"threshold_delay_ms", delay_ms_},   {"current_count", window_.size()},
-          {"in_flight", busy},                 {"rejected_hourly", rejected_hourly_},
+  return {{"hourly_limit", hourly_limit_},
+          {"concurrency", concurrency_},
+          {"threshold_delay_ms", delay_ms_},
+          {"current_count", window_.size()},
+          {"in_flight", busy},
+          {"rejected_hourly", rejected_hourly_},
           {"rejected_threads", rejected_threads_}};
 }
 

@@ -3,12 +3,12 @@
 // requests per endpoint (docs/simulator.md, "Autotask limits"). Thread-safe.
 #pragma once
 
-#include "store.h"
-
 #include <deque>
 #include <map>
 #include <mutex>
 #include <string>
+
+#include "store.h"
 
 namespace cwsim {
 
@@ -46,8 +46,8 @@ class AutotaskLimits {
   int hourly_limit_ = 10000;
   int concurrency_ = 3;
   int delay_ms_ = 500;
-  std::deque<TimeMs> window_;              // arrival times of counted requests
-  std::map<std::string, int> in_flight_;   // lower-case endpoint -> requests being served
+  std::deque<TimeMs> window_;             // arrival times of counted requests
+  std::map<std::string, int> in_flight_;  // lower-case endpoint -> requests being served
   int rejected_hourly_ = 0;
   int rejected_threads_ = 0;
 };

@@ -1,17 +1,17 @@
 // Autotask query bodies: {"filter":[...], "IncludeFields":[...], "MaxRecords":N}.
 // Filter items are {op, field, value, udf} or {op:"and"|"or", items:[...]};
 // the top-level array is an implicit "and" (docs/simulator.md, "Autotask queries").
-#include "autotask.h"
-
 #include <algorithm>
 #include <optional>
+
+#include "autotask.h"
 
 namespace cwsim {
 namespace {
 
-const std::vector<std::string> kFieldOps = {"eq",       "noteq",    "gt",       "gte",   "lt",
-                                            "lte",      "beginswith", "endswith", "contains", "exist",
-                                            "notexist", "in",       "notin"};
+const std::vector<std::string> kFieldOps = {
+    "eq",       "noteq",    "gt",    "gte",      "lt", "lte",  "beginswith",
+    "endswith", "contains", "exist", "notexist", "in", "notin"};
 
 struct Invalid {
   std::string message;
@@ -46,7 +46,8 @@ void check_item(const AtEntity& e, const Json& item, int depth) {
   const std::string op = lower_ascii(op_json->get<std::string>());
   if (op == "and" || op == "or") {
     const Json* items = at_member(item, "items");
-    if (!items || !items->is_array() || items->empty()) throw Invalid{"An '" + op + "' group needs a non-empty 'items' array."};
+    if (!items || !items->is_array() || items->empty())
+      throw Invalid{"An '" + op + "' group needs a non-empty 'items' array."};
     for (const Json& sub : *items) check_item(e, sub, depth + 1);
     return;
   }
@@ -54,7 +55,8 @@ void check_item(const AtEntity& e, const Json& item, int depth) {
     throw Invalid{"The operator '" + op_json->get<std::string>() + "' is not supported."};
   }
   const Json* field = at_member(item, "field");
-  if (!field || !field->is_string() || field->get<std::string>().empty()) throw Invalid{"A filter item needs a 'field'."};
+  if (!field || !field->is_string() || field->get<std::string>().empty())
+    throw Invalid{"A filter item needs a 'field'."};
   const Json* udf = at_member(item, "udf");
   const bool is_udf = udf && udf->is_boolean() && udf->get<bool>();
   const AtField* f = is_udf ? nullptr : find_at_field(e, field->get<std::string>());
@@ -80,7 +82,8 @@ Json field_value(const AtEntity& e, const Json& item, const Json& row, const AtF
   if (udf && udf->is_boolean() && udf->get<bool>()) {
     def = nullptr;
     for (const Json& u : row.value("userDefinedFields", Json::array())) {
-      if (compare_nocase(u.value("name", std::string()), name) == 0) return u.value("value", Json());
+      if (compare_nocase(u.value("name", std::string()), name) == 0)
+        return u.value("value", Json());
     }
     return nullptr;
   }
