@@ -310,6 +310,15 @@ TEST_F(AutotaskTest, OpportunityMutationsShowInAutotask) {
   EXPECT_EQ(opp["status"], 2);  // Lost
   EXPECT_EQ(ids("Opportunities", {item("gt", "lastActivity", "2026-11-01T00:00:00Z")}),
             (std::vector<int64_t>{7}));
+  // Whatever shape a mutation leaves, the Autotask view still serves it.
+  control("POST", "/_sim/mutate",
+          {{"entity", "opportunities"},
+           {"kind", "modify"},
+           {"ids", {8}},
+           {"fields", {{"status", "odd"}, {"probability", nullptr}, {"company", 3}}}});
+  Json odd = json(at("GET", "/Opportunities/8"))["item"];
+  EXPECT_EQ(odd["status"], 1);
+  EXPECT_TRUE(odd["companyID"].is_null());
 }
 
 }  // namespace

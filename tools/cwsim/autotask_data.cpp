@@ -75,10 +75,6 @@ Json at_date(const Json& cw) {
   return t ? Json(at_time(*t)) : Json(nullptr);
 }
 
-Json id_or_null(const Json& ref) {
-  return ref.is_object() && ref.contains("id") ? ref["id"] : Json(nullptr);
-}
-
 std::vector<Json> ticket_rows(const Store& s) {
   std::vector<Json> out;
   for (const auto& [id, t] : s.at.tickets) out.push_back(t);
@@ -153,8 +149,17 @@ std::vector<Json> contact_rows(const Store& s) {
   return out;
 }
 
+// o[a] or o[a][b], null when missing (mutations may leave any shape).
+Json member(const Json& o, const char* a, const char* b = nullptr) {
+  if (!o.is_object() || !o.contains(a)) return nullptr;
+  const Json& v = o[a];
+  if (!b) return v;
+  return v.is_object() && v.contains(b) ? v[b] : Json(nullptr);
+}
+
 int opp_status(const Json& cw) {
-  switch (id_or_null(cw.value("status", Json())).get<int>()) {
+  const Json id = member(cw, "status", "id");
+  switch (id.is_number_integer() ? id.get<int>() : 1) {
     case 2:
       return 3;  // Won -> Closed
     case 3:
@@ -171,22 +176,22 @@ std::vector<Json> opportunity_rows(const Store& s) {
   for (const auto& [id, o] : s.opportunities) {
     Rng r(mix_seed(s.spec.seed, kAtAmounts, static_cast<uint64_t>(id)));
     const double amount = std::round((1000.0 + r.unit() * 99000.0) * 100.0) / 100.0;
-    const Json& prob = o.value("probability", Json());
+    const Json prob = member(o, "probability", "name");
     out.push_back({{"id", id},
-                   {"title", o["name"]},
+                   {"title", member(o, "name")},
                    {"amount", amount},
                    {"cost", std::round(amount * 60.0) / 100.0},
                    {"status", opp_status(o)},
-                   {"stage", id_or_null(o.value("stage", Json()))},
+                   {"stage", member(o, "stage", "id")},
                    {"probability",
-                    prob.is_object() ? Json(std::stoi(prob["name"].get<std::string>())) : Json(0)},
-                   {"projectedCloseDate", at_date(o.value("expectedCloseDate", Json()))},
-                   {"createDate", at_date(o["_info"].value("dateEntered", Json()))},
-                   {"lastActivity", at_date(o["_info"].value("lastUpdated", Json()))},
-                   {"companyID", id_or_null(o.value("company", Json()))},
-                   {"contactID", id_or_null(o.value("contact", Json()))},
-                   {"ownerResourceID", id_or_null(o.value("primarySalesRep", Json()))},
-                   {"closedDate", at_date(o.value("closedDate", Json()))},
+                    prob.is_string() ? Json(std::atoi(prob.get<std::string>().c_str())) : Json(0)},
+                   {"projectedCloseDate", at_date(member(o, "expectedCloseDate"))},
+                   {"createDate", at_date(member(o, "_info", "dateEntered"))},
+                   {"lastActivity", at_date(member(o, "_info", "lastUpdated"))},
+                   {"companyID", member(o, "company", "id")},
+                   {"contactID", member(o, "contact", "id")},
+                   {"ownerResourceID", member(o, "primarySalesRep", "id")},
+                   {"closedDate", at_date(member(o, "closedDate"))},
                    {"userDefinedFields", Json::array()}});
   }
   return out;
