@@ -173,7 +173,7 @@ TEST_F(AutotaskWritesTest, FourthConcurrentRequestToAnEndpointGets429) {
   // Three slow ticket queries hold the endpoint's three slots.
   control("POST", "/_sim/faults",
           {{"kind", "delay"},
-           {"delay_ms", 1500},
+           {"delay_ms", 2500},
            {"api", "autotask"},
            {"path", "*/Tickets/query"},
            {"count", 3}});
