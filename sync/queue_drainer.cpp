@@ -84,7 +84,7 @@ std::string seconds(Millis d) { return std::to_string(d.count() / 1000) + "s"; }
 }  // namespace
 
 QueueDrainer::QueueDrainer(storage::QueueStore& store, std::string tenant, QueuePolicy policy,
-                           PsaPoster& poster, const Clock& clock, Backoff backoff,
+                           PsaProvider& poster, const Clock& clock, Backoff backoff,
                            DrainOptions options)
     : store_(store),
       tenant_(std::move(tenant)),

@@ -5,6 +5,7 @@
 
 #include "sync/http/auth.h"
 #include "sync/cpq/cpq_auth.h"
+#include "sync/connectwise/cw_provider.h"
 #include "sync/connectwise/psa_auth.h"
 
 namespace cwsync {
@@ -52,6 +53,8 @@ TenantClients::TenantClients(const Defaults& defaults, const Tenant& tenant,
     psa_ = std::make_unique<ApiClient>(
         api_client_options(defaults, "psa", tenant.name, conn.allow_insecure), std::move(deps));
     psa_endpoint_ = std::make_unique<PsaEndpoint>(conn, *psa_);
+    psa_provider_ = std::make_unique<ConnectWiseProvider>(*psa_endpoint_, env.clock,
+                                                          tenant.queue.marker_format);
   }
 }
 
