@@ -19,6 +19,8 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "storage/rows.h"
+#include "sync/http/api_pager.h"
+#include "sync/http/http_client.h"
 #include "sync/post_payload.h"
 
 namespace cwsync {
@@ -33,6 +35,14 @@ struct Delivery {
   std::string evidence;                   // why it counts as applied (dedup)
   int http_status = 0;                    // the last response's status
 };
+
+// A dedup hit: the post's effect is upstream already (nothing was sent).
+Delivery applied_upstream(std::optional<std::string> remote_id, std::string evidence);
+
+// The error for a 2xx whose body lacks the created object: it says nothing
+// about whether the PSA applied the request (a proxy's page, a cut body), so
+// it is ambiguous and an outage: the queue retries and checks first.
+Error no_created_object(const HttpResponse& response, const std::string& label);
 
 // A PSA member (ConnectWise) or resource (Autotask).
 struct PsaMember {
@@ -56,6 +66,11 @@ struct PsaCheck {
 
 // Receives one page of upstream ids (as text) during a reconcile listing.
 using IdPageSink = std::function<Status(const std::vector<std::string>& ids)>;
+
+// The page handler of an id listing: each page's "id"s (integers or text)
+// into `sink`, counting pages in `stats`; kMalformed naming "<what> page N"
+// for a page that is not a list or a row without an id.
+PageHandler id_page_handler(PullStats& stats, std::string what, const IdPageSink& sink);
 
 class PsaProvider {
  public:

@@ -36,9 +36,12 @@ Status run_incremental_pull(const PullContext& ctx, PullStats& stats, const Pull
     auto split = split_page(page.response.body, what);
     if (!split.ok()) return split.error();
     const std::size_t count = split->elements.size();
-    const bool last = entity.last_page == LastPage::kShortPage
-                          ? count < static_cast<std::size_t>(entity.page_size)
-                          : !find_link(page.response.headers, "next").has_value();
+    const bool last =
+        entity.last_page == LastPage::kShortPage
+            ? count < static_cast<std::size_t>(entity.page_size)
+        : entity.last_page == LastPage::kNoNextPageUrl
+            ? !page_details_next_url(page.response).has_value()
+            : !find_link(page.response.headers, "next").has_value();
     for (const PageElement& e : split->elements) {
       auto stamp = adapter.add(e);
       if (!stamp.ok()) return make_error(ErrorKind::kMalformed, stamp.error().describe(), what);

@@ -64,6 +64,7 @@ class PullAdapter {
 enum class LastPage {
   kShortPage,   // CPQ: no next link; the first page shorter than page_size
   kNoNextLink,  // PSA: the page without a Link rel="next"
+  kNoNextPageUrl,  // the page whose pageDetails.nextPageUrl is null
 };
 
 struct PullEntity {

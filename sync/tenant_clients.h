@@ -13,6 +13,7 @@
 #include "sync/http/api_client.h"
 #include "sync/http/backoff.h"
 #include "sync/http/http_client.h"
+#include "sync/autotask/at_endpoint.h"
 #include "sync/connectwise/psa_codebase.h"
 #include "sync/psa_provider.h"
 #include "sync/http/upstream.h"
@@ -60,6 +61,7 @@ class TenantClients {
   std::string cpq_api_base_;
   std::unique_ptr<ApiClient> psa_;
   std::unique_ptr<PsaEndpoint> psa_endpoint_;
+  std::unique_ptr<AutotaskEndpoint> autotask_;
   std::unique_ptr<PsaProvider> psa_provider_;
 };
 

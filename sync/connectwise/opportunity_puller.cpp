@@ -139,23 +139,8 @@ Status list_psa_opportunity_ids(const PullContext& ctx, PullStats& stats, const 
                                       .add("pageSize", ctx.defaults.page_size)
                                       .str());
   first.headers.set("pagination-type", "forward-only");
-  auto paged = psa->for_each_page(
-      std::move(first),
-      [&](const Page& page) -> Result<PageVerdict> {
-        stats.pages += 1;
-        const std::string what =
-            "GET sales/opportunities ids page " + std::to_string(page.number);
-        auto items = parse_page_items(page);
-        if (!items.ok()) return make_error(ErrorKind::kMalformed, items.error().message, what);
-        std::vector<std::string> ids;
-        for (const auto& e : *items) {
-          auto id = json_read::id_text(e, "id");
-          if (!id || id->empty()) return make_error(ErrorKind::kMalformed, "a row without an id", what);
-          ids.push_back(std::move(*id));
-        }
-        if (auto s = sink(ids); !s.ok()) return s.error();
-        return PageVerdict{items->size(), false};
-      },
+  auto paged = psa->for_each_page(std::move(first),
+                                  id_page_handler(stats, "GET sales/opportunities ids", sink),
       counted_call(stats, "opportunity ids"));
   if (!paged.ok()) return paged.error();
   return {};
