@@ -1,6 +1,7 @@
 // Data changes at run time: create, modify, delete, bump_version, archive.
 // One call stamps every record it touches with the same time, which is how
 // tests get "many records sharing one modifyDate/lastUpdated".
+#include "autotask.h"
 #include "state.h"
 
 #include <cmath>
@@ -290,6 +291,10 @@ Json apply_mutation(State& st, const Json& spec) {
     std::lock_guard lk(st.store.mu);
     return create_notes(st.store, spec);
   }
+  if (spec.is_object() && spec.value("entity", std::string()).rfind("autotask_", 0) == 0) {
+    std::lock_guard lk(st.store.mu);
+    return mutate_autotask(st.store, spec);
+  }
   Spec s = read_spec(spec);
   std::lock_guard lk(st.store.mu);
   ++st.store.generation;
@@ -299,7 +304,7 @@ Json apply_mutation(State& st, const Json& spec) {
   } else if (s.entity == "opportunities") {
     affected = mutate_opportunities(st, s);
   } else {
-    throw std::invalid_argument("entity must be quotes, opportunities or notes");
+    throw std::invalid_argument("entity must be quotes, opportunities, notes, autotask_notes or autotask_tickets");
   }
   return {{"entity", s.entity}, {"kind", s.kind}, {"timestamp", format_time_ms(s.ts)}, {"affected", affected}};
 }
