@@ -56,6 +56,7 @@ void refine_autotask_error(const HttpResponse& response, Error& e) {
     e.kind = ErrorKind::kBadRequest;
     e.failure = Failure::kRejection;
     e.ambiguous = false;
+    e.message = "rejected by Autotask: " + *message;
   }
 }
 
