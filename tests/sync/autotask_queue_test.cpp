@@ -200,6 +200,38 @@ TEST_F(AutotaskQueueTest, ABadIntegrationCodePausesTheQueueInsteadOfDeadLetterin
   EXPECT_NE(s.pause_reason.find("IntegrationCode is invalid"), std::string::npos) << s.pause_reason;
 }
 
+TEST_F(AutotaskQueueTest, TheFourColumnInsertWorksAndAnotherProviderIsDead) {
+  // The column's default (connectwise) is what plain SQL inserts get: the
+  // tenant's provider delivers them.
+  {
+    SQLite::Database raw(dir_.file("cache.db").string(), SQLite::OPEN_READWRITE);
+    raw.exec("INSERT INTO psa_posts (tenant, kind, ticket_id, payload) VALUES "
+             "('acme', 'note', 1001, '{\"text\":\"from SQL\"}')");
+  }
+  // The row took SQLite's real clock for next_retry_at: move past it.
+  const TimePoint real_now = SystemClock::instance().now() + 1s;
+  if (clock_.now() < real_now) clock_.set(real_now);
+  storage::NewPost p;
+  p.tenant = "acme";
+  p.provider = "autotask";
+  p.kind = PostKind::kNote;
+  p.ticket_id = 1002;
+  p.payload_json = R"({"text":"from cwsync enqueue"})";
+  ASSERT_TRUE(store_->enqueue(p, clock_.now()).ok());
+  EXPECT_EQ(drain().succeeded, 2);
+  // A ConnectWise tenant refuses a post that names Autotask.
+  tenant_.psa = sim_psa(*sim_, sim_->options());
+  rebuild();
+  p.ticket_id = 1003;
+  p.idempotency_key = "named-autotask";
+  auto id = store_->enqueue(p, clock_.now());
+  ASSERT_TRUE(id.ok());
+  drain();
+  EXPECT_EQ(post(id->id).status, PostStatus::kDead);
+  EXPECT_NE(post(id->id).last_error->find("provider 'autotask', but tenant acme uses connectwise"),
+            std::string::npos);
+}
+
 TEST_F(AutotaskQueueTest, AThreadLimit429IsAWaitNotAFailure) {
   add_fault({{"api", "autotask"}, {"method", "POST"}, {"path", "*/Notes"}, {"status", 429},
              {"count", 1}});
