@@ -3,6 +3,7 @@
 #include "base/log.h"
 #include "storage/db_lock.h"
 #include "sync/cpq/cpq_puller.h"
+#include "sync/autotask/at_errors.h"
 #include "sync/psa_provider.h"
 #include "sync/reconcile.h"
 
@@ -133,6 +134,7 @@ CallOptions counted_call(PullStats& stats, std::string label) {
 }
 
 std::string diagnose(const Error& e, std::string_view api) {
+  if (api == "autotask") return diagnose_autotask(e);  // its own words (401, code, zone)
   const bool cpq = api == "cpq";
   if (e.kind == ErrorKind::kAuth && e.http_status == 403) {
     return cpq ? "403 Forbidden: the CPQ account has no API licence, or the API user's role "
