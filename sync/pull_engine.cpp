@@ -80,4 +80,21 @@ Status run_incremental_pull(const PullContext& ctx, PullStats& stats, const Pull
   return loop(on_page);
 }
 
+Status OpportunityRowsAdapter::write(storage::PageWriter& writer) {
+  for (const storage::OpportunityRow& o : rows_) {
+    if (auto s = writer.upsert_opportunity(o); !s.ok()) return s;
+  }
+  return {};
+}
+
+RowStamp OpportunityRowsAdapter::hold(storage::OpportunityRow row) {
+  RowStamp stamp{row.last_updated, padded_cursor_id(row.id)};
+  rows_.push_back(std::move(row));
+  return stamp;
+}
+
+std::string padded_cursor_id(const std::string& id) {
+  return id.size() >= 12 ? id : std::string(12 - id.size(), '0') + id;
+}
+
 }  // namespace cwsync

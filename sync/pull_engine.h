@@ -21,6 +21,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/result.h"
@@ -59,6 +60,28 @@ class PullAdapter {
   // Before each page: forget the rows held for the previous one.
   virtual void clear() = 0;
 };
+
+// The part every opportunity adapter shares (ConnectWise, Autotask): the
+// page's mapped rows, held until written with upsert_opportunity. A
+// subclass maps an element and calls hold().
+class OpportunityRowsAdapter : public PullAdapter {
+ public:
+  void drop_last() override { rows_.pop_back(); }
+  std::size_t held() const override { return rows_.size(); }
+  Status write(storage::PageWriter& writer) override;
+  void clear() override { rows_.clear(); }
+
+ protected:
+  // Holds `row`; its stamp is (last_updated, the id padded for text order).
+  RowStamp hold(storage::OpportunityRow row);
+
+ private:
+  std::vector<storage::OpportunityRow> rows_;
+};
+
+// An integer id as the cursor compares it (as text): zero-padded to 12
+// digits, so "10" sorts after "9".
+std::string padded_cursor_id(const std::string& id);
 
 // How the entity's API marks its last page.
 enum class LastPage {

@@ -13,11 +13,6 @@ using nlohmann::json;
 using storage::Entity;
 using storage::OpportunityRow;
 
-// Ids are compared as text in the cursor; pad so "10" sorts after "9".
-std::string cursor_id(const std::string& id) {
-  return id.size() >= 12 ? id : std::string(12 - id.size(), '0') + id;
-}
-
 bool listed(const std::vector<int>& values, std::int64_t v) {
   return std::find(values.begin(), values.end(), v) != values.end();
 }
@@ -52,7 +47,7 @@ Result<AutotaskOpportunityLabels> read_labels(AutotaskEndpoint& at, PullStats& s
   return out;
 }
 
-class AutotaskOpportunityAdapter final : public PullAdapter {
+class AutotaskOpportunityAdapter final : public OpportunityRowsAdapter {
  public:
   AutotaskOpportunityAdapter(const AutotaskSettings& settings, AutotaskOpportunityLabels labels)
       : settings_(settings), labels_(std::move(labels)) {}
@@ -60,24 +55,12 @@ class AutotaskOpportunityAdapter final : public PullAdapter {
   Result<RowStamp> add(const PageElement& e) override {
     auto row = map_autotask_opportunity(e.value, e.raw, settings_, labels_);
     if (!row.ok()) return row.error();
-    RowStamp stamp{row->last_updated, cursor_id(row->id)};
-    rows_.push_back(std::move(*row));
-    return stamp;
+    return hold(std::move(*row));
   }
-  void drop_last() override { rows_.pop_back(); }
-  std::size_t held() const override { return rows_.size(); }
-  Status write(storage::PageWriter& writer) override {
-    for (const OpportunityRow& o : rows_) {
-      if (auto s = writer.upsert_opportunity(o); !s.ok()) return s;
-    }
-    return {};
-  }
-  void clear() override { rows_.clear(); }
 
  private:
   const AutotaskSettings& settings_;
   AutotaskOpportunityLabels labels_;
-  std::vector<OpportunityRow> rows_;
 };
 
 }  // namespace

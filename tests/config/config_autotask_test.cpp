@@ -12,6 +12,17 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+// The least an Autotask tenant needs.
+constexpr const char* kMinimal = R"(
+tenants:
+  - name: contoso
+    psa:
+      provider: autotask
+      username: api-user@contoso.example
+      secret_env: CONTOSO_AT_SECRET
+      integration_code: ABCDEF123456
+)";
+
 class ConfigAutotaskTest : public testing_util::ConfigTest {
  protected:
   void SetUp() override {
@@ -60,15 +71,7 @@ tenants:
 }
 
 TEST_F(ConfigAutotaskTest, DefaultsAreTheHourlyBudgetTheDefaultRoleAndTheZoneLookup) {
-  const Config c = load_ok(write("cwsync.yaml", R"(
-tenants:
-  - name: contoso
-    psa:
-      provider: autotask
-      username: api-user@contoso.example
-      secret_env: CONTOSO_AT_SECRET
-      integration_code: ABCDEF123456
-)"));
+  const Config c = load_ok(write("cwsync.yaml", kMinimal));
   const PsaConnection& p = *c.tenants[0].psa;
   EXPECT_EQ(p.rate_limit.requests, 10000);
   EXPECT_EQ(p.rate_limit.per, std::chrono::hours(1));
@@ -123,15 +126,7 @@ tenants:
 }
 
 TEST_F(ConfigAutotaskTest, SummaryMasksTheSecretAndTheIntegrationCode) {
-  const Config c = load_ok(write("cwsync.yaml", R"(
-tenants:
-  - name: contoso
-    psa:
-      provider: autotask
-      username: api-user@contoso.example
-      secret_env: CONTOSO_AT_SECRET
-      integration_code: ABCDEF123456
-)"));
+  const Config c = load_ok(write("cwsync.yaml", kMinimal));
   const std::string text = describe_config(c);
   EXPECT_THAT(text, HasSubstr("provider=autotask"));
   EXPECT_THAT(text, HasSubstr("api-user@contoso.example"));

@@ -84,16 +84,6 @@ class TwoProvidersTest : public ::testing::Test {
     }
     return n;
   }
-  template <typename Pred>
-  static bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-    auto end = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < end) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return pred();
-  }
-
   TempDir dir_{"cwsync-twoproviders-"};
   CwsimProcess sim_;
   SimControl control_;
