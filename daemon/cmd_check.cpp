@@ -64,13 +64,6 @@ std::string diagnosis_for(const Error& e, const std::string& api) {
   return d.empty() ? transport_diagnosis(e) : d;
 }
 
-CallOptions single_attempt(std::string label) {
-  CallOptions o;
-  o.max_attempts = 1;
-  o.label = std::move(label);
-  return o;
-}
-
 template <typename Fn>
 Probe timed_probe(const std::string& tenant, const std::string& api, std::string endpoint,
                   Fn&& call) {

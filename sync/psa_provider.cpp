@@ -5,6 +5,19 @@
 
 namespace cwsync {
 
+CallOptions queue_attempt(std::string label) {
+  CallOptions o = single_attempt(std::move(label));
+  o.resend = Resend::kIfNotApplied;
+  return o;
+}
+
+CallOptions single_attempt(std::string label) {
+  CallOptions o;
+  o.max_attempts = 1;
+  o.label = std::move(label);
+  return o;
+}
+
 Delivery applied_upstream(std::optional<std::string> remote_id, std::string evidence) {
   Delivery d;
   d.deduplicated = true;

@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "storage/rows.h"
+#include "sync/http/api_client.h"
 #include "sync/http/api_pager.h"
 #include "sync/http/http_client.h"
 #include "sync/post_payload.h"
@@ -35,6 +36,13 @@ struct Delivery {
   std::string evidence;                   // why it counts as applied (dedup)
   int http_status = 0;                    // the last response's status
 };
+
+// The options of a post's mutating request: one attempt, resent only when
+// it cannot have been applied. The queue schedules retries and records each
+// one; an ambiguous failure must come back for the marker check.
+CallOptions queue_attempt(std::string label);
+// One attempt, no retries: `cwsync check` wants the first answer, fast.
+CallOptions single_attempt(std::string label);
 
 // A dedup hit: the post's effect is upstream already (nothing was sent).
 Delivery applied_upstream(std::optional<std::string> remote_id, std::string evidence);

@@ -202,10 +202,11 @@ Result<std::int64_t> AutotaskProvider::role_of(std::int64_t resource_id) {
                     "time entry role");
 }
 
-Result<std::optional<json>> AutotaskProvider::find_marked(const std::string& entity,
-                                                          std::int64_t ticket_id,
-                                                          const char* field,
-                                                          const std::string& marker) {
+Result<std::optional<Delivery>> AutotaskProvider::find_marked(const std::string& entity,
+                                                              std::int64_t ticket_id,
+                                                              const char* field,
+                                                              const std::string& marker,
+                                                              const std::string& what) {
   std::optional<json> found;
   auto paged = at_.query(
       entity,
@@ -225,17 +226,14 @@ Result<std::optional<json>> AutotaskProvider::find_marked(const std::string& ent
       },
       CallOptions::labeled(entity + " dedup"));
   if (!paged.ok()) return paged.error();
-  return found;
+  if (!found) return std::optional<Delivery>();
+  const std::string id = item_id(*found, "id");
+  return std::optional<Delivery>(applied_upstream(
+      id, what + " " + id + " on ticket " + std::to_string(ticket_id) + " carries " + marker));
 }
 
 Result<Delivery> AutotaskProvider::send(HttpRequest request, const std::string& label) {
-  CallOptions o;
-  // One attempt per queue attempt; an ambiguous failure comes back to the
-  // queue for the marker check (as for every provider).
-  o.resend = Resend::kIfNotApplied;
-  o.max_attempts = 1;
-  o.label = label;
-  auto r = at_.execute(std::move(request), o);
+  auto r = at_.execute(std::move(request), queue_attempt(label));
   if (!r.ok()) return r.error();
   const json body = json::parse(r->body, nullptr, false);
   const std::string id = item_id(body, "itemId");
@@ -257,13 +255,9 @@ Result<Delivery> AutotaskProvider::deliver_note(const storage::PostRow& post,
                                                 const NotePayload& p, bool check) {
   const std::string mark = marker(post);
   if (check) {
-    auto found = find_marked("TicketNotes", post.ticket_id, "description", mark);
+    auto found = find_marked("TicketNotes", post.ticket_id, "description", mark, "note");
     if (!found.ok()) return found.error();
-    if (*found) {
-      const std::string id = item_id(**found, "id");
-      return applied_upstream(id, "note " + id + " on ticket " + std::to_string(post.ticket_id) +
-                                      " carries " + mark);
-    }
+    if (*found) return **found;
   }
   if (auto ok = validate_note_types(); !ok.ok()) return ok.error();
   const AutotaskNoteType& type = note_type_for(settings_, p.type);
@@ -282,13 +276,9 @@ Result<Delivery> AutotaskProvider::deliver_time(const storage::PostRow& post,
                                                 const TimePayload& p, bool check) {
   const std::string mark = marker(post);
   if (check) {
-    auto found = find_marked("TimeEntries", post.ticket_id, "summaryNotes", mark);
+    auto found = find_marked("TimeEntries", post.ticket_id, "summaryNotes", mark, "time entry");
     if (!found.ok()) return found.error();
-    if (*found) {
-      const std::string id = item_id(**found, "id");
-      return applied_upstream(id, "time entry " + id + " for ticket " +
-                                      std::to_string(post.ticket_id) + " carries " + mark);
-    }
+    if (*found) return **found;
   }
   const RoundedTime t = round_time(p.start, p.end, p.rounding);
   const double hours =
@@ -351,10 +341,7 @@ Status AutotaskProvider::probe_ticket(const storage::PostRow& post) {
 Result<PsaCheck> AutotaskProvider::check() {
   auto zone = at_.zone_url();
   if (!zone.ok()) return zone.error();
-  CallOptions o;
-  o.max_attempts = 1;
-  o.label = "check";
-  auto usage = at_.get_json("ThresholdInformation", o);
+  auto usage = at_.get_json("ThresholdInformation", single_attempt("check"));
   if (!usage.ok()) return usage.error();
   std::string detail = "zone " + *zone;
   auto used = json_read::integer(*usage, "currentTimeframeRequestCount");

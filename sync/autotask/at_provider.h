@@ -62,10 +62,12 @@ class AutotaskProvider final : public PsaProvider {
   Result<Delivery> deliver_time(const storage::PostRow& post, const TimePayload& p, bool check);
   Result<Delivery> deliver_status(const storage::PostRow& post, const StatusPayload& p,
                                   bool check);
-  // The first item of `entity` on the ticket whose `field` contains `marker`.
-  Result<std::optional<nlohmann::json>> find_marked(const std::string& entity,
-                                                    std::int64_t ticket_id, const char* field,
-                                                    const std::string& marker);
+  // The dedup hit for the first item of `entity` on the ticket whose
+  // `field` contains `marker` (every page), or nullopt; `what` names it in
+  // the evidence ("note 5 on ticket 1001 carries [cwsync:…]").
+  Result<std::optional<Delivery>> find_marked(const std::string& entity, std::int64_t ticket_id,
+                                              const char* field, const std::string& marker,
+                                              const std::string& what);
   Result<std::int64_t> resource_of(const std::optional<std::string>& member);
   Result<std::int64_t> role_of(std::int64_t resource_id);
   Result<Delivery> send(HttpRequest request, const std::string& label);

@@ -29,10 +29,8 @@ Status ConnectWiseProvider::list_opportunity_ids(const PullContext& ctx, PullSta
 Result<PsaCheck> ConnectWiseProvider::check() {
   auto base = psa_.base_url();
   if (!base.ok()) return base.error();
-  CallOptions o;
-  o.max_attempts = 1;
-  o.label = "check";
-  auto r = psa_.execute(get_request("system/members?pageSize=1&fields=id"), o);
+  auto r = psa_.execute(get_request("system/members?pageSize=1&fields=id"),
+                        single_attempt("check"));
   if (!r.ok()) return r.error();
   return PsaCheck{check_endpoint(), "codebase " + psa_.codebase().value_or("?") + " at " + *base};
 }

@@ -113,13 +113,7 @@ Result<json> PsaPoster::member_ref(const std::optional<std::string>& member) {
 }
 
 Result<Delivery> PsaPoster::send(HttpRequest request, const std::string& label) {
-  CallOptions o;
-  // One attempt per queue attempt: the queue schedules retries and records
-  // each one; an ambiguous failure must come back for the dedup check.
-  o.resend = Resend::kIfNotApplied;
-  o.max_attempts = 1;
-  o.label = label;
-  auto r = psa_.execute(std::move(request), o);
+  auto r = psa_.execute(std::move(request), queue_attempt(label));
   if (!r.ok()) return r.error();
   // A 2xx proves delivery only when it carries the created (or updated)
   // object. A proxy's HTML page or a cut or wrong-shaped body says nothing
