@@ -96,6 +96,24 @@ Result<OpportunityRow> map_autotask_opportunity(const json& obj, std::string_vie
   return o;
 }
 
+namespace {
+
+// The database's request count this hour, read once per pull (the read
+// counts too) and kept for `cwsync status` and /metrics. A failure to read
+// it fails nothing: it is a figure, not the pull's work.
+void record_usage(const PullContext& ctx, PullStats& stats, AutotaskEndpoint& at) {
+  CallOptions o = counted_call(stats, "threshold information");
+  o.max_attempts = 1;
+  auto body = at.get_json("ThresholdInformation", o);
+  if (!body.ok()) return;
+  auto used = json_read::integer(*body, "currentTimeframeRequestCount");
+  auto limit = json_read::integer(*body, "externalRequestThreshold");
+  if (!used || !limit) return;
+  (void)ctx.cache.put_usage(ctx.tenant.name, {*used, *limit, ctx.clock.now()});
+}
+
+}  // namespace
+
 Status pull_autotask_opportunities(const PullContext& ctx, PullStats& stats, AutotaskEndpoint& at,
                                    const AutotaskSettings& settings) {
   auto cursor = start_cursor(ctx, Entity::kOpportunities);
@@ -106,7 +124,7 @@ Status pull_autotask_opportunities(const PullContext& ctx, PullStats& stats, Aut
       {*cursor ? at_filter("gt", "lastActivity", format_iso8601((*cursor)->modified_at))
                : at_filter("gte", "id", 0)});
   AutotaskOpportunityAdapter adapter(settings, std::move(*labels));
-  return run_incremental_pull(
+  Status pulled = run_incremental_pull(
       ctx, stats,
       {Entity::kOpportunities, "opportunities", "Opportunities/query", LastPage::kNoNextPageUrl},
       *cursor, adapter, [&](const PageHandler& handler) -> Status {
@@ -115,6 +133,8 @@ Status pull_autotask_opportunities(const PullContext& ctx, PullStats& stats, Aut
         if (!paged.ok()) return paged.error();
         return {};
       });
+  if (pulled.ok()) record_usage(ctx, stats, at);
+  return pulled;
 }
 
 Status list_autotask_opportunity_ids(const PullContext& ctx, PullStats& stats,

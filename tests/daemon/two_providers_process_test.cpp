@@ -11,6 +11,7 @@
 
 #include "child_process.h"
 #include "cwsim_process.h"
+#include "http_client.h"
 #include "sim_control.h"
 #include "sync/note_marker.h"
 #include "temp_dir.h"
@@ -32,6 +33,7 @@ class TwoProvidersTest : public ::testing::Test {
     write_private_file(config_path(),
         "database: " + db_path() + "\n"
         "log: { level: info, format: json }\n"
+        "http_listen: 127.0.0.1:0\n"
         "defaults:\n"
         "  intervals: { quotes: 5m, opportunities: 300ms, reconcile: 24h, queue: 200ms }\n"
         "  backoff: { base: 100ms, cap: 1s }\n"
@@ -139,7 +141,21 @@ TEST_F(TwoProvidersTest, OneDaemonDeliversAndPullsForAConnectWiseAndAnAutotaskTe
   EXPECT_NE(history.out.find("succeeded"), std::string::npos) << history.out;
   RunResult status = cli({"status", "--json"});
   EXPECT_EQ(status.code, 0) << status.err;
-  EXPECT_NE(status.out.find("contoso"), std::string::npos);
+  json report = json::parse(status.out, nullptr, false);
+  ASSERT_TRUE(report.is_object()) << status.out;
+  for (const auto& t : report["tenants"]) {
+    if (t["tenant"] == "contoso") {
+      EXPECT_EQ(t["upstream_usage"]["limit"], 10000) << t;
+    } else {
+      EXPECT_FALSE(t.contains("upstream_usage")) << t;
+    }
+  }
+  auto listening = daemon.wait_for_line({"\"event\":\"http_listening\""}, 5s);
+  ASSERT_TRUE(listening.has_value()) << daemon.out();
+  const int port = json::parse(*listening)["port"].get<int>();
+  HttpReply metrics = http_request(port, "GET", "/metrics");
+  EXPECT_NE(metrics.body.find("cwsync_upstream_request_limit{tenant=\"contoso\"} 10000"),
+            std::string::npos) << metrics.body;
   RunResult pipeline = cli({"pipeline", "--json"});
   EXPECT_EQ(pipeline.code, 0) << pipeline.err;
   EXPECT_NE(pipeline.out.find("contoso"), std::string::npos) << pipeline.out;

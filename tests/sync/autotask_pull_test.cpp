@@ -35,7 +35,7 @@ class AutotaskPullTest : public PullTest {
   }
 };
 
-TEST_F(AutotaskPullTest, InitialPullFillsThePipelineAndIdleCostsTwoRequests) {
+TEST_F(AutotaskPullTest, InitialPullFillsThePipelineAndIdleCostsThreeRequests) {
   auto r = pass(PassEntity::kOpportunities);
   ASSERT_TRUE(r.status.ok()) << r.status.error().describe();
   std::map<std::int64_t, json> upstream =
@@ -64,8 +64,13 @@ TEST_F(AutotaskPullTest, InitialPullFillsThePipelineAndIdleCostsTwoRequests) {
   r = pass(PassEntity::kOpportunities);
   ASSERT_TRUE(r.status.ok());
   auto log = requests();
-  ASSERT_EQ(log.size(), 2u) << "the picklist labels and one query: " << log.dump();
+  ASSERT_EQ(log.size(), 3u) << "the picklist labels, one query, the usage: " << log.dump();
   EXPECT_NE(log[1]["body"].dump().find("lastActivity"), std::string::npos) << log[1].dump();
+  EXPECT_NE(log[2]["path"].get<std::string>().find("ThresholdInformation"), std::string::npos);
+  auto usage = cache().get_usage("acme");
+  ASSERT_TRUE(usage.ok() && usage->has_value());
+  EXPECT_EQ((*usage)->limit, 10000);
+  EXPECT_GT((*usage)->used, 0);
 }
 
 TEST_F(AutotaskPullTest, PagesFollowNextPageUrlWithTheSameBody) {
