@@ -54,6 +54,8 @@ class TenantClients {
   PsaEndpoint* psa() { return psa_endpoint_.get(); }
   // The PSA client underneath (absolute URLs), or nullptr.
   ApiClient* psa_client() { return psa_.get(); }
+  // Autotask only: the zone-resolving query endpoint, or nullptr.
+  AutotaskEndpoint* autotask() { return autotask_.get(); }
 
  private:
   std::string tenant_;

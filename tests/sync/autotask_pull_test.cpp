@@ -3,6 +3,9 @@
 // ConnectWise tenant, statuses mapped by psa.opportunity_statuses.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "sync/reconcile.h"
 #include "sync_pass_fixture.h"
 
@@ -123,6 +126,41 @@ TEST_F(AutotaskPullTest, ReconcileTombstonesADeletedOpportunity) {
   EXPECT_EQ(r.stats.deleted, 2);
   EXPECT_EQ(gone["affected"].size(), 2u);
   EXPECT_EQ(cache().counts("acme")->opportunities_deleted, 2);
+}
+
+TEST_F(AutotaskPullTest, AFourthConcurrentRequestMeetsTheThreadLimitAndBacksOff) {
+  // Three slow queries hold Autotask's three slots for the endpoint; a fourth
+  // at the same time is answered 429 and retried with backoff until a slot
+  // is free (real time: this is about concurrency; bounded by the delay).
+  defaults_.backoff.base = std::chrono::milliseconds(100);
+  defaults_.backoff.cap = std::chrono::milliseconds(400);
+  defaults_.backoff.max_attempts = 12;
+  rebuild_clients();
+  add_fault({{"api", "autotask"}, {"kind", "delay"}, {"method", "POST"},
+             {"path", "*/Tickets/query"}, {"delay_ms", 600}, {"count", 3}});
+  AutotaskEndpoint& at = *clients_->autotask();
+  ASSERT_TRUE(at.zone_url().ok());
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  auto busy = [&] {
+    json limits = sim_->control("GET", "/_sim/autotask").body["autotask"];
+    return limits["in_flight"].value("tickets", 0);
+  };
+  for (int k = 0; k < 4; ++k) {
+    threads.emplace_back([&, k] {
+      if (k == 3) {  // once the three hold their slots (bounded: the delay ends them)
+        const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (busy() < 3 && std::chrono::steady_clock::now() < end) std::this_thread::yield();
+      }
+      auto r = at.query("Tickets", json::array({at_filter("gte", "id", 0)}), {"id"},
+                        [](const Page&) -> Result<PageVerdict> { return PageVerdict{1, true}; });
+      if (r.ok()) ++ok;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 4);
+  json limits = sim_->control("GET", "/_sim/autotask").body["autotask"];
+  EXPECT_GE(limits["rejected_threads"].get<int>(), 1) << limits;
 }
 
 TEST_F(AutotaskPullTest, ABadIntegrationCodeStopsTheTenantWithPlainWords) {
