@@ -5,6 +5,8 @@
 // `history`, `status` and `pipeline` read both. Bounded: a few seconds.
 #include <signal.h>
 
+#include <thread>
+
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -164,6 +166,47 @@ TEST_F(TwoProvidersTest, OneDaemonDeliversAndPullsForAConnectWiseAndAnAutotaskTe
   auto code = daemon.wait(10s);
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 0) << daemon.err();
+}
+
+TEST_F(TwoProvidersTest, SigkillWhileAnAutotaskNoteIsInFlightThenRestartDeliversEachOnce) {
+  write_config();
+  std::vector<std::string> keys;
+  for (int k = 0; k < 8; ++k) {
+    keys.push_back(enqueue("contoso", {"note", "--ticket", std::to_string(1001 + k % 4), "--text",
+                                       "step " + std::to_string(k)}));
+  }
+  // Each note POST is applied at cwsim 300 ms after it arrives, so a kill
+  // lands while one is in flight (sent, applied, the answer never read).
+  control_.add_fault({{"kind", "delay"}, {"api", "autotask"}, {"method", "POST"},
+                      {"path", "*/Notes"}, {"delay_ms", 300}, {"count", -1}});
+  auto posts_seen = [&] {
+    int n = 0;
+    for (const auto& r : control_.requests()) {
+      n += r.value("method", "") == "POST" && r.value("path", "").find("/Notes") != std::string::npos;
+    }
+    return n;
+  };
+  auto first = std::make_unique<ChildProcess>(
+      std::vector<std::string>{"run", "--config", config_path()}, dir_.path());
+  ASSERT_TRUE(eventually([&] { return posts_seen() >= 3; }, 10s)) << first->out();
+  std::this_thread::sleep_for(100ms);  // into the next delayed POST
+  first->signal(SIGKILL);
+  ASSERT_TRUE(first->wait(5s).has_value());
+  std::this_thread::sleep_for(400ms);  // let cwsim apply the orphaned POST
+  control_.clear_faults();
+
+  ChildProcess second({"run", "--config", config_path()}, dir_.path());
+  ASSERT_TRUE(eventually([&] {
+    return count("SELECT count(*) FROM psa_posts WHERE tenant = 'contoso' AND "
+                 "status = 'succeeded'") == 8;
+  }, 15s)) << second.out() << second.err();
+  second.signal(SIGTERM);
+  ASSERT_TRUE(second.wait(10s).has_value());
+  for (const auto& key : keys) {
+    EXPECT_EQ(with_marker("autotask-notes", "notes", "description", key), 1) << key;
+  }
+  EXPECT_GE(count("SELECT count(*) FROM psa_activity_log WHERE event = 'deduplicated'"), 1)
+      << "the orphaned POST must be found by its marker, not sent again";
 }
 
 }  // namespace
