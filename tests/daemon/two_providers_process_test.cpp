@@ -2,7 +2,9 @@
 // in one config, served by one cwsim process (it answers as both). `cwsync
 // enqueue` picks each tenant's provider; `cwsync run` delivers every kind of
 // post to each, once, and pulls both tenants' opportunities; `queue list`,
-// `history`, `status` and `pipeline` read both. Bounded: a few seconds.
+// `history`, `status` and `pipeline` read both. A SIGKILL while an Autotask
+// note is in flight, then a restart, still leaves one note per post (found
+// by its marker). Bounded: a few seconds each.
 #include <signal.h>
 
 #include <thread>
