@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string_view>
 #include <variant>
@@ -80,11 +81,41 @@ struct CpqConnection {
   bool allow_insecure = false;    // permit http:// to a non-loopback host
 };
 
+// Which PSA a `psa:` section talks to (`psa.provider`).
+enum class PsaProviderKind { kConnectWise, kAutotask };
+const char* to_string(PsaProviderKind k);  // "connectwise" | "autotask"
+
+// An Autotask note type: the TicketNotes noteType and publish picklist values.
+struct AutotaskNoteType {
+  int note_type = 1;
+  int publish = 2;                // 1: All Autotask Users (customer-visible); 2: internal
+};
+
+// The Autotask keys of a `psa:` section (provider: autotask). The Secret is
+// PsaConnection::private_key.
+struct AutotaskSettings {
+  std::string username;           // the API user: UserName header, zone lookup
+  std::string integration_code;   // ApiIntegrationCode (the tracking identifier)
+  std::optional<std::string> zone_url;  // pinned zone, ends in "/"; else looked up
+  // Where the zone lookup goes (an addition: tests point it at cwsim).
+  std::string zone_lookup_url = "https://webservices.autotask.net/ATServicesRest/";
+  std::optional<std::int64_t> impersonation_resource_id;
+  std::optional<std::int64_t> time_entry_role;  // nullopt: the resource's default role
+  AutotaskNoteType internal{1, 2};
+  AutotaskNoteType resolution{1, 1};
+  AutotaskNoteType description{1, 1};
+  // Opportunity status picklist values that mean won / lost; others are open.
+  std::vector<int> won_statuses{3, 4};   // Closed, Implemented
+  std::vector<int> lost_statuses{0, 2};  // Inactive, Lost
+};
+
 struct PsaConnection {
+  PsaProviderKind provider = PsaProviderKind::kConnectWise;
+  std::optional<AutotaskSettings> autotask;  // set iff provider is kAutotask
   std::string site;               // scheme + host, e.g. https://api-na.myconnectwise.net
   std::string company_id;
   std::string public_key;
-  Secret private_key;
+  Secret private_key;             // the private key; Autotask: the Secret
   std::string private_key_source; // "inline", "file PATH", "env NAME": for summaries
   std::string client_id;          // GUID, sent as clientId on every call
   std::string api_version = "2022.1";

@@ -32,7 +32,39 @@ void describe_cpq(std::ostringstream& out, const CpqConnection& c) {
   if (!c.budget.empty()) out << "      budget:      " << c.budget << "\n";
 }
 
+std::string note_text(const AutotaskNoteType& n) {
+  return "note_type=" + std::to_string(n.note_type) + " publish=" + std::to_string(n.publish);
+}
+
+std::string values_text(const std::vector<int>& v) {
+  std::string out;
+  for (int x : v) out += (out.empty() ? "" : ",") + std::to_string(x);
+  return "[" + out + "]";
+}
+
+void describe_autotask(std::ostringstream& out, const PsaConnection& p) {
+  const AutotaskSettings& a = *p.autotask;
+  out << "    psa:         provider=autotask\n"
+      << "      username:    " << a.username << "\n"
+      << "      secret:      " << secret_text(p.private_key, p.private_key_source) << "\n"
+      << "      integration_code: " << Secret(a.integration_code).masked() << "\n"
+      << "      zone_url:    " << a.zone_url.value_or("(looked up at " + a.zone_lookup_url + ")")
+      << (p.allow_insecure ? " (allow_insecure)" : "") << "\n";
+  if (a.impersonation_resource_id) {
+    out << "      impersonation_resource_id: " << *a.impersonation_resource_id << "\n";
+  }
+  out << "      time_entry_role: "
+      << (a.time_entry_role ? std::to_string(*a.time_entry_role) : std::string("default")) << "\n"
+      << "      note_types:  internal(" << note_text(a.internal) << ") resolution("
+      << note_text(a.resolution) << ") description(" << note_text(a.description) << ")\n"
+      << "      opportunity_statuses: won=" << values_text(a.won_statuses)
+      << " lost=" << values_text(a.lost_statuses) << "\n"
+      << "      rate_limit:  " << rate_text(p.rate_limit) << "\n";
+  if (!p.budget.empty()) out << "      budget:      " << p.budget << "\n";
+}
+
 void describe_psa(std::ostringstream& out, const PsaConnection& p) {
+  if (p.autotask) return describe_autotask(out, p);
   out << "    psa:\n"
       << "      site:        " << p.site << (p.allow_insecure ? " (allow_insecure)" : "") << "\n"
       << "      company_id:  " << p.company_id << "\n"
@@ -46,6 +78,10 @@ void describe_psa(std::ostringstream& out, const PsaConnection& p) {
 }
 
 }  // namespace
+
+const char* to_string(PsaProviderKind k) {
+  return k == PsaProviderKind::kAutotask ? "autotask" : "connectwise";
+}
 
 const char* to_string(OpportunitySource s) {
   return s == OpportunitySource::kPsa ? "psa" : "quotes";

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <map>
 
+#include "config/config_autotask.h"
 #include "config/config_checks.h"
 
 namespace cwsync::config_detail {
@@ -17,7 +18,7 @@ using std::chrono::milliseconds;
 const Keys kCpqKeys = {"base_url",    "access_key",       "public_key",
                        "private_key", "private_key_file", "private_key_env",
                        "rate_limit",  "budget",           "allow_insecure"};
-const Keys kPsaKeys = {"site",           "company_id",  "public_key", "private_key",
+const Keys kPsaKeys = {"provider", "site",           "company_id",  "public_key", "private_key",
                        "private_key_file", "private_key_env", "client_id", "api_version",
                        "codebase",       "rate_limit",  "budget",     "allow_insecure"};
 const Keys kQueueKeys = {"max_attempts", "max_age", "lease", "settle", "marker_format"};
@@ -181,7 +182,14 @@ Tenant read_tenant(LoadContext& ctx, const MapReader& t, const Defaults& default
   }
 
   if (auto m = t.read_map("cpq", kCpqKeys)) tenant.cpq = read_cpq(ctx, *m, single);
-  if (auto m = t.read_map("psa", kPsaKeys)) tenant.psa = read_psa(ctx, *m, single);
+  // An unknown provider is the one problem reported for the section: its
+  // other keys depend on which provider was meant.
+  const auto kind = peek_psa_provider(ctx, t);
+  if (kind == PsaProviderKind::kAutotask) {
+    if (auto m = t.read_map("psa", kAutotaskKeys)) tenant.psa = read_autotask(ctx, *m);
+  } else if (kind) {
+    if (auto m = t.read_map("psa", kPsaKeys)) tenant.psa = read_psa(ctx, *m, single);
+  }
   if (!t.has("cpq") && !t.has("psa")) {
     ctx.problems.add(t.line(), t.path(), "has neither a cpq nor a psa section; expected at least one");
   }

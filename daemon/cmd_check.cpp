@@ -29,7 +29,7 @@ struct CheckArgs {
 
 struct Probe {
   std::string tenant;
-  std::string api;       // "cpq" | "psa"
+  std::string api;       // "cpq" | "psa" | "autotask"
   std::string endpoint;  // what was called, without secrets
   bool ok = false;
   int http_status = 0;
@@ -62,13 +62,6 @@ std::string transport_diagnosis(const Error& e) {
 std::string diagnosis_for(const Error& e, const std::string& api) {
   std::string d = diagnose(e, api);
   return d.empty() ? transport_diagnosis(e) : d;
-}
-
-CallOptions single_attempt(std::string label) {
-  CallOptions o;
-  o.max_attempts = 1;
-  o.label = std::move(label);
-  return o;
 }
 
 template <typename Fn>
@@ -105,17 +98,14 @@ Probe check_cpq(TenantClients& clients) {
 }
 
 Probe check_psa(TenantClients& clients) {
-  return timed_probe(clients.tenant(), "psa", "GET system/members?pageSize=1", [&](Probe& p) {
-    auto base = clients.psa()->base_url();
-    if (!base.ok()) return record_failure(p, base.error());
-    HttpRequest req;
-    req.method = "GET";
-    req.url = "system/members?pageSize=1&fields=id";
-    auto r = clients.psa()->execute(req, single_attempt("check"));
+  PsaProvider& psa = *clients.psa_provider();
+  return timed_probe(clients.tenant(), psa.api(), psa.check_endpoint(), [&](Probe& p) {
+    auto r = psa.check();
     if (!r.ok()) return record_failure(p, r.error());
     p.ok = true;
-    p.http_status = r->status;
-    p.detail = "codebase " + clients.psa()->codebase().value_or("?") + " at " + *base;
+    p.http_status = 200;
+    p.endpoint = r->endpoint;
+    p.detail = r->detail;
   });
 }
 
@@ -156,7 +146,7 @@ int run_check(const Context& ctx, const CheckArgs& args) {
     if (!args.tenant.empty() && t.name != args.tenant) continue;
     TenantClients clients(cfg->defaults, t, env);
     if (clients.cpq() != nullptr) probes.push_back(check_cpq(clients));
-    if (clients.psa() != nullptr) probes.push_back(check_psa(clients));
+    if (clients.psa_provider() != nullptr) probes.push_back(check_psa(clients));
   }
 
   bool all_ok = true;

@@ -51,8 +51,33 @@ json config_json(const Config& c) {
                    {"budget", t.cpq->budget},
                    {"allow_insecure", t.cpq->allow_insecure}};
     }
-    if (t.psa) {
-      jt["psa"] = {{"site", t.psa->site},
+    if (t.psa && t.psa->autotask) {
+      const AutotaskSettings& a = *t.psa->autotask;
+      auto note = [](const AutotaskNoteType& n) {
+        return json{{"note_type", n.note_type}, {"publish", n.publish}};
+      };
+      jt["psa"] = {{"provider", "autotask"},
+                   {"username", a.username},
+                   {"secret", t.psa->private_key.masked()},
+                   {"secret_source", t.psa->private_key_source},
+                   {"integration_code", Secret(a.integration_code).masked()},
+                   {"zone_url", a.zone_url ? json(*a.zone_url) : json()},
+                   {"zone_lookup_url", a.zone_lookup_url},
+                   {"time_entry_role", a.time_entry_role ? json(*a.time_entry_role)
+                                                         : json("default")},
+                   {"note_types", {{"internal", note(a.internal)},
+                                   {"resolution", note(a.resolution)},
+                                   {"description", note(a.description)}}},
+                   {"opportunity_statuses", {{"won", a.won_statuses}, {"lost", a.lost_statuses}}},
+                   {"rate_limit", rate_json(t.psa->rate_limit)},
+                   {"budget", t.psa->budget},
+                   {"allow_insecure", t.psa->allow_insecure}};
+      if (a.impersonation_resource_id) {
+        jt["psa"]["impersonation_resource_id"] = *a.impersonation_resource_id;
+      }
+    } else if (t.psa) {
+      jt["psa"] = {{"provider", "connectwise"},
+                   {"site", t.psa->site},
                    {"company_id", t.psa->company_id},
                    {"public_key", t.psa->public_key},
                    {"private_key", t.psa->private_key.masked()},

@@ -62,6 +62,7 @@ int run_enqueue(const Context& ctx, storage::PostKind kind, const EnqueueArgs& a
   storage::QueueStore store(*db);
   storage::NewPost post;
   post.tenant = tenant;
+  post.provider = to_string(t->psa->provider);
   post.kind = kind;
   post.ticket_id = checked->ticket_id;
   post.payload_json = checked->payload_json;

@@ -149,7 +149,11 @@ bool same_credentials(const Tenant& a, const Tenant& b) {
     if (!x || !y) return x.has_value() == y.has_value();
     return x->site == y->site && x->company_id == y->company_id &&
            x->public_key == y->public_key && x->private_key == y->private_key &&
-           x->client_id == y->client_id;
+           x->client_id == y->client_id &&
+           (x->autotask.has_value() == y->autotask.has_value()) &&
+           (!x->autotask || (x->autotask->username == y->autotask->username &&
+                             x->autotask->integration_code == y->autotask->integration_code &&
+                             x->autotask->zone_url == y->autotask->zone_url));
   };
   auto same_cpq = [](const std::optional<CpqConnection>& x, const std::optional<CpqConnection>& y) {
     if (!x || !y) return x.has_value() == y.has_value();

@@ -186,6 +186,11 @@ void describe_standard_metrics(Metrics& m) {
   m.describe(metric::kJobLastFailure, T::kGauge, "When each job last failed (Unix time).");
   m.describe(metric::kConfigReloads, T::kCounter, "SIGHUP reloads by result (ok, failed).");
   m.describe(metric::kBuildInfo, T::kGauge, "Always 1; the version is a label.");
+  m.describe(metric::kUpstreamUsed, T::kGauge,
+             "Requests the upstream counts against the tenant's limit (Autotask: the database's "
+             "requests this rolling hour), as the last pull read it.");
+  m.describe(metric::kUpstreamLimit, T::kGauge,
+             "The upstream's request limit for that count (Autotask: per hour).");
 }
 
 std::string status_class(int http_status) {

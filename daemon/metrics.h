@@ -91,6 +91,8 @@ inline constexpr const char* kTenantStateUntil = "cwsync_tenant_state_until_seco
 inline constexpr const char* kJobLastFailure = "cwsync_job_last_failure_timestamp_seconds";
 inline constexpr const char* kConfigReloads = "cwsync_config_reloads_total";
 inline constexpr const char* kBuildInfo = "cwsync_build_info";
+inline constexpr const char* kUpstreamUsed = "cwsync_upstream_requests_used";
+inline constexpr const char* kUpstreamLimit = "cwsync_upstream_request_limit";
 }  // namespace metric
 
 // Declares every family above with its help text, so /metrics shows the

@@ -105,6 +105,9 @@ Result<std::vector<TenantStatus>> read_status(storage::Database& db, const Confi
     auto oldest = queue.oldest_pending_age(now, name);
     if (!oldest.ok()) return oldest.error();
     ts.oldest_pending_age = *oldest;
+    auto usage = cache.get_usage(name);
+    if (!usage.ok()) return usage.error();
+    ts.usage = *usage;
     auto held = storage::StateStore(db).list(name);
     if (!held.ok()) return held.error();
     for (auto& row : *held) {
@@ -155,6 +158,10 @@ json status_json(const std::vector<TenantStatus>& status, TimePoint now) {
     tenants.push_back({{"tenant", t.tenant}, {"configured", t.configured},
                        {"entities", entities}, {"queue", q}, {"pulls_stopped", hold(t.pulls_stopped)},
                        {"job_failures", failures}});
+    if (t.usage) {
+      tenants.back()["upstream_usage"] = {{"used", t.usage->used}, {"limit", t.usage->limit},
+                                          {"at", format_iso8601(t.usage->at)}};
+    }
   }
   return {{"now", format_iso8601(now)}, {"tenants", tenants}};
 }
@@ -260,6 +267,13 @@ void collect_queue_metrics(const std::string& db_path, const std::vector<std::st
   double age = *oldest ? std::chrono::duration<double>(**oldest).count() : 0.0;
   m.set(metric::kOldestPending, {}, age);
   collect_state_metrics(*db, m);
+  storage::CacheStore cache(*db);
+  for (const auto& tenant : tenants) {
+    auto usage = cache.get_usage(tenant);
+    if (!usage.ok() || !*usage) continue;
+    m.set(metric::kUpstreamUsed, {{"tenant", tenant}}, static_cast<double>((*usage)->used));
+    m.set(metric::kUpstreamLimit, {{"tenant", tenant}}, static_cast<double>((*usage)->limit));
+  }
 }
 
 void collect_state_metrics(storage::Database& db, Metrics& m) {

@@ -41,6 +41,9 @@ struct TenantStatus {
   // of each job (storage errors such as a full disk included).
   std::optional<storage::TenantStateRow> queue_paused, pulls_stopped;
   std::vector<storage::TenantStateRow> job_failures;
+  // The upstream's own request count against its limit (Autotask tenants),
+  // as the last opportunity pull read it.
+  std::optional<storage::UpstreamUsage> usage;
 };
 
 // One entry per tenant: `only` if given, else config tenants plus any tenant

@@ -94,6 +94,11 @@ std::string status_text(const std::vector<TenantStatus>& status, TimePoint now) 
           << (r->until ? "until " + format_iso8601(*r->until) : std::string("until a reload"))
           << "\n";
     };
+    if (t.usage) {
+      out << "  " << pad("upstream usage", 15) << t.usage->used << " of " << t.usage->limit
+          << " requests this hour (the database's, all integrations; read "
+          << format_age(duration_cast<milliseconds>(now - t.usage->at)) << ")\n";
+    }
     hold("queue PAUSED", t.queue_paused);
     hold("pulls STOPPED", t.pulls_stopped);
     for (const auto& f : t.job_failures) {

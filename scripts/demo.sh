@@ -71,6 +71,7 @@ echo "faults armed: 429 on quotes, 503 on opportunities, applied-then-lost on a 
 # The simulator's default keys. A real tenant keeps its private key out of the
 # config file: here it comes from the environment (private_key_env).
 export CWSYNC_DEMO_PRIVATE_KEY=cwsim-private
+export CWSYNC_DEMO_AUTOTASK_SECRET=cwsim-secret
 cat >"$work/cwsync.yaml" <<EOF
 # Written by scripts/demo.sh; see docs/config.md for every key.
 database: $db
@@ -96,6 +97,16 @@ tenants:
       public_key: cwsim-public
       private_key_env: CWSYNC_DEMO_PRIVATE_KEY
       client_id: 00000000-0000-0000-0000-000000000000
+  # An Autotask PSA tenant: the same simulator answers as Autotask too. The
+  # zone is looked up at zone_lookup_url (Autotask's own in production).
+  - name: contoso
+    queue: { settle: 2s }
+    psa:
+      provider: autotask
+      username: apiuser@msp.example.com
+      secret_env: CWSYNC_DEMO_AUTOTASK_SECRET
+      integration_code: CWSIMINTEGRATIONCODE
+      zone_lookup_url: $sim/ATServicesRest/
 EOF
 cw() { "$cwsync_bin" --config "$work/cwsync.yaml" "$@"; }
 
@@ -112,6 +123,12 @@ cw enqueue note --tenant demo --ticket 1001 --type resolution --text-file "$work
 cw enqueue status --tenant demo --ticket 1002 --status Closed 2>/dev/null
 cw enqueue time --tenant demo --ticket 1001 --start 2026-11-23T09:00:00Z \
   --end 2026-11-23T09:40:00Z --rounding 15m --notes-file "$work/time.txt" 2>/dev/null
+# The same posts to the Autotask tenant: enqueue picks its provider.
+cw enqueue note --tenant contoso --ticket 1001 --type internal --text-file "$work/note.txt" 2>/dev/null
+cw enqueue status --tenant contoso --ticket 1002 --status Complete 2>/dev/null
+cw enqueue time --tenant contoso --ticket 1001 --start 2026-11-23T09:00:00Z \
+  --end 2026-11-23T09:40:00Z --rounding 15m --notes-file "$work/time.txt" \
+  --member cgomez@msp.example.com 2>/dev/null
 cw queue list
 
 say "Starting the daemon: cwsync run (JSON log lines, highlights below)"
@@ -120,12 +137,14 @@ say "Starting the daemon: cwsync run (JSON log lines, highlights below)"
 "$cwsync_bin" --config "$work/cwsync.yaml" run >"$work/cwsync.log" 2>&1 &
 daemon_pid=$!
 
-# Done when both entities have synced and no post is pending or in flight.
+# Done when every entity has synced (demo: quotes and opportunities; contoso:
+# opportunities) and no post is pending or in flight.
 settled() {
   cw status --json 2>/dev/null | jq -e '
-    .tenants[0] as $t
-    | ([$t.entities[] | select(.last_sync_at != null)] | length) >= 2
-      and $t.queue.pending == 0 and $t.queue.in_flight == 0' >/dev/null
+    all(.tenants[];
+        ([.entities[] | select(.last_sync_at != null)] | length)
+          >= (if .tenant == "demo" then 2 else 1 end)
+        and .queue.pending == 0 and .queue.in_flight == 0)' >/dev/null
 }
 deadline=$((SECONDS + timeout_s))
 until settled; do
@@ -156,6 +175,9 @@ cw history --ticket 1001
 say "What PSA holds for ticket 1001 (from the simulator's store)"
 curl -fsS "$sim/_sim/store/notes?ticket=1001" |
   jq -r '.notes[] | "note \(.id): \(.text | gsub("\n"; " / "))"'
+say "What Autotask holds for ticket 1001"
+curl -fsS "$sim/_sim/store/autotask-notes?ticket=1001" |
+  jq -r '.notes[] | "autotask note \(.id): \(.description | gsub("\n"; " / "))"'
 
 # Keep the simulator's ground truth beside the cache, for comparing by hand
 # (and for tests/demo, which checks the pipeline numbers against it).

@@ -343,4 +343,25 @@ Status CacheStore::set_setting(std::string_view key, std::string_view value) {
   });
 }
 
+Result<std::optional<UpstreamUsage>> CacheStore::get_usage(std::string_view tenant) {
+  auto text = get_meta(tenant, kUpstreamUsageKey);
+  if (!text.ok()) return text.error();
+  if (!*text) return std::optional<UpstreamUsage>();
+  auto j = nlohmann::json::parse(**text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j["used"].is_number_integer() || !j["limit"].is_number_integer() ||
+      !j["at"].is_string()) {
+    return std::optional<UpstreamUsage>();
+  }
+  auto at = parse_iso8601(j["at"].get<std::string>());
+  if (!at) return std::optional<UpstreamUsage>();
+  return std::optional<UpstreamUsage>(
+      UpstreamUsage{j["used"].get<std::int64_t>(), j["limit"].get<std::int64_t>(), *at});
+}
+
+Status CacheStore::put_usage(std::string_view tenant, const UpstreamUsage& usage) {
+  const nlohmann::json j = {{"used", usage.used}, {"limit", usage.limit},
+                            {"at", format_iso8601(usage.at)}};
+  return put_meta(tenant, kUpstreamUsageKey, j.dump(), usage.at);
+}
+
 }  // namespace cwsync::storage

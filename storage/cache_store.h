@@ -138,6 +138,11 @@ class CacheStore {
   Status put_meta(std::string_view tenant, std::string_view key, std::string_view value_json,
                   TimePoint now);
 
+  // The upstream's request count the last pull read (kUpstreamUsageKey);
+  // nullopt when none was recorded or it is unreadable.
+  Result<std::optional<UpstreamUsage>> get_usage(std::string_view tenant);
+  Status put_usage(std::string_view tenant, const UpstreamUsage& usage);
+
   // ---- settings table --------------------------------------------------------
   Result<std::optional<std::string>> setting(std::string_view key);
   // The setting as an integer, or `fallback` when absent or not a number.

@@ -241,4 +241,13 @@ struct QueueCounts {
   std::int64_t pending = 0, in_flight = 0, succeeded = 0, dead = 0;
 };
 
+// An upstream's own count of requests against its limit (Autotask's
+// ThresholdInformation: the database's requests in the rolling hour), as the
+// last pull read it. Kept in sync_meta under kUpstreamUsageKey.
+inline constexpr const char* kUpstreamUsageKey = "upstream_usage";
+struct UpstreamUsage {
+  std::int64_t used = 0, limit = 0;
+  TimePoint at{};
+};
+
 }  // namespace cwsync::storage

@@ -7,7 +7,7 @@ namespace {
 
 // Providers this build can deliver to; a row naming another is not ours to
 // guess at.
-constexpr const char* kKnownProviders[] = {"connectwise"};
+constexpr const char* kKnownProviders[] = {"connectwise", "autotask"};
 
 Error invalid_post(const std::string& why) {
   return make_error(ErrorKind::kInvalidInput, "invalid post: " + why, "psa_posts");
@@ -47,7 +47,7 @@ Result<PostPayload> check_post_row(const storage::PostRow& row) {
   bool known = false;
   for (const char* p : kKnownProviders) known = known || row.provider == p;
   if (!known) {
-    return invalid_post("unknown provider '" + shown(row.provider) + "'; expected connectwise");
+    return invalid_post("unknown provider '" + shown(row.provider) + "'; expected connectwise or autotask");
   }
   auto payload = parse_payload(*row.kind, row.payload);
   if (!payload.ok()) {

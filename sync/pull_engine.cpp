@@ -36,9 +36,12 @@ Status run_incremental_pull(const PullContext& ctx, PullStats& stats, const Pull
     auto split = split_page(page.response.body, what);
     if (!split.ok()) return split.error();
     const std::size_t count = split->elements.size();
-    const bool last = entity.last_page == LastPage::kShortPage
-                          ? count < static_cast<std::size_t>(entity.page_size)
-                          : !find_link(page.response.headers, "next").has_value();
+    const bool last =
+        entity.last_page == LastPage::kShortPage
+            ? count < static_cast<std::size_t>(entity.page_size)
+        : entity.last_page == LastPage::kNoNextPageUrl
+            ? !page_details_next_url(page.response).has_value()
+            : !find_link(page.response.headers, "next").has_value();
     for (const PageElement& e : split->elements) {
       auto stamp = adapter.add(e);
       if (!stamp.ok()) return make_error(ErrorKind::kMalformed, stamp.error().describe(), what);
@@ -75,6 +78,23 @@ Status run_incremental_pull(const PullContext& ctx, PullStats& stats, const Pull
     return PageVerdict{count, false};
   };
   return loop(on_page);
+}
+
+Status OpportunityRowsAdapter::write(storage::PageWriter& writer) {
+  for (const storage::OpportunityRow& o : rows_) {
+    if (auto s = writer.upsert_opportunity(o); !s.ok()) return s;
+  }
+  return {};
+}
+
+RowStamp OpportunityRowsAdapter::hold(storage::OpportunityRow row) {
+  RowStamp stamp{row.last_updated, padded_cursor_id(row.id)};
+  rows_.push_back(std::move(row));
+  return stamp;
+}
+
+std::string padded_cursor_id(const std::string& id) {
+  return id.size() >= 12 ? id : std::string(12 - id.size(), '0') + id;
 }
 
 }  // namespace cwsync

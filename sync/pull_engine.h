@@ -21,6 +21,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/result.h"
@@ -60,10 +61,33 @@ class PullAdapter {
   virtual void clear() = 0;
 };
 
+// The part every opportunity adapter shares (ConnectWise, Autotask): the
+// page's mapped rows, held until written with upsert_opportunity. A
+// subclass maps an element and calls hold().
+class OpportunityRowsAdapter : public PullAdapter {
+ public:
+  void drop_last() override { rows_.pop_back(); }
+  std::size_t held() const override { return rows_.size(); }
+  Status write(storage::PageWriter& writer) override;
+  void clear() override { rows_.clear(); }
+
+ protected:
+  // Holds `row`; its stamp is (last_updated, the id padded for text order).
+  RowStamp hold(storage::OpportunityRow row);
+
+ private:
+  std::vector<storage::OpportunityRow> rows_;
+};
+
+// An integer id as the cursor compares it (as text): zero-padded to 12
+// digits, so "10" sorts after "9".
+std::string padded_cursor_id(const std::string& id);
+
 // How the entity's API marks its last page.
 enum class LastPage {
   kShortPage,   // CPQ: no next link; the first page shorter than page_size
   kNoNextLink,  // PSA: the page without a Link rel="next"
+  kNoNextPageUrl,  // the page whose pageDetails.nextPageUrl is null
 };
 
 struct PullEntity {

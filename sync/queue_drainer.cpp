@@ -84,7 +84,7 @@ std::string seconds(Millis d) { return std::to_string(d.count() / 1000) + "s"; }
 }  // namespace
 
 QueueDrainer::QueueDrainer(storage::QueueStore& store, std::string tenant, QueuePolicy policy,
-                           PsaPoster& poster, const Clock& clock, Backoff backoff,
+                           PsaProvider& poster, const Clock& clock, Backoff backoff,
                            DrainOptions options)
     : store_(store),
       tenant_(std::move(tenant)),
@@ -190,6 +190,14 @@ Status QueueDrainer::handle(const ClaimedPost& c, DrainStats& stats) {
 
   auto payload = check_post_row(post);  // rows come from other programs' SQL
   if (!payload.ok()) return dead_now(payload.error().message, std::nullopt);
+  // The tenant's config decides where a post goes. The column's default,
+  // connectwise, is what a four-column INSERT gets for any tenant; another
+  // explicit provider than the tenant's is a mistake no retry fixes.
+  if (post.provider != poster_.provider() && post.provider != "connectwise") {
+    return dead_now("invalid post: provider '" + post.provider + "', but tenant " + tenant_ +
+                        " uses " + poster_.provider() + "; it was not sent",
+                    std::nullopt);
+  }
 
   // Age counts from the last operator requeue, so a requeued post gets a
   // fresh max_age window.

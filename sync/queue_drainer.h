@@ -1,5 +1,5 @@
 // The PSA queue's state machine driver: claims due posts of one tenant,
-// delivers them through PsaPoster, and records each outcome in QueueStore
+// delivers them through the tenant's PsaProvider, and records each outcome in QueueStore
 // (docs/queue.md). What a failure does to a post depends on its class
 // (Error::failure, decided where the response was read):
 //   2xx                          → succeeded (remote_id)
@@ -32,7 +32,7 @@
 #include "base/result.h"
 #include "storage/queue_store.h"
 #include "sync/http/backoff.h"
-#include "sync/connectwise/psa_poster.h"
+#include "sync/psa_provider.h"
 
 namespace cwsync {
 
@@ -64,7 +64,7 @@ class QueueDrainer {
   // `store`, `poster` and `clock` must outlive the drainer. `policy` is the
   // tenant's queue policy; `backoff` the tenant's defaults.backoff.
   QueueDrainer(storage::QueueStore& store, std::string tenant, QueuePolicy policy,
-               PsaPoster& poster, const Clock& clock, Backoff backoff, DrainOptions options = {});
+               PsaProvider& poster, const Clock& clock, Backoff backoff, DrainOptions options = {});
 
   // One pass: claims and handles due posts until none is due, stop is
   // requested, or the tenant is paused. Errors: kDatabase from the store (the
@@ -92,7 +92,7 @@ class QueueDrainer {
   storage::QueueStore& store_;
   std::string tenant_;
   QueuePolicy policy_;
-  PsaPoster& poster_;
+  PsaProvider& poster_;
   const Clock& clock_;
   Backoff backoff_;
   DrainOptions options_;

@@ -3,7 +3,7 @@
 #include "base/log.h"
 #include "sync/http/api_pager.h"
 #include "sync/http/http_url.h"
-#include "sync/connectwise/psa_codebase.h"
+#include "sync/psa_provider.h"
 #include "sync/http/json_page.h"
 
 namespace cwsync {
@@ -98,27 +98,16 @@ Status reconcile_opportunities(const PullContext& ctx, PullStats& stats, Reconci
     if (auto s = rec->add_live_ids(*quote_numbers); !s.ok()) return s;
     return finish(ctx, stats, *rec, Entity::kOpportunities, out);
   }
-  if (ctx.clients.psa() == nullptr) {
+  PsaProvider* psa = ctx.clients.psa_provider();
+  if (psa == nullptr) {
     return make_error(ErrorKind::kConfig, "tenant has no psa connection", ctx.tenant.name);
   }
-  HttpRequest first = get_request(
-      UrlBuilder("sales/opportunities").add("fields", "id").add("pageSize", ctx.defaults.page_size).str());
-  first.headers.set("pagination-type", "forward-only");
-  std::vector<std::string> ids;
-  auto paged = ctx.clients.psa()->for_each_page(
-      std::move(first),
-      [&](const Page& page) -> Result<PageVerdict> {
-        stats.pages += 1;
-        ids.clear();
-        auto n = read_ids(page, "GET sales/opportunities ids page " + std::to_string(page.number),
-                          true, ids, nullptr);
-        if (!n.ok()) return n.error();
-        if (auto s = rec->add_live_ids(ids); !s.ok()) return s.error();
-        if (ctx.on_page) ctx.on_page();
-        return PageVerdict{*n, false};
-      },
-      counted_call(stats, "opportunity ids"));
-  if (!paged.ok()) return paged.error();
+  auto listed = psa->list_opportunity_ids(ctx, stats, [&](const std::vector<std::string>& ids) {
+    if (auto s = rec->add_live_ids(ids); !s.ok()) return s;
+    if (ctx.on_page) ctx.on_page();
+    return Status{};
+  });
+  if (!listed.ok()) return listed.error();
   return finish(ctx, stats, *rec, Entity::kOpportunities, out);
 }
 

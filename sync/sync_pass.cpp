@@ -3,7 +3,8 @@
 #include "base/log.h"
 #include "storage/db_lock.h"
 #include "sync/cpq/cpq_puller.h"
-#include "sync/connectwise/opportunity_puller.h"
+#include "sync/autotask/at_errors.h"
+#include "sync/psa_provider.h"
 #include "sync/reconcile.h"
 
 namespace cwsync {
@@ -133,6 +134,7 @@ CallOptions counted_call(PullStats& stats, std::string label) {
 }
 
 std::string diagnose(const Error& e, std::string_view api) {
+  if (api == "autotask") return diagnose_autotask(e);  // its own words (401, code, zone)
   const bool cpq = api == "cpq";
   if (e.kind == ErrorKind::kAuth && e.http_status == 403) {
     return cpq ? "403 Forbidden: the CPQ account has no API licence, or the API user's role "
@@ -208,8 +210,15 @@ PassResult run_pass(PassEntity entity, const PassTarget& t, const PassOptions& o
             .msg("source quotes: pipeline items are derived by the quote pull");
         break;
       }
-      (void)run(Entity::kOpportunities, kind, "opportunities", "psa",
-          [&](PullStats& st) { return pull_psa_opportunities(ctx, st); });
+      if (t.clients.psa_provider() == nullptr) {
+        (void)run(Entity::kOpportunities, kind, "opportunities", "psa", [&](PullStats&) {
+          return Status(make_error(ErrorKind::kConfig, "tenant has no psa connection",
+                                   t.tenant.name));
+        });
+        break;
+      }
+      (void)run(Entity::kOpportunities, kind, "opportunities", t.clients.psa_provider()->api(),
+          [&](PullStats& st) { return t.clients.psa_provider()->pull_opportunities(ctx, st); });
       break;
     case PassEntity::kReconcile: {
       std::vector<std::string> numbers;
@@ -223,8 +232,9 @@ PassResult run_pass(PassEntity entity, const PassTarget& t, const PassOptions& o
       }
       if (result.stop_tenant || result.defer_until) break;
       if (by_quotes && (t.clients.cpq() == nullptr || !q.ok())) break;  // no id set to trust
-      if (!by_quotes && t.clients.psa() == nullptr) break;
-      (void)run(Entity::kOpportunities, RunKind::kReconcile, "opportunities", by_quotes ? "cpq" : "psa",
+      if (!by_quotes && t.clients.psa_provider() == nullptr) break;
+      (void)run(Entity::kOpportunities, RunKind::kReconcile, "opportunities",
+                by_quotes ? "cpq" : t.clients.psa_provider()->api(),
           [&](PullStats& st) {
             ReconcileResult r;
             return reconcile_opportunities(ctx, st, r, by_quotes ? &numbers : nullptr);

@@ -5,6 +5,10 @@
 
 #include "sync/http/auth.h"
 #include "sync/cpq/cpq_auth.h"
+#include "sync/autotask/at_auth.h"
+#include "sync/autotask/at_errors.h"
+#include "sync/autotask/at_provider.h"
+#include "sync/connectwise/cw_provider.h"
 #include "sync/connectwise/psa_auth.h"
 
 namespace cwsync {
@@ -16,6 +20,7 @@ std::string without_trailing_slash(std::string url) {
 }
 
 std::string psa_host_key(const PsaConnection& conn) {
+  if (conn.autotask) return host_key(conn.site);  // the pinned zone or the lookup host
   std::string origin = psa_api_origin(conn.site);
   return host_key(origin.empty() ? conn.site : origin);
 }
@@ -42,7 +47,20 @@ TenantClients::TenantClients(const Defaults& defaults, const Tenant& tenant,
     cpq_ = std::make_unique<ApiClient>(
         api_client_options(defaults, "cpq", tenant.name, conn.allow_insecure), std::move(deps));
   }
-  if (tenant.psa) {
+  if (tenant.psa && tenant.psa->autotask) {
+    const PsaConnection& conn = *tenant.psa;
+    ApiClient::Deps deps{env.http, std::make_shared<AutotaskAuth>(conn),
+                         env.hosts.host(psa_host_key(conn), defaults.breaker),
+                         env.waiter, env.clock, env.random,
+                         env.hosts.budget(budget_key(conn), conn.rate_limit)};
+    ApiClientOptions options =
+        api_client_options(defaults, "autotask", tenant.name, conn.allow_insecure);
+    options.refine_error = refine_autotask_error;
+    psa_ = std::make_unique<ApiClient>(std::move(options), std::move(deps));
+    autotask_ = std::make_unique<AutotaskEndpoint>(conn, *psa_);
+    psa_provider_ = std::make_unique<AutotaskProvider>(*autotask_, conn, env.clock,
+                                                       tenant.queue.marker_format);
+  } else if (tenant.psa) {
     const PsaConnection& conn = *tenant.psa;
     // The tenant's pulls and posts share its budget through the registry.
     ApiClient::Deps deps{env.http, std::make_shared<PsaAuth>(conn),
@@ -52,6 +70,8 @@ TenantClients::TenantClients(const Defaults& defaults, const Tenant& tenant,
     psa_ = std::make_unique<ApiClient>(
         api_client_options(defaults, "psa", tenant.name, conn.allow_insecure), std::move(deps));
     psa_endpoint_ = std::make_unique<PsaEndpoint>(conn, *psa_);
+    psa_provider_ = std::make_unique<ConnectWiseProvider>(*psa_endpoint_, env.clock,
+                                                          tenant.queue.marker_format);
   }
 }
 
@@ -62,6 +82,8 @@ std::string budget_key(const CpqConnection& conn) {
 
 std::string budget_key(const PsaConnection& conn) {
   if (!conn.budget.empty()) return "budget:" + conn.budget;
+  // Autotask limits per database; one API user belongs to one database.
+  if (conn.autotask) return "autotask " + lower(conn.autotask->username);
   return "psa " + psa_host_key(conn) + " " + lower(conn.company_id) + "+" + conn.public_key;
 }
 

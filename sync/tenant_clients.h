@@ -13,7 +13,9 @@
 #include "sync/http/api_client.h"
 #include "sync/http/backoff.h"
 #include "sync/http/http_client.h"
+#include "sync/autotask/at_endpoint.h"
 #include "sync/connectwise/psa_codebase.h"
+#include "sync/psa_provider.h"
 #include "sync/http/upstream.h"
 #include "sync/http/waiter.h"
 
@@ -43,10 +45,17 @@ class TenantClients {
   // "https://sellapi.quosalsell.com/api" (no trailing slash); "" without cpq.
   const std::string& cpq_api_base() const { return cpq_api_base_; }
 
-  // The PSA endpoint (codebase-resolving, relative URLs), or nullptr.
+  // The tenant's PSA behind the vendor-neutral interface, or nullptr when it
+  // has no psa connection. What the queue, the pulls and `check` use.
+  PsaProvider* psa_provider() { return psa_provider_.get(); }
+
+  // ConnectWise only: the PSA endpoint (codebase-resolving, relative URLs),
+  // or nullptr (no psa connection, or another provider).
   PsaEndpoint* psa() { return psa_endpoint_.get(); }
   // The PSA client underneath (absolute URLs), or nullptr.
   ApiClient* psa_client() { return psa_.get(); }
+  // Autotask only: the zone-resolving query endpoint, or nullptr.
+  AutotaskEndpoint* autotask() { return autotask_.get(); }
 
  private:
   std::string tenant_;
@@ -54,6 +63,8 @@ class TenantClients {
   std::string cpq_api_base_;
   std::unique_ptr<ApiClient> psa_;
   std::unique_ptr<PsaEndpoint> psa_endpoint_;
+  std::unique_ptr<AutotaskEndpoint> autotask_;
+  std::unique_ptr<PsaProvider> psa_provider_;
 };
 
 // The rate budget a connection draws from: "budget:NAME" for an explicit

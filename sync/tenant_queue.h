@@ -1,17 +1,15 @@
 // One tenant's PSA delivery stack, wired the way the daemon, `cwsync drain
-// --once`, the benchmark and the tests all need it: TenantClients → member and
-// status directories (cached) → PsaPoster → QueueDrainer on a QueueStore.
-// Keep one per tenant for as long as its config is unchanged, so the caches
-// and an auth pause survive between drain passes.
+// --once`, the benchmark and the tests all need it: TenantClients → the
+// tenant's PsaProvider (whichever vendor; its caches live there) →
+// QueueDrainer on a QueueStore. Keep one per tenant for as long as its config
+// is unchanged, so the caches and an auth pause survive between drain passes.
 #pragma once
 
 #include <memory>
 
 #include "config/config.h"
 #include "storage/queue_store.h"
-#include "sync/connectwise/psa_members.h"
-#include "sync/connectwise/psa_poster.h"
-#include "sync/connectwise/psa_statuses.h"
+#include "sync/psa_provider.h"
 #include "sync/queue_drainer.h"
 #include "sync/tenant_clients.h"
 
@@ -28,16 +26,11 @@ class TenantQueue {
   TenantQueue& operator=(const TenantQueue&) = delete;
 
   QueueDrainer& drainer() { return *drainer_; }
-  PsaPoster& poster() { return *poster_; }
-  MemberDirectory& members() { return *members_; }
-  StatusDirectory& statuses() { return *statuses_; }
+  PsaProvider& provider() { return *clients_->psa_provider(); }
   TenantClients& clients() { return *clients_; }
 
  private:
   std::unique_ptr<TenantClients> clients_;
-  std::unique_ptr<MemberDirectory> members_;
-  std::unique_ptr<StatusDirectory> statuses_;
-  std::unique_ptr<PsaPoster> poster_;
   std::unique_ptr<QueueDrainer> drainer_;
 };
 

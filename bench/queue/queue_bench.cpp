@@ -5,6 +5,11 @@
 // baseline the throttled run is compared with (same machine, same run).
 //
 //   queue_bench [--posts 10000] [--rate 500] [--baseline 1000] [--dir /tmp]
+//               [--provider connectwise|autotask]
+//
+// With --provider autotask the tenant is an Autotask one and cwsim limits its
+// Autotask personality to R requests/s (its hourly database limit lifted, so
+// the per-second budget is what is measured).
 //
 // Real clock, real sleeps (the rate limiter waits), real SQLite file, cwsim
 // in-process on 127.0.0.1.
@@ -34,6 +39,7 @@ using Steady = std::chrono::steady_clock;
 struct Args {
   int posts = 10000, rate = 500, baseline = 1000;
   std::string dir = "/tmp";
+  std::string provider = "connectwise";
 };
 
 struct RunResult {
@@ -60,9 +66,18 @@ RunResult run(const Args& a, int n, int rate, const std::string& name) {
   o.tickets = 50;
   o.quotes = 1;
   o.opportunities = 1;
-  if (rate > 0) o.psa_rate_limit = std::to_string(rate) + "/1s";
+  const bool autotask = a.provider == "autotask";
+  if (rate > 0 && !autotask) o.psa_rate_limit = std::to_string(rate) + "/1s";
+  if (autotask) {
+    o.at_hourly_limit = 100000000;
+    o.at_threshold_delay_ms = 0;
+  }
   cwsim::Simulator sim(o);
   sim.start();
+  if (rate > 0 && autotask) {
+    sim.control("POST", "/_sim/rate-limit",
+                {{"api", "autotask"}, {"rate", std::to_string(rate) + "/1s"}});
+  }
 
   std::filesystem::path db_path = std::filesystem::path(a.dir) / ("queue_bench_" + name + ".db");
   for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(db_path.string() + ext);
@@ -90,6 +105,16 @@ RunResult run(const Args& a, int n, int rate, const std::string& name) {
   c.client_id = o.client_id;
   // Our limiter mirrors theirs; unlimited runs get a limit far above reach.
   c.rate_limit = {rate > 0 ? rate : 1000000, std::chrono::seconds(1)};
+  if (autotask) {
+    c.provider = PsaProviderKind::kAutotask;
+    AutotaskSettings at;
+    at.username = o.at_username;
+    at.integration_code = o.at_integration_code;
+    at.zone_lookup_url = sim.base_url() + "/ATServicesRest/";
+    c.site = at.zone_lookup_url;
+    c.private_key = Secret(o.at_secret);
+    c.autotask = std::move(at);
+  }
   t.psa = c;
   Defaults d;
   auto http = make_poco_http_client();
@@ -134,10 +159,12 @@ int main(int argc, char** argv) {
     else if (k == "--rate") a.rate = std::atoi(v.c_str());
     else if (k == "--baseline") a.baseline = std::atoi(v.c_str());
     else if (k == "--dir") a.dir = v;
+    else if (k == "--provider" && (v == "connectwise" || v == "autotask")) a.provider = v;
     else die("unknown option " + k);
   }
   if (a.posts <= 0 || a.rate <= 0 || a.baseline <= 0) die("--posts, --rate, --baseline must be > 0");
   log::set_level(log::Level::kWarn);  // keep stdout to the numbers
+  std::printf("provider: %s\n", a.provider.c_str());
 
   RunResult base = run(a, a.baseline, 0, "baseline");
   double base_rate = base.delivered / base.seconds;

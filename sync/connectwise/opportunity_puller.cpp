@@ -14,10 +14,6 @@ namespace {
 
 using storage::Entity;
 using storage::OpportunityRow;
-// Ids are compared as text in the cursor; pad so "10" sorts after "9".
-std::string cursor_id(const std::string& id) {
-  return id.size() >= 12 ? id : std::string(12 - id.size(), '0') + id;
-}
 
 }  // namespace
 
@@ -59,7 +55,7 @@ namespace {
 
 // PSA opportunities, mapped through the status table (won/lost/closed flags);
 // a status added since the table was cached refreshes it once per run.
-class OpportunityAdapter final : public PullAdapter {
+class OpportunityAdapter final : public OpportunityRowsAdapter {
  public:
   OpportunityAdapter(const PullContext& ctx, PullStats& stats, OpportunityStatusTable statuses)
       : ctx_(ctx), stats_(stats), statuses_(std::move(statuses)) {}
@@ -74,26 +70,14 @@ class OpportunityAdapter final : public PullAdapter {
       m = map_psa_opportunity(e.value, e.raw, statuses_);
     }
     if (!m.ok()) return m.error();
-    RowStamp stamp{m->row.last_updated, cursor_id(m->row.id)};
-    rows_.push_back(std::move(m->row));
-    return stamp;
+    return hold(std::move(m->row));
   }
-  void drop_last() override { rows_.pop_back(); }
-  std::size_t held() const override { return rows_.size(); }
-  Status write(storage::PageWriter& writer) override {
-    for (const OpportunityRow& o : rows_) {
-      if (auto s = writer.upsert_opportunity(o); !s.ok()) return s;
-    }
-    return {};
-  }
-  void clear() override { rows_.clear(); }
 
  private:
   const PullContext& ctx_;
   PullStats& stats_;
   OpportunityStatusTable statuses_;
   bool refreshed_ = false;
-  std::vector<OpportunityRow> rows_;
 };
 
 }  // namespace
@@ -127,6 +111,23 @@ Status pull_psa_opportunities(const PullContext& ctx, PullStats& stats) {
         if (!paged.ok()) return paged.error();
         return {};
       });
+}
+
+Status list_psa_opportunity_ids(const PullContext& ctx, PullStats& stats, const IdPageSink& sink) {
+  PsaEndpoint* psa = ctx.clients.psa();
+  if (psa == nullptr) {
+    return make_error(ErrorKind::kConfig, "tenant has no psa connection", ctx.tenant.name);
+  }
+  HttpRequest first = get_request(UrlBuilder("sales/opportunities")
+                                      .add("fields", "id")
+                                      .add("pageSize", ctx.defaults.page_size)
+                                      .str());
+  first.headers.set("pagination-type", "forward-only");
+  auto paged = psa->for_each_page(std::move(first),
+                                  id_page_handler(stats, "GET sales/opportunities ids", sink),
+      counted_call(stats, "opportunity ids"));
+  if (!paged.ok()) return paged.error();
+  return {};
 }
 
 }  // namespace cwsync

@@ -8,6 +8,7 @@
 
 #include "base/result.h"
 #include "sync/connectwise/opportunity_mapper.h"
+#include "sync/psa_provider.h"
 #include "sync/sync_pass.h"
 
 namespace cwsync {
@@ -18,6 +19,10 @@ inline constexpr Millis kStatusRefresh = std::chrono::hours(24);
 // One incremental (or full) pull. Errors: ApiClient's, kMalformed naming the
 // page, kDatabase; kConfig when the tenant has no psa connection.
 Status pull_psa_opportunities(const PullContext& ctx, PullStats& stats);
+
+// Every opportunity id (GET sales/opportunities?fields=id, forward-only),
+// page by page into `sink`, for the deletion reconcile. Counts pages.
+Status list_psa_opportunity_ids(const PullContext& ctx, PullStats& stats, const IdPageSink& sink);
 
 // The status table: cached when younger than kStatusRefresh (and not
 // `force`), else fetched and cached.

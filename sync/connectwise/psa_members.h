@@ -4,18 +4,15 @@
 // refreshed daily (docs/design.md, "Upstream").
 #pragma once
 
-#include <cstdint>
-#include <map>
-#include <mutex>
-#include <optional>
-#include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
 #include "base/result.h"
 #include "sync/connectwise/psa_codebase.h"
+#include "sync/psa_directory.h"
 
 namespace cwsync {
 
@@ -31,19 +28,17 @@ class MemberDirectory {
   // or the request's error (kAuth, kRetryable, ...). Thread-safe.
   Result<nlohmann::json> resolve(std::string_view ref);
 
+  // Every member (cached like resolve's list). Thread-safe.
+  Result<std::vector<PsaMember>> list() { return emails_.list(); }
+
   // How many member lists were fetched (tests: caching).
-  int fetches() const;
+  int fetches() const { return emails_.fetches(); }
 
  private:
-  Status refresh_locked();
+  Result<std::vector<PsaMember>> fetch();
 
   PsaEndpoint& psa_;
-  const Clock& clock_;
-  Millis ttl_;
-  mutable std::mutex mu_;
-  std::map<std::string, std::int64_t> by_email_;   // lower-cased email → id
-  std::optional<TimePoint> loaded_at_;
-  int fetches_ = 0;
+  MemberEmails emails_;
 };
 
 }  // namespace cwsync

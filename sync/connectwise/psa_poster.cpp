@@ -53,12 +53,9 @@ Result<std::optional<json>> find_marked(PsaEndpoint& psa, const std::string& url
 }
 
 Delivery found_upstream(const json& obj, std::string evidence) {
-  Delivery d;
-  d.deduplicated = true;
-  d.http_status = 200;
-  if (auto id = id_of(obj); !id.empty()) d.remote_id = id;
-  d.evidence = std::move(evidence);
-  return d;
+  const std::string id = id_of(obj);
+  return applied_upstream(id.empty() ? std::nullopt : std::optional<std::string>(id),
+                          std::move(evidence));
 }
 
 }  // namespace
@@ -116,13 +113,7 @@ Result<json> PsaPoster::member_ref(const std::optional<std::string>& member) {
 }
 
 Result<Delivery> PsaPoster::send(HttpRequest request, const std::string& label) {
-  CallOptions o;
-  // One attempt per queue attempt: the queue schedules retries and records
-  // each one; an ambiguous failure must come back for the dedup check.
-  o.resend = Resend::kIfNotApplied;
-  o.max_attempts = 1;
-  o.label = label;
-  auto r = psa_.execute(std::move(request), o);
+  auto r = psa_.execute(std::move(request), queue_attempt(label));
   if (!r.ok()) return r.error();
   // A 2xx proves delivery only when it carries the created (or updated)
   // object. A proxy's HTML page or a cut or wrong-shaped body says nothing
@@ -131,15 +122,7 @@ Result<Delivery> PsaPoster::send(HttpRequest request, const std::string& label) 
   // success that never happened.
   const json body = json::parse(r->body, nullptr, false);
   const std::string id = id_of(body);
-  if (id.empty()) {
-    const std::string type = r->headers.get("Content-Type").value_or("no Content-Type");
-    Error e = make_error(ErrorKind::kMalformed,
-                         "the response has no object with an id (" + type + ")", label);
-    e.http_status = r->status;
-    e.ambiguous = true;
-    e.failure = Failure::kOutage;  // a proxy in the way, not this post's fault
-    return e;
-  }
+  if (id.empty()) return no_created_object(*r, label);
   Delivery d;
   d.http_status = r->status;
   d.remote_id = id;
@@ -232,14 +215,11 @@ Result<Delivery> PsaPoster::deliver_status(const storage::PostRow& post, const S
     target = *id;
   }
   if (check && current->status_id == *target) {
-    Delivery d;
-    d.deduplicated = true;
-    d.http_status = 200;
-    d.remote_id = std::to_string(*target);
-    d.evidence = "ticket " + std::to_string(post.ticket_id) + " already has status " +
-                 std::to_string(*target) +
-                 (current->status_name.empty() ? "" : " (" + current->status_name + ")");
-    return d;
+    return applied_upstream(std::to_string(*target),
+                            "ticket " + std::to_string(post.ticket_id) + " already has status " +
+                                std::to_string(*target) +
+                                (current->status_name.empty() ? ""
+                                                              : " (" + current->status_name + ")"));
   }
   std::string url = "service/tickets/" + std::to_string(post.ticket_id);
   auto d = send(json_request("PATCH", url, status_patch_body(*target).dump()), "set status");

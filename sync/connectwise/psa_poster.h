@@ -21,18 +21,12 @@
 #include "base/result.h"
 #include "storage/rows.h"
 #include "sync/post_payload.h"
+#include "sync/psa_provider.h"
 #include "sync/connectwise/psa_codebase.h"
 #include "sync/connectwise/psa_members.h"
 #include "sync/connectwise/psa_statuses.h"
 
 namespace cwsync {
-
-struct Delivery {
-  bool deduplicated = false;              // found upstream; nothing was sent
-  std::optional<std::string> remote_id;   // note / time entry id; status id
-  std::string evidence;                   // why it counts as applied (dedup)
-  int http_status = 0;                    // the last response's status
-};
 
 // ---- request bodies (pure) -------------------------------------------------
 // `member`: a PSA member reference ({"id":N} / {"identifier":...}) or null.

@@ -1,21 +1,10 @@
 #include "sync/connectwise/psa_statuses.h"
 
-#include <Poco/String.h>
-
 #include "sync/http/api_pager.h"
 
 namespace cwsync {
-namespace {
-
-// Status names compare as people type them: case and surrounding blanks ignored.
-std::string norm(std::string_view s) {
-  return Poco::toLower(Poco::trim(std::string(s)));
-}
-
-}  // namespace
-
 StatusDirectory::StatusDirectory(PsaEndpoint& psa, const Clock& clock, Millis ttl)
-    : psa_(psa), clock_(clock), ttl_(ttl) {}
+    : psa_(psa), names_([this](std::int64_t board) { return fetch(board); }, clock, ttl) {}
 
 Result<TicketStatus> StatusDirectory::ticket(std::int64_t ticket_id) {
   std::string url = "service/tickets/" + std::to_string(ticket_id) + "?fields=id,board/id,status/id,status/name";
@@ -40,8 +29,8 @@ Result<TicketStatus> StatusDirectory::ticket(std::int64_t ticket_id) {
   return s;
 }
 
-Result<std::vector<std::pair<std::int64_t, std::string>>> StatusDirectory::fetch(std::int64_t board_id) {
-  std::vector<std::pair<std::int64_t, std::string>> out;
+Result<std::vector<PsaStatus>> StatusDirectory::fetch(std::int64_t board_id) {
+  std::vector<PsaStatus> out;
   HttpRequest first = get_request("service/boards/" + std::to_string(board_id) +
                                   "/statuses?fields=id,name&pageSize=1000");
   auto st = psa_.for_each_page(first, [&](const Page& page) -> Result<PageVerdict> {
@@ -50,7 +39,7 @@ Result<std::vector<std::pair<std::int64_t, std::string>>> StatusDirectory::fetch
     for (const auto& s : *items) {
       if (s.is_object() && s.contains("id") && s["id"].is_number_integer() && s.contains("name") &&
           s["name"].is_string()) {
-        out.emplace_back(s["id"].get<std::int64_t>(), s["name"].get<std::string>());
+        out.push_back({std::to_string(s["id"].get<std::int64_t>()), s["name"].get<std::string>()});
       }
     }
     return PageVerdict{items->size(), false};
@@ -60,36 +49,9 @@ Result<std::vector<std::pair<std::int64_t, std::string>>> StatusDirectory::fetch
 }
 
 Result<std::int64_t> StatusDirectory::resolve(std::int64_t board_id, std::string_view name) {
-  std::lock_guard lk(mu_);
-  TimePoint now = clock_.now();
-  auto it = boards_.find(board_id);
-  bool fresh = false;
-  if (it == boards_.end() || now - it->second.loaded_at >= ttl_) {
-    auto list = fetch(board_id);
-    if (!list.ok()) return list.error();
-    it = boards_.insert_or_assign(board_id, Board{std::move(*list), now}).first;
-    fresh = true;
-  }
-  auto find = [&]() -> std::optional<std::int64_t> {
-    for (const auto& [id, n] : it->second.statuses) {
-      if (norm(n) == norm(name)) return id;
-    }
-    return std::nullopt;
-  };
-  auto id = find();
-  if (!id && !fresh) {
-    auto list = fetch(board_id);
-    if (!list.ok()) return list.error();
-    it->second = Board{std::move(*list), now};
-    id = find();
-  }
-  if (id) return *id;
-  std::string valid;
-  for (const auto& [sid, n] : it->second.statuses) valid += (valid.empty() ? "" : ", ") + n;
-  return make_error(ErrorKind::kInvalidInput,
-                    "unknown status '" + std::string(name) + "' on board " +
-                        std::to_string(board_id) + "; valid: " + valid,
-                    "status lookup");
+  auto id = names_.resolve(board_id, name, "on board " + std::to_string(board_id));
+  if (!id.ok()) return id.error();
+  return std::stoll(*id);
 }
 
 }  // namespace cwsync

@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "sync/connectwise/psa_codebase.h"
+#include "sync/psa_directory.h"
 
 namespace cwsync {
 
@@ -39,18 +40,14 @@ class StatusDirectory {
   // Thread-safe.
   Result<std::int64_t> resolve(std::int64_t board_id, std::string_view name);
 
- private:
-  Result<std::vector<std::pair<std::int64_t, std::string>>> fetch(std::int64_t board_id);
+  // The statuses of `board_id` (cached). Thread-safe.
+  Result<std::vector<PsaStatus>> list(std::int64_t board_id) { return names_.list(board_id); }
 
-  struct Board {
-    std::vector<std::pair<std::int64_t, std::string>> statuses;  // id, name
-    TimePoint loaded_at;
-  };
+ private:
+  Result<std::vector<PsaStatus>> fetch(std::int64_t board_id);
+
   PsaEndpoint& psa_;
-  const Clock& clock_;
-  Millis ttl_;
-  std::mutex mu_;
-  std::map<std::int64_t, Board> boards_;
+  StatusNames names_;
 };
 
 }  // namespace cwsync

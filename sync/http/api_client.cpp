@@ -156,7 +156,9 @@ Result<HttpResponse> ApiClient::attempt(const HttpRequest& request, const CallOp
   // retries, its Failure for the breaker and the PSA queue's budget.
   Result<HttpResponse> out = sent;
   if (sent && (status < 200 || status >= 300)) {
-    out = response_error(*sent, request.method, request.url, end);
+    Error e = response_error(*sent, request.method, request.url, end);
+    if (options_.refine_error) options_.refine_error(*sent, e);
+    out = std::move(e);
   } else if (!sent) {
     Error transport = sent.error();
     transport.failure = classify_failure(0, false, transport.kind);

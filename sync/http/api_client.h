@@ -29,13 +29,19 @@
 
 namespace cwsync {
 
+// A provider's reading of its own error bodies: refines the Error that
+// response_error() made from a non-2xx response (kind, failure, ambiguous,
+// message) where the status code alone says too little. Pure; thread-safe.
+using ErrorRefiner = std::function<void(const HttpResponse& response, Error& error)>;
+
 struct ApiClientOptions {
-  std::string api;               // "cpq" or "psa": the `api` log field
+  std::string api;               // "cpq", "psa", "autotask": the `api` log field
   std::string tenant;            // the `tenant` log field
   RetryPolicy retry;             // max_attempts, retry_after_cap
   BackoffPolicy backoff;         // base, cap (max_attempts here is ignored)
   HttpTimeouts timeouts;
   bool allow_insecure = false;   // from the connection config
+  ErrorRefiner refine_error;     // empty: the status-code classification alone
 };
 
 // Builds options from the config's defaults for one connection.

@@ -35,8 +35,10 @@ Result<nlohmann::json> parse_page_items(const Page& page) {
   }
   if (j.is_array()) return j;
   if (j.is_object()) {
-    auto it = j.find("data");
-    if (it != j.end() && it->is_array()) return std::move(*it);
+    for (const char* key : {"data", "items"}) {
+      auto it = j.find(key);
+      if (it != j.end() && it->is_array()) return std::move(*it);
+    }
   }
   return malformed_error("GET", page.url, "expected a JSON array of items",
                          page.response.status);
@@ -74,9 +76,22 @@ Result<PagingStats> for_each_numbered_page(ApiClient& api, const std::string& ur
   return stats;
 }
 
+std::optional<std::string> page_details_next_url(const HttpResponse& response) {
+  auto j = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return std::nullopt;
+  auto details = j.find("pageDetails");
+  if (details == j.end() || !details->is_object()) return std::nullopt;
+  auto next = details->find("nextPageUrl");
+  if (next == details->end() || !next->is_string() || next->get<std::string>().empty()) {
+    return std::nullopt;
+  }
+  return next->get<std::string>();
+}
+
 Result<PagingStats> for_each_linked_page(ApiClient& api, HttpRequest first,
                                          const PageHandler& handler,
-                                         const CallOptions& options) {
+                                         const CallOptions& options,
+                                         const LinkedPaging& paging) {
   PagingStats stats;
   std::string home;
   try {
@@ -98,7 +113,7 @@ Result<PagingStats> for_each_linked_page(ApiClient& api, HttpRequest first,
     stats.items += verdict->items;
     if (verdict->stop) break;
 
-    auto next = find_link(r->headers, "next");
+    auto next = paging.next ? paging.next(*r) : find_link(r->headers, "next");
     if (!next || next->empty()) break;
     std::string next_url;
     try {
@@ -117,8 +132,10 @@ Result<PagingStats> for_each_linked_page(ApiClient& api, HttpRequest first,
                              r->status);
     }
     request.url = std::move(next_url);
-    request.method = "GET";
-    request.body.clear();
+    if (!paging.same_request) {
+      request.method = "GET";
+      request.body.clear();
+    }
   }
   return stats;
 }

@@ -4,7 +4,9 @@
 // - Numbered pages (CPQ): page=1,2,... with pageSize; the last page is the
 //   first one shorter than pageSize (CPQ returns bare arrays, no totals).
 // - Linked pages (PSA): follow the `Link: <...>; rel="next"` header until
-//   there is none (also what forward-only paging returns).
+//   there is none (also what forward-only paging returns); or, for APIs whose
+//   list body is {"items":[…],"pageDetails":{"nextPageUrl":…}}, follow
+//   nextPageUrl, sending the same request (method and body) there.
 //
 // The handler sees each page's raw response (so it can keep the upstream
 // bytes), reports how many items it held, and may stop the iteration.
@@ -12,6 +14,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -53,16 +56,32 @@ Result<PagingStats> for_each_numbered_page(ApiClient& api, const std::string& ur
                                            const CallOptions& options = {},
                                            int first_page = 1);
 
-// PSA-style paging: sends `first` (headers such as pagination-type:
-// forward-only are kept for every page) and follows rel="next" links.
+// Where a page says the next one is (absolute, or relative to the page's
+// URL); nullopt on the last page.
+using NextPageUrl = std::function<std::optional<std::string>(const HttpResponse& response)>;
+
+struct LinkedPaging {
+  NextPageUrl next;             // empty: the Link header's rel="next"
+  // true: every page repeats the first request's method and body (a POST
+  // query whose next page is a POST of the same body); false: GETs.
+  bool same_request = false;
+};
+
+// Linked paging: sends `first` (its headers, such as pagination-type:
+// forward-only, are kept for every page) and follows the next links.
 // A next link to another scheme/host/port, or one already visited, is
 // kMalformed (credentials never leave the host; loops end).
 Result<PagingStats> for_each_linked_page(ApiClient& api, HttpRequest first,
                                          const PageHandler& handler,
-                                         const CallOptions& options = {});
+                                         const CallOptions& options = {},
+                                         const LinkedPaging& paging = {});
 
-// The items of a list page: a bare JSON array, or the array under "data" in
-// an envelope object. kMalformed naming the URL otherwise.
+// pageDetails.nextPageUrl of a {"items":[…],"pageDetails":{…}} body; nullopt
+// when it is null, empty or absent, or the body is not such an object.
+std::optional<std::string> page_details_next_url(const HttpResponse& response);
+
+// The items of a list page: a bare JSON array, or the array under "data" or
+// "items" in an envelope object. kMalformed naming the URL otherwise.
 Result<nlohmann::json> parse_page_items(const Page& page);
 
 }  // namespace cwsync

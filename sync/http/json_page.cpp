@@ -142,8 +142,9 @@ Result<SplitPage> split_page(const std::string& body, std::string_view what) {
   bool envelope = false;
   if (doc.is_object()) {
     auto it = doc.find("data");
+    if (it == doc.end() || !it->is_array()) it = doc.find("items");
     if (it == doc.end() || !it->is_array()) {
-      return malformed_element(what, "expected a JSON array of objects, got an object without a data array");
+      return malformed_element(what, "expected a JSON array of objects, got an object without a data or items array");
     }
     json data = std::move(*it);
     doc = std::move(data);

@@ -41,7 +41,7 @@ struct SplitPage {
   SplitPage& operator=(const SplitPage&) = delete;
 };
 
-// Parses `body` as a bare JSON array (or {"data":[...]}) and locates each
+// Parses `body` as a bare JSON array (or {"data":[...]}, {"items":[...]}) and locates each
 // element's bytes. Errors: kMalformed naming `what` (truncated JSON, HTML,
 // an object where a list belongs, an element that is not an object).
 // Does not keep a reference to `what`; the result references `body`.

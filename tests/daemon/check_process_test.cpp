@@ -116,5 +116,84 @@ TEST_F(CheckTest, NothingListeningIsExplained) {
   EXPECT_NE(cpq["diagnosis"].get<std::string>().find("nothing listens"), std::string::npos) << cpq;
 }
 
+// An Autotask tenant: the zone lookup and one call, in Autotask's words.
+struct AutotaskKeys {
+  std::string username = "apiuser@msp.example.com";
+  std::string secret = "cwsim-secret";
+  std::string code = "CWSIMINTEGRATIONCODE";
+  int internal_note_type = 1;
+};
+
+class AutotaskCheckTest : public CheckTest {
+ protected:
+  nlohmann::json check_at(const AutotaskKeys& k, int* code = nullptr) {
+    write_private_file(dir_.file("cwsync.yaml"),
+                       "database: " + dir_.file("cache.db").string() + "\n"
+                       "tenants:\n"
+                       "  - name: contoso\n"
+                       "    psa:\n"
+                       "      provider: autotask\n"
+                       "      username: " + k.username + "\n"
+                       "      secret: " + k.secret + "\n"
+                       "      integration_code: " + k.code + "\n"
+                       "      zone_lookup_url: " + sim_.base_url() + "/ATServicesRest/\n"
+                       "      note_types: { internal: { note_type: " +
+                           std::to_string(k.internal_note_type) + ", publish: 2 } }\n");
+    RunResult r = run_cwsync({"--config", dir_.file("cwsync.yaml").string(), "check", "--json"},
+                             dir_.path());
+    for (const std::string& secret : {k.secret, k.code}) {
+      EXPECT_EQ(r.out.find(secret), std::string::npos) << "secret leaked:\n" << r.out;
+      EXPECT_EQ(r.err.find(secret), std::string::npos) << "secret leaked:\n" << r.err;
+    }
+    if (code) *code = r.code;
+    nlohmann::json all = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_TRUE(all.is_array() && all.size() == 1u) << r.out << r.err;
+    return all.is_array() && !all.empty() ? all[0] : nlohmann::json();
+  }
+};
+
+TEST_F(AutotaskCheckTest, GoodKeysReportTheZoneAndTheHoursUsage) {
+  int code = -1;
+  nlohmann::json p = check_at({}, &code);
+  EXPECT_EQ(code, 0) << p;
+  EXPECT_EQ(p["api"], "autotask");
+  EXPECT_EQ(p["ok"], true) << p;
+  const std::string detail = p["detail"];
+  EXPECT_NE(detail.find("zone " + sim_.base_url() + "/ATServicesRest/"), std::string::npos) << p;
+  EXPECT_NE(detail.find("of 10000 requests used this hour"), std::string::npos) << p;
+}
+
+TEST_F(AutotaskCheckTest, EachAccountProblemIsNamedInPlainWords) {
+  AutotaskKeys wrong_secret;
+  wrong_secret.secret = "not-the-secret-4242";
+  nlohmann::json p = check_at(wrong_secret);
+  EXPECT_EQ(p["http_status"], 401);
+  EXPECT_NE(p["diagnosis"].get<std::string>().find("refused the user name or secret"),
+            std::string::npos) << p;
+
+  AutotaskKeys wrong_code;
+  wrong_code.code = "WRONGCODE4242";
+  p = check_at(wrong_code);
+  EXPECT_EQ(p["http_status"], 500);
+  EXPECT_NE(p["diagnosis"].get<std::string>().find("refused the integration code"),
+            std::string::npos) << p;
+
+  AutotaskKeys unknown_user;
+  unknown_user.username = "nobody@example.com";
+  int code = -1;
+  p = check_at(unknown_user, &code);
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(p["diagnosis"].get<std::string>().find("zone lookup does not know psa.username"),
+            std::string::npos) << p;
+
+  AutotaskKeys inactive_note_type;
+  inactive_note_type.internal_note_type = 13;
+  p = check_at(inactive_note_type);
+  EXPECT_EQ(p["ok"], false);
+  EXPECT_NE(p["detail"].get<std::string>().find("psa.note_types.internal.note_type 13 is not an "
+                                                "active TicketNotes noteType; valid: 1 "),
+            std::string::npos) << p;
+}
+
 }  // namespace
 }  // namespace cwsync::test

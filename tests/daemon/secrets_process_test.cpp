@@ -9,7 +9,9 @@
 // A secret is searched in every form cwsync could emit it in: as is, its
 // random core alone, base64 of the key, and the Basic credential it sends
 // (base64(accessKey+publicKey:privateKey) for CPQ, base64(company+publicKey:
-// privateKey) for PSA; sync/http/auth.cpp).
+// privateKey) for PSA; sync/http/auth.cpp). An Autotask tenant (delta) sends
+// its Secret and integration code as headers: both are searched as is,
+// their random cores and base64.
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -135,15 +137,18 @@ class SecretsRunTest : public ::testing::Test {
         bravo_psa_(make_credentials("bravo-psa", "bravo-co+bravo-psa-pub", false)),
         charlie_cpq_(make_credentials("charlie-cpq", "alpha-access+alpha-cpq-pub", true)),
         charlie_psa_(make_credentials("charlie-psa", "alpha-co+alpha-psa-pub", true)),
+        delta_at_(make_credentials("delta-at", "", false)),
+        delta_code_(make_credentials("delta-code", "", false)),
         // One simulator per connection, so each correct key is distinct.
         sim_alpha_cpq_(sim_args("alpha-access", "alpha-cpq-pub", alpha_cpq_, "alpha-co")),
         sim_alpha_psa_(sim_args("alpha-access", "alpha-psa-pub", alpha_psa_, "alpha-co")),
         sim_bravo_cpq_(sim_args("bravo-access", "bravo-cpq-pub", bravo_cpq_, "bravo-co")),
-        sim_bravo_psa_(sim_args("bravo-access", "bravo-psa-pub", bravo_psa_, "bravo-co")) {
+        sim_bravo_psa_(autotask_args(sim_args("bravo-access", "bravo-psa-pub", bravo_psa_,
+                                              "bravo-co"))) {
     env_ = {{"CWSYNC_TEST_ALPHA_PSA_KEY", alpha_psa_.private_key},
             {"CWSYNC_TEST_CHARLIE_PSA_KEY", charlie_psa_.private_key}};
     for (const auto* c : {&alpha_cpq_, &alpha_psa_, &bravo_cpq_, &bravo_psa_, &charlie_cpq_,
-                          &charlie_psa_}) {
+                          &charlie_psa_, &delta_at_, &delta_code_}) {
       for (auto& f : forms_of(*c)) forms_.push_back(std::move(f));
     }
   }
@@ -152,6 +157,14 @@ class SecretsRunTest : public ::testing::Test {
                                            const Credentials& c, const std::string& company) {
     return {"--quotes", "25", "--opportunities", "12", "--tickets", "4", "--access-key", access,
             "--public-key", pub, "--private-key", c.private_key, "--company", company};
+  }
+
+  // bravo's PSA simulator also answers as delta's Autotask.
+  std::vector<std::string> autotask_args(std::vector<std::string> args) const {
+    args.insert(args.end(), {"--at-username", "delta-api@msp.example.com", "--at-secret",
+                             delta_at_.private_key, "--at-integration-code",
+                             delta_code_.private_key});
+    return args;
   }
 
   std::string config_path() const { return dir_.file("cwsync.yaml").string(); }
@@ -163,6 +176,7 @@ class SecretsRunTest : public ::testing::Test {
   void write_config() {
     write_private_file(dir_.file("alpha-cpq.key"), alpha_cpq_.private_key);
     write_private_file(dir_.file("bravo-psa.key"), bravo_psa_.private_key + "\n");
+    write_private_file(dir_.file("delta-at.key"), delta_at_.private_key + "\n");
     std::string text =
         "database: " + db_path() + "\n"
         "log: { level: trace, format: json }\n"
@@ -192,7 +206,12 @@ class SecretsRunTest : public ::testing::Test {
         " public_key: alpha-cpq-pub, private_key: " + charlie_cpq_.private_key + " }\n"
         "    psa: { site: " + sim_alpha_psa_.base_url() + ", company_id: alpha-co,"
         " public_key: alpha-psa-pub, private_key_env: CWSYNC_TEST_CHARLIE_PSA_KEY,"
-        " client_id: " + kClientId + kFastRate + " }\n";
+        " client_id: " + kClientId + kFastRate + " }\n"
+        "  - name: delta\n"
+        "    psa: { provider: autotask, username: delta-api@msp.example.com,"
+        " secret_file: delta-at.key, integration_code: " + delta_code_.private_key + ","
+        " zone_lookup_url: " + sim_bravo_psa_.base_url() + "/ATServicesRest/" + kFastRate + " }\n"
+        "    queue: { max_attempts: 6, lease: 1s, settle: 1s }\n";
     write_private_file(config_path(), text);
   }
 
@@ -260,7 +279,8 @@ class SecretsRunTest : public ::testing::Test {
   }
 
   TempDir dir_{"cwsync-secrets-"};
-  Credentials alpha_cpq_, alpha_psa_, bravo_cpq_, bravo_psa_, charlie_cpq_, charlie_psa_;
+  Credentials alpha_cpq_, alpha_psa_, bravo_cpq_, bravo_psa_, charlie_cpq_, charlie_psa_,
+      delta_at_, delta_code_;
   CwsimProcess sim_alpha_cpq_, sim_alpha_psa_, sim_bravo_cpq_, sim_bravo_psa_;
   std::map<std::string, std::string> env_;
   std::vector<SecretForm> forms_;
@@ -325,11 +345,15 @@ TEST_F(SecretsRunTest, NoSecretInAnyOutputOfAFullRun) {
     ids.push_back(enqueue("bravo", {"note", "--ticket", std::to_string(1001 + k), "--text",
                                     "bravo note " + std::to_string(k)}));
   }
+  for (int k = 0; k < 2; ++k) {
+    ids.push_back(enqueue("delta", {"note", "--ticket", std::to_string(1001 + k), "--text",
+                                    "delta note " + std::to_string(k)}));
+  }
   for (auto id : ids) ASSERT_GT(id, 0);
 
   // The paths ran: every good post delivered through the faults, the wrong
   // keys refused, the pulls of both good tenants finished.
-  EXPECT_TRUE(eventually([&] { return count_posts("tenant != 'charlie' AND status = 'succeeded'") == 8; },
+  EXPECT_TRUE(eventually([&] { return count_posts("tenant != 'charlie' AND status = 'succeeded'") == 10; },
                          kStepTimeout))
       << daemon.out();
   // charlie's post met the 401 (its queue pauses; the post stays pending).
@@ -342,6 +366,9 @@ TEST_F(SecretsRunTest, NoSecretInAnyOutputOfAFullRun) {
   EXPECT_GE(count("SELECT count(*) FROM psa_activity_log WHERE event = 'deduplicated'"), 1);
   EXPECT_TRUE(daemon.wait_for_line({"\"event\":\"auth_failed\"", "\"http_status\":401",
                                     "\"tenant\":\"charlie\""}, kStepTimeout));
+  EXPECT_TRUE(daemon.wait_for_line({"\"event\":\"sync_finished\"", "\"entity\":\"opportunities\"",
+                                    "\"tenant\":\"delta\""}, kStepTimeout));
+  EXPECT_EQ(count_posts("tenant = 'delta' AND provider = 'autotask'"), 2);
   for (const char* tenant : {"alpha", "bravo"}) {
     EXPECT_TRUE(daemon.wait_for_line({"\"event\":\"sync_finished\"", "\"entity\":\"quotes\"",
                                       std::string("\"tenant\":\"") + tenant + "\""}, kStepTimeout))

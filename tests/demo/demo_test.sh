@@ -24,6 +24,7 @@ fi
 d=$work/demo
 cw() { "$build/daemon/cwsync" --config "$d/cwsync.yaml" "$@" 2>/dev/null; }
 export CWSYNC_DEMO_PRIVATE_KEY=cwsim-private
+export CWSYNC_DEMO_AUTOTASK_SECRET=cwsim-secret
 
 grep -q 'cwsync run exited with 0' "$out" || fail "the daemon did not exit 0 on SIGTERM"
 grep -q "database: $d/cache.db" "$out" || fail "the demo did not print the database path"
@@ -35,16 +36,22 @@ truth=$(jq -n --slurpfile o "$d/upstream-opportunities.json" --slurpfile q "$d/u
      | map({key: .[0].crmOpportunityId, value: (map(.quoteTotal // 0) | add)}) | from_entries) as $value
   | $o[0].opportunities | map(select(.status.name as $s | ["Open", "Pending Approval"] | index($s)))
   | {open: length, open_value: (map($value[.id | tostring] // 0) | add // 0)}')
-got=$(cw pipeline --json | jq '.tenants[0] | {open: .open_opportunities, open_value: .open_value}')
+got=$(cw pipeline --json | jq '.tenants[] | select(.tenant == "demo") | {open: .open_opportunities, open_value: .open_value}')
 echo "ground truth: $(jq -c . <<<"$truth")  cwsync: $(jq -c . <<<"$got")"
 [ "$(jq .open <<<"$truth")" = "$(jq .open <<<"$got")" ] || fail "open opportunities differ"
 jq -e --argjson t "$truth" '(.open_value - $t.open_value) | fabs < 0.01' <<<"$got" >/dev/null ||
   fail "open pipeline value differs"
 
 # Every post succeeded; the note hit applied-then-lost and was deduplicated.
-cw queue list --json | jq -e 'map(.status) | length == 3 and all(. == "succeeded")' >/dev/null ||
+cw queue list --tenant demo --json | jq -e 'map(.status) | length == 3 and all(. == "succeeded")' >/dev/null ||
   fail "not every post succeeded: $(cw queue list --json)"
-note_id=$(cw queue list --json | jq '.[] | select(.kind == "note" and .ticket_id == 1001) | .id')
+# The Autotask tenant's posts went to Autotask, once each.
+cw queue list --tenant contoso --json |
+  jq -e 'length == 3 and all(.status == "succeeded" and .provider == "autotask")' >/dev/null ||
+  fail "not every Autotask post succeeded: $(cw queue list --tenant contoso --json)"
+[ "$(grep -cE '^autotask note [0-9]+: Rebooted the firewall' "$out")" = 1 ] ||
+  fail "Autotask ticket 1001 does not hold exactly one copy of the note"
+note_id=$(cw queue list --tenant demo --json | jq '.[] | select(.kind == "note" and .ticket_id == 1001) | .id')
 [ -n "$note_id" ] || fail "the demo note is not in the queue"
 cw queue show "$note_id" --json | jq -e '[.. | objects | select(.event? == "deduplicated")] | length == 1' >/dev/null ||
   fail "no deduplicated event for the applied-then-lost note: $(cw queue show "$note_id" --json)"
@@ -55,5 +62,6 @@ cw queue show "$note_id" --json | jq -e '[.. | objects | select(.event? == "dedu
 for f in "$out" "$d/cwsync.log" "$d/cache.db" "$d/cache.db-wal"; do
   [ -e "$f" ] || continue
   if grep -aq cwsim-private "$f"; then fail "the private key leaked into $f"; fi
+  if grep -aq cwsim-secret "$f"; then fail "the Autotask secret leaked into $f"; fi
 done
 echo "demo ok"

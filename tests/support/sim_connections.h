@@ -35,4 +35,22 @@ inline PsaConnection sim_psa(const cwsim::Simulator& sim, const cwsim::Options& 
   return c;
 }
 
+// An Autotask connection to cwsim's Autotask personality: the zone is looked
+// up at cwsim (zone_lookup_url), or pinned there with `pin_zone`.
+inline PsaConnection sim_autotask(const cwsim::Simulator& sim, const cwsim::Options& o,
+                                  RateLimit limit = kTestRateLimit, bool pin_zone = false) {
+  PsaConnection c;
+  c.provider = PsaProviderKind::kAutotask;
+  AutotaskSettings a;
+  a.username = o.at_username;
+  a.integration_code = o.at_integration_code;
+  a.zone_lookup_url = sim.base_url() + "/ATServicesRest/";
+  if (pin_zone) a.zone_url = a.zone_lookup_url;
+  c.site = a.zone_url.value_or(a.zone_lookup_url);
+  c.private_key = Secret(o.at_secret);
+  c.rate_limit = limit;
+  c.autotask = std::move(a);
+  return c;
+}
+
 }  // namespace cwsync::test

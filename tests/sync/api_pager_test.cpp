@@ -42,7 +42,7 @@ class PagerTest : public testing::LoopbackTest {
         http_(make_poco_http_client()),
         host_(std::make_shared<UpstreamHost>("loopback", RateLimit{1000, seconds(1)},
                                              BreakerPolicy{})),
-        api_(ApiClientOptions{"cpq", "acme", {}, {}, {}, false},
+        api_(ApiClientOptions{"cpq", "acme", {}, {}, {}, false, {}},
              ApiClient::Deps{*http_, nullptr, host_, waiter_, clock_, seeded_random(1)}) {}
 
   // A handler that collects item ids.

@@ -82,7 +82,7 @@ TEST(AuthTest, FailedRequestLeaksNoCredentialIntoErrorsOrLogs) {
   auto host = std::make_shared<UpstreamHost>("loopback", RateLimit{25, std::chrono::seconds(5)},
                                              BreakerPolicy{});
   CpqConnection conn = cpq_conn();
-  ApiClient api(ApiClientOptions{"cpq", "acme", {}, {}, {}, false},
+  ApiClient api(ApiClientOptions{"cpq", "acme", {}, {}, {}, false, {}},
                 {*http, std::make_shared<CpqAuth>(conn), host, waiter, clock, seeded_random(1)});
   auto r = api.execute(get_request(server.url("/api/quotes?page=1")));
   log::flush();

@@ -74,7 +74,7 @@ class PsaEndpointTest : public testing::LoopbackTest {
 
   std::unique_ptr<ApiClient> client() {
     return std::make_unique<ApiClient>(
-        ApiClientOptions{"psa", "acme", {}, {}, {}, false},
+        ApiClientOptions{"psa", "acme", {}, {}, {}, false, {}},
         ApiClient::Deps{*http_, std::make_shared<PsaAuth>(conn_), host_, waiter_, clock_,
                         seeded_random(1)});
   }

@@ -16,6 +16,7 @@
 #include "storage/queue_store.h"
 #include "sync/http/http_poco.h"
 #include "sync/note_marker.h"
+#include "sync/connectwise/cw_provider.h"
 #include "sync/queue_drainer.h"
 #include "sync/tenant_queue.h"
 #include "temp_dir.h"
@@ -60,8 +61,9 @@ class QueueFixture : public ::testing::Test {
     hosts_ = std::make_unique<UpstreamRegistry>();
     SyncEnvironment env{*http_, *hosts_, waiter_, clock_, seeded_random(3)};
     queue_ = std::make_unique<TenantQueue>(defaults_, tenant_, env, *store_);
-    members_ = &queue_->members();
-    poster_ = &queue_->poster();
+    auto* cw = dynamic_cast<ConnectWiseProvider*>(&queue_->provider());
+    members_ = cw != nullptr ? &cw->members() : nullptr;
+    poster_ = &queue_->provider();
     drainer_ = &queue_->drainer();
   }
 
@@ -150,7 +152,7 @@ class QueueFixture : public ::testing::Test {
   std::unique_ptr<storage::QueueStore> store_;
   std::unique_ptr<TenantQueue> queue_;   // the daemon's wiring (sync/tenant_queue.h)
   MemberDirectory* members_ = nullptr;
-  PsaPoster* poster_ = nullptr;
+  PsaProvider* poster_ = nullptr;
   QueueDrainer* drainer_ = nullptr;
 };
 

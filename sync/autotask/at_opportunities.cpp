@@ -1,0 +1,150 @@
+#include "sync/autotask/at_opportunities.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "sync/http/json_page.h"
+#include "sync/pull_engine.h"
+
+namespace cwsync {
+namespace {
+
+using nlohmann::json;
+using storage::Entity;
+using storage::OpportunityRow;
+
+bool listed(const std::vector<int>& values, std::int64_t v) {
+  return std::find(values.begin(), values.end(), v) != values.end();
+}
+
+std::optional<std::string> label(const std::map<std::int64_t, std::string>& labels,
+                                 std::optional<std::int64_t> v) {
+  if (!v) return std::nullopt;
+  auto it = labels.find(*v);
+  return it == labels.end() ? std::nullopt : std::optional<std::string>(it->second);
+}
+
+// The labels of the Opportunities status and stage picklists.
+Result<AutotaskOpportunityLabels> read_labels(AutotaskEndpoint& at, PullStats& stats) {
+  auto body = at.get_json("Opportunities/entityInformation/fields",
+                          counted_call(stats, "opportunity fields"));
+  if (!body.ok()) return body.error();
+  AutotaskOpportunityLabels out;
+  for (const json& f : body->value("fields", json::array())) {
+    const std::string name = f.is_object() ? f.value("name", std::string()) : std::string();
+    auto* target = name == "status" ? &out.status : name == "stage" ? &out.stage : nullptr;
+    if (target == nullptr) continue;
+    for (const json& v : f.value("picklistValues", json::array())) {
+      auto value = json_read::id_text(v, "value");
+      if (!value) continue;
+      try {
+        (*target)[std::stoll(*value)] = v.value("label", std::string());
+      } catch (const std::exception&) {
+        continue;  // a non-numeric value names nothing we store
+      }
+    }
+  }
+  return out;
+}
+
+class AutotaskOpportunityAdapter final : public OpportunityRowsAdapter {
+ public:
+  AutotaskOpportunityAdapter(const AutotaskSettings& settings, AutotaskOpportunityLabels labels)
+      : settings_(settings), labels_(std::move(labels)) {}
+
+  Result<RowStamp> add(const PageElement& e) override {
+    auto row = map_autotask_opportunity(e.value, e.raw, settings_, labels_);
+    if (!row.ok()) return row.error();
+    return hold(std::move(*row));
+  }
+
+ private:
+  const AutotaskSettings& settings_;
+  AutotaskOpportunityLabels labels_;
+};
+
+}  // namespace
+
+Result<OpportunityRow> map_autotask_opportunity(const json& obj, std::string_view raw,
+                                                const AutotaskSettings& settings,
+                                                const AutotaskOpportunityLabels& labels) {
+  using namespace json_read;
+  const json* id = child(obj, "id");
+  if (id == nullptr || !id->is_number_integer()) {
+    return make_error(ErrorKind::kMalformed, "an opportunity without an integer id", "opportunity");
+  }
+  OpportunityRow o;
+  o.source = OpportunitySource::kPsa;
+  o.id = std::to_string(id->get<std::int64_t>());
+  o.name = text(obj, "title");
+  if (auto company = id_text(obj, "companyID")) o.client_name = "company " + *company;
+  o.value = number(obj, "amount");
+  o.probability = number(obj, "probability");
+  o.expected_close_date = time(obj, "projectedCloseDate");
+  o.closed_date = time(obj, "closedDate");
+  o.date_entered = time(obj, "createDate");
+  o.last_updated = time(obj, "lastActivity");
+  const auto status = integer(obj, "status");
+  o.status_name = label(labels.status, status);
+  o.stage_name = label(labels.stage, integer(obj, "stage"));
+  o.status = !status                                   ? storage::OpportunityStatus::kOpen
+             : listed(settings.won_statuses, *status)  ? storage::OpportunityStatus::kWon
+             : listed(settings.lost_statuses, *status) ? storage::OpportunityStatus::kLost
+                                                       : storage::OpportunityStatus::kOpen;
+  if (o.status != storage::OpportunityStatus::kOpen && !o.closed_date) o.closed_date = o.last_updated;
+  o.raw_json.assign(raw);
+  return o;
+}
+
+namespace {
+
+// The database's request count this hour, read once per pull (the read
+// counts too) and kept for `cwsync status` and /metrics. A failure to read
+// it fails nothing: it is a figure, not the pull's work.
+void record_usage(const PullContext& ctx, PullStats& stats, AutotaskEndpoint& at) {
+  CallOptions o = counted_call(stats, "threshold information");
+  o.max_attempts = 1;
+  auto body = at.get_json("ThresholdInformation", o);
+  if (!body.ok()) return;
+  auto used = json_read::integer(*body, "currentTimeframeRequestCount");
+  auto limit = json_read::integer(*body, "externalRequestThreshold");
+  if (!used || !limit) return;
+  (void)ctx.cache.put_usage(ctx.tenant.name, {*used, *limit, ctx.clock.now()});
+}
+
+}  // namespace
+
+Status pull_autotask_opportunities(const PullContext& ctx, PullStats& stats, AutotaskEndpoint& at,
+                                   const AutotaskSettings& settings) {
+  auto cursor = start_cursor(ctx, Entity::kOpportunities);
+  if (!cursor.ok()) return cursor.error();
+  auto labels = read_labels(at, stats);
+  if (!labels.ok()) return labels.error();
+  const json filter = json::array(
+      {*cursor ? at_filter("gt", "lastActivity", format_iso8601((*cursor)->modified_at))
+               : at_filter("gte", "id", 0)});
+  AutotaskOpportunityAdapter adapter(settings, std::move(*labels));
+  Status pulled = run_incremental_pull(
+      ctx, stats,
+      {Entity::kOpportunities, "opportunities", "Opportunities/query", LastPage::kNoNextPageUrl},
+      *cursor, adapter, [&](const PageHandler& handler) -> Status {
+        auto paged = at.query("Opportunities", filter, {}, handler,
+                              counted_call(stats, "opportunities"));
+        if (!paged.ok()) return paged.error();
+        return {};
+      });
+  if (pulled.ok()) record_usage(ctx, stats, at);
+  return pulled;
+}
+
+Status list_autotask_opportunity_ids(const PullContext& ctx, PullStats& stats,
+                                     AutotaskEndpoint& at, const IdPageSink& sink) {
+  (void)ctx;
+  auto paged = at.query("Opportunities", json::array({at_filter("gte", "id", 0)}), {"id"},
+                        id_page_handler(stats, "Opportunities/query ids", sink),
+      counted_call(stats, "opportunity ids"));
+  if (!paged.ok()) return paged.error();
+  return {};
+}
+
+}  // namespace cwsync
