@@ -58,7 +58,7 @@ Response store_view(State& st, const Request& req, const std::string& what) {
   if (what == "tickets") {
     Json rows = Json::array();
     for (const auto& [id, t] : s.tickets) rows.push_back(t);
-    return ok({{"tickets", rows}});
+    return ok({{"tickets", rows}, {"deleted", s.deleted_tickets}});
   }
   if (what == "members") return ok({{"members", s.members}});
   if (what == "boards") return ok({{"boards", s.boards}, {"statuses", s.board_statuses}});
