@@ -18,6 +18,7 @@ const char* table_of(Entity e) {
     case Entity::kQuotes: return "cpq_quotes";
     case Entity::kQuoteItems: return "cpq_quote_items";
     case Entity::kOpportunities: return "cpq_opportunities";
+    case Entity::kTickets: return "psa_tickets";
   }
   return "cpq_quotes";
 }

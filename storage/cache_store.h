@@ -26,7 +26,7 @@
 namespace cwsync::storage {
 
 struct PageStats {
-  std::int64_t quotes = 0, items = 0, items_tombstoned = 0, opportunities = 0;
+  std::int64_t quotes = 0, items = 0, items_tombstoned = 0, opportunities = 0, tickets = 0;
   bool cursor_advanced = false;
 };
 
@@ -49,6 +49,8 @@ class PageWriter {
   // another quote.
   Status replace_items(std::string_view quote_id, const std::vector<QuoteItemRow>& items);
   Status upsert_opportunity(const OpportunityRow& row);
+  // A ticket (psa_tickets); the search index follows in the same transaction.
+  Status upsert_ticket(const TicketRow& row);
   // Moves the (tenant, entity) cursor forward; a cursor not after the stored
   // one is ignored (re-reads after a day-granular query are harmless).
   Status advance_cursor(Entity entity, const SyncCursor& cursor);
@@ -168,8 +170,27 @@ class CacheStore {
   Result<std::optional<OpportunityRow>> get_opportunity(std::string_view tenant,
                                                         std::string_view id);
 
+  // ---- tickets and full-text search (ticket_queries.cpp) -------------------
+  // A cached ticket, tombstoned or not; nullopt when never cached.
+  Result<std::optional<CachedTicket>> get_ticket(std::string_view tenant, std::string_view id);
+  // Live (untombstoned) tickets of a tenant.
+  Result<std::int64_t> live_ticket_count(std::string_view tenant);
+  // Ranked hits (bm25, best first) of the FTS5 query `match` (see
+  // fts_query_from_text), optionally only one tenant and kind. Errors:
+  // kInvalidInput with the reason in words when `match` is not a valid
+  // FTS5 query; kDatabase.
+  Result<std::vector<SearchHit>> search(std::string_view match,
+                                        const std::optional<std::string>& tenant,
+                                        const std::optional<std::string>& kind, int limit);
+
  private:
   Database* db_;
 };
+
+// Turns what a person typed into an FTS5 query that cannot be a syntax
+// error: each whitespace-separated word becomes a quoted phrase ("T-100"
+// matches the tokens t, 100 in a row), words are ANDed, and a word ending in
+// `*` is a prefix ("netw*"). kInvalidInput when no word is left.
+Result<std::string> fts_query_from_text(std::string_view text);
 
 }  // namespace cwsync::storage

@@ -1,0 +1,124 @@
+// Reads of the ticket cache and the full-text index `search`
+// (docs/schema.md, "search").
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "storage/cache_store.h"
+#include "storage/row_codec.h"
+#include "storage/sql_util.h"
+
+namespace cwsync::storage {
+namespace {
+
+using detail::guarded;
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+// What SQLite said about a bad MATCH, in words a person can act on.
+Error explain_match_error(const Error& e, std::string_view match) {
+  const std::string& m = e.message;
+  if (m.find("fts5:") == std::string::npos && m.find("no such column") == std::string::npos &&
+      m.find("unterminated string") == std::string::npos &&
+      m.find("unknown special query") == std::string::npos) {
+    return e;
+  }
+  return make_error(ErrorKind::kInvalidInput,
+                    "the search text is not a valid full-text query (" + m +
+                        "); quote a phrase with \"...\", end a word with * for a prefix, and "
+                        "combine with AND, OR, NOT",
+                    std::string(match));
+}
+
+}  // namespace
+
+Result<std::string> fts_query_from_text(std::string_view text) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && is_space(text[i])) ++i;
+    std::size_t j = i;
+    while (j < text.size() && !is_space(text[j])) ++j;
+    std::string_view word = text.substr(i, j - i);
+    i = j;
+    bool prefix = false;
+    while (!word.empty() && word.back() == '*') {
+      prefix = true;
+      word.remove_suffix(1);
+    }
+    if (word.empty()) continue;
+    if (!out.empty()) out += ' ';
+    out += '"';
+    for (char c : word) {
+      if (c == '"') out += '"';  // FTS5 escapes a quote inside a phrase by doubling it
+      out += c;
+    }
+    out += '"';
+    if (prefix) out += '*';
+  }
+  if (out.empty()) {
+    return make_error(ErrorKind::kInvalidInput, "the search text has no words to look for");
+  }
+  return out;
+}
+
+Result<std::optional<CachedTicket>> CacheStore::get_ticket(std::string_view tenant,
+                                                           std::string_view id) {
+  return guarded("get ticket", [&]() -> Result<std::optional<CachedTicket>> {
+    SQLite::Statement st(db_->handle(),
+        "SELECT " + detail::select_list(detail::ticket_columns()) +
+        ", synced_at, deleted_at FROM psa_tickets WHERE tenant = ? AND id = ?");
+    st.bind(1, std::string(tenant));
+    st.bind(2, std::string(id));
+    if (!st.executeStep()) return std::optional<CachedTicket>();
+    CachedTicket t;
+    t.row = detail::read_ticket(st);
+    t.synced_at = detail::col_time_or_epoch(st.getColumn("synced_at"));
+    t.deleted_at = detail::col_time(st.getColumn("deleted_at"));
+    return std::optional<CachedTicket>(std::move(t));
+  });
+}
+
+Result<std::int64_t> CacheStore::live_ticket_count(std::string_view tenant) {
+  return guarded("count tickets", [&]() -> Result<std::int64_t> {
+    SQLite::Statement st(db_->handle(),
+        "SELECT COUNT(*) FROM psa_tickets WHERE tenant = ? AND deleted_at IS NULL");
+    st.bind(1, std::string(tenant));
+    st.executeStep();
+    return st.getColumn(0).getInt64();
+  });
+}
+
+Result<std::vector<SearchHit>> CacheStore::search(std::string_view match,
+                                                  const std::optional<std::string>& tenant,
+                                                  const std::optional<std::string>& kind,
+                                                  int limit) {
+  auto hits = guarded("search", [&]() -> Result<std::vector<SearchHit>> {
+    SQLite::Statement st(db_->handle(),
+        "SELECT kind, id, tenant, number, title, body, "
+        "snippet(search, -1, '[', ']', '...', 12), rank FROM search "
+        "WHERE search MATCH :match AND (:tenant IS NULL OR tenant = :tenant) "
+        "AND (:kind IS NULL OR kind = :kind) ORDER BY rank LIMIT :limit");
+    st.bind(":match", std::string(match));
+    detail::bind(st, ":tenant", tenant);
+    detail::bind(st, ":kind", kind);
+    st.bind(":limit", limit > 0 ? limit : -1);
+    std::vector<SearchHit> out;
+    while (st.executeStep()) {
+      SearchHit h;
+      h.kind = st.getColumn(0).getString();
+      h.id = st.getColumn(1).getString();
+      h.tenant = st.getColumn(2).getString();
+      h.number = detail::col_text(st.getColumn(3));
+      h.title = detail::col_text(st.getColumn(4));
+      h.body = detail::col_text(st.getColumn(5));
+      h.snippet = st.getColumn(6).getString();
+      h.rank = st.getColumn(7).getDouble();
+      out.push_back(std::move(h));
+    }
+    return out;
+  });
+  if (!hits.ok()) return explain_match_error(hits.error(), match);
+  return hits;
+}
+
+}  // namespace cwsync::storage
