@@ -7,8 +7,8 @@
 
 namespace cwsync::config_detail {
 
-const Keys kIntervalKeys = {"quotes", "opportunities", "reconcile", "queue"};
-const Keys kTenantKeys = {"name", "opportunities", "cpq", "psa", "queue", "intervals"};
+const Keys kIntervalKeys = {"quotes", "opportunities", "reconcile", "queue", "tickets"};
+const Keys kTenantKeys = {"name", "opportunities", "cpq", "psa", "queue", "intervals", "tickets"};
 
 namespace {
 
@@ -21,6 +21,7 @@ const Keys kPsaKeys = {"site",           "company_id",  "public_key", "private_k
                        "private_key_file", "private_key_env", "client_id", "api_version",
                        "codebase",       "rate_limit",  "budget",     "allow_insecure"};
 const Keys kQueueKeys = {"max_attempts", "max_age", "lease", "settle", "marker_format"};
+const Keys kTicketsKeys = {"enabled", "closed_for_days"};
 const Keys kRateKeys = {"requests", "per"};
 const Keys kHostKeys = {"host", "rate_limit"};
 
@@ -163,6 +164,17 @@ void read_queue(const MapReader& t, QueuePolicy& q) {
   }
 }
 
+void read_tickets(LoadContext& ctx, const MapReader& t, TicketsPolicy& out) {
+  auto m = t.read_map("tickets", kTicketsKeys);
+  if (!m) return;
+  m->read_bool("enabled", out.enabled);
+  m->read_int("closed_for_days", out.closed_for_days, 0, 3650);
+  if (out.enabled && !t.has("psa")) {
+    ctx.problems.add(m->has("enabled") ? m->find("enabled")->line : m->line(), m->child("enabled"),
+                     "is true but the tenant has no psa section; tickets come from PSA");
+  }
+}
+
 }  // namespace
 
 Tenant read_tenant(LoadContext& ctx, const MapReader& t, const Defaults& defaults, bool single,
@@ -209,6 +221,7 @@ Tenant read_tenant(LoadContext& ctx, const MapReader& t, const Defaults& default
   }
 
   read_queue(t, tenant.queue);
+  read_tickets(ctx, t, tenant.tickets);
   if (auto m = t.read_map("intervals", kIntervalKeys)) read_intervals(*m, tenant.intervals);
   return tenant;
 }
@@ -218,6 +231,7 @@ void read_intervals(const MapReader& m, Intervals& out) {
   m.read_duration("opportunities", out.opportunities, milliseconds(1));
   m.read_duration("reconcile", out.reconcile, milliseconds(1));
   m.read_duration("queue", out.queue, milliseconds(1));
+  m.read_duration("tickets", out.tickets, milliseconds(1));
 }
 
 std::vector<Tenant> read_tenants(LoadContext& ctx, const MapReader& root,
