@@ -160,9 +160,9 @@ json ticket_json(const TicketContext& c, TimePoint now) {
     delivered += p.status == "succeeded";
     dead += p.status == "dead";
   }
-  json sync = nullptr;
+  json sync_json = nullptr;
   if (c.sync) {
-    sync = {{"last_incremental_at", opt(c.sync->last_incremental_at)},
+    sync_json = {{"last_incremental_at", opt(c.sync->last_incremental_at)},
             {"last_reconcile_at", opt(c.sync->last_reconcile_at)},
             {"last_error", opt(c.sync->last_error)},
             {"last_error_at", opt(c.sync->last_error_at)}};
@@ -176,7 +176,7 @@ json ticket_json(const TicketContext& c, TimePoint now) {
               {"age_seconds", shown != nullptr ? json(std::chrono::duration_cast<std::chrono::seconds>(
                                                           now - shown->synced_at).count())
                                                : json(nullptr)},
-              {"sync", sync},
+              {"sync", sync_json},
               {"posts", posts},
               {"post_counts", {{"queued", queued}, {"delivered", delivered}, {"dead", dead}}}};
   return out;

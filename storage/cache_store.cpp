@@ -185,12 +185,15 @@ Result<PageWriter> CacheStore::begin_page(std::string_view tenant, TimePoint now
       std::make_unique<PageWriter::Impl>(*db_, std::move(*txn), std::string(tenant), now));
 }
 
-Result<TombstoneReconcile> CacheStore::begin_reconcile(std::string_view tenant, Entity entity) {
+Result<TombstoneReconcile> CacheStore::begin_reconcile(std::string_view tenant, Entity entity,
+                                                       std::optional<TimePoint> closed_after) {
   return guarded("begin reconcile", [&]() -> Result<TombstoneReconcile> {
     db_->handle().exec(
         "CREATE TEMP TABLE IF NOT EXISTS reconcile_ids (id TEXT PRIMARY KEY) WITHOUT ROWID");
     db_->handle().exec("DELETE FROM temp.reconcile_ids");
-    return TombstoneReconcile(*db_, std::string(tenant), entity);
+    std::string scope;
+    if (entity == Entity::kTickets && closed_after) scope = detail::ticket_window_sql(*closed_after);
+    return TombstoneReconcile(*db_, std::string(tenant), entity, std::move(scope));
   });
 }
 

@@ -96,10 +96,11 @@ class TombstoneReconcile {
 
  private:
   friend class CacheStore;
-  TombstoneReconcile(Database& db, std::string tenant, Entity entity);
+  TombstoneReconcile(Database& db, std::string tenant, Entity entity, std::string scope);
   Database* db_;
   std::string tenant_;
   Entity entity_;
+  std::string scope_;  // extra SQL condition on the rows that take part ("" = all)
 };
 
 class CacheStore {
@@ -116,7 +117,11 @@ class CacheStore {
   Result<PageWriter> begin_page(std::string_view tenant, TimePoint now);
 
   // ---- deletion reconcile --------------------------------------------------
-  Result<TombstoneReconcile> begin_reconcile(std::string_view tenant, Entity entity);
+  // Tickets: with `closed_after`, only rows still open or closed after it take
+  // part (what the pull's closed window lists); older closed rows are left as
+  // they are, and so are their counts.
+  Result<TombstoneReconcile> begin_reconcile(std::string_view tenant, Entity entity,
+                                             std::optional<TimePoint> closed_after = {});
 
   // ---- run bookkeeping -----------------------------------------------------
   // Inserts a 'running' sync_runs row; returns its id.
@@ -173,8 +178,10 @@ class CacheStore {
   // ---- tickets and full-text search (ticket_queries.cpp) -------------------
   // A cached ticket, tombstoned or not; nullopt when never cached.
   Result<std::optional<CachedTicket>> get_ticket(std::string_view tenant, std::string_view id);
-  // Live (untombstoned) tickets of a tenant.
-  Result<std::int64_t> live_ticket_count(std::string_view tenant);
+  // Live (untombstoned) tickets of a tenant; with `closed_after`, only those
+  // still open or closed after it (the pull's window).
+  Result<std::int64_t> live_ticket_count(std::string_view tenant,
+                                         std::optional<TimePoint> closed_after = {});
   // Ranked hits (bm25, best first) of the FTS5 query `match` (see
   // fts_query_from_text), optionally only one tenant and kind. Errors:
   // kInvalidInput with the reason in words when `match` is not a valid

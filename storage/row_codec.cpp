@@ -82,6 +82,10 @@ std::string upsert_sql(const char* table, const std::vector<const char*>& column
          "synced_at = excluded.synced_at, deleted_at = NULL";
 }
 
+std::string ticket_window_sql(TimePoint closed_after) {
+  return " AND (closed = 0 OR closed_at > '" + iso(closed_after) + "')";
+}
+
 std::string select_list(const std::vector<const char*>& columns) {
   std::string out;
   for (const char* c : columns) {

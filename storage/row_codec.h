@@ -21,6 +21,9 @@ const std::vector<const char*>& ticket_columns();
 // "INSERT ... ON CONFLICT(tenant, id) DO UPDATE ..." binding :tenant,
 // :synced_at and one :name per column; an update clears deleted_at.
 std::string upsert_sql(const char* table, const std::vector<const char*>& columns);
+// " AND (closed = 0 OR closed_at > '<iso>')": psa_tickets rows inside the
+// pull's closed window (the time is our own ISO text, never user input).
+std::string ticket_window_sql(TimePoint closed_after);
 // "c1, c2, ..." for SELECTs.
 std::string select_list(const std::vector<const char*>& columns);
 

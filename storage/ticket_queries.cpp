@@ -78,10 +78,12 @@ Result<std::optional<CachedTicket>> CacheStore::get_ticket(std::string_view tena
   });
 }
 
-Result<std::int64_t> CacheStore::live_ticket_count(std::string_view tenant) {
+Result<std::int64_t> CacheStore::live_ticket_count(std::string_view tenant,
+                                                   std::optional<TimePoint> closed_after) {
   return guarded("count tickets", [&]() -> Result<std::int64_t> {
     SQLite::Statement st(db_->handle(),
-        "SELECT COUNT(*) FROM psa_tickets WHERE tenant = ? AND deleted_at IS NULL");
+        "SELECT COUNT(*) FROM psa_tickets WHERE tenant = ? AND deleted_at IS NULL" +
+            (closed_after ? detail::ticket_window_sql(*closed_after) : std::string()));
     st.bind(1, std::string(tenant));
     st.executeStep();
     return st.getColumn(0).getInt64();

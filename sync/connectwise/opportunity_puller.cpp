@@ -14,10 +14,6 @@ namespace {
 
 using storage::Entity;
 using storage::OpportunityRow;
-// Ids are compared as text in the cursor; pad so "10" sorts after "9".
-std::string cursor_id(const std::string& id) {
-  return id.size() >= 12 ? id : std::string(12 - id.size(), '0') + id;
-}
 
 }  // namespace
 
@@ -74,7 +70,7 @@ class OpportunityAdapter final : public PullAdapter {
       m = map_psa_opportunity(e.value, e.raw, statuses_);
     }
     if (!m.ok()) return m.error();
-    RowStamp stamp{m->row.last_updated, cursor_id(m->row.id)};
+    RowStamp stamp{m->row.last_updated, padded_cursor_id(m->row.id)};
     rows_.push_back(std::move(m->row));
     return stamp;
   }
