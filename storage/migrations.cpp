@@ -28,7 +28,7 @@ const std::array<Migration, 4>& migrations() {
       {3, "psa_posts refuses ill-typed rows (ticket_id, payload shape) at INSERT and UPDATE",
        {detail::schema_queue_checks(), nullptr}},
       {4, "PSA ticket cache (psa_tickets), the full-text index `search` and cpq_clients",
-       {detail::kSchemaTickets, detail::kSearchTriggers}},
+       {detail::kSchemaTickets, detail::search_triggers()}},
   }};
   return list;
 }

@@ -17,6 +17,8 @@
 // docs/schema.md explains every column and the consumer's MATCH query.
 #include "storage/schema_sql.h"
 
+#include <string>
+
 namespace cwsync::storage::detail {
 
 const char* const kSchemaTickets = R"SQL(
@@ -105,110 +107,10 @@ CREATE VIRTUAL TABLE search USING fts5(
 INSERT INTO search (search, rank) VALUES ('rank', 'bm25(0.0, 0.0, 0.0, 4.0, 2.0, 1.0)');
 )SQL";
 
-// The triggers and the backfill of rows cached before this version.
-const char* const kSearchTriggers = R"SQL(
--- Quotes: one entry per quote number, from its latest live version.
-CREATE TRIGGER cpq_quotes_search_insert AFTER INSERT ON cpq_quotes BEGIN
-  INSERT INTO search_keys (kind, tenant, id) SELECT 'quote', NEW.tenant, CAST(NEW.quote_number AS TEXT)
-    WHERE NOT EXISTS (SELECT 1 FROM search_keys WHERE kind = 'quote' AND tenant = NEW.tenant
-                      AND id = CAST(NEW.quote_number AS TEXT));
-  DELETE FROM search WHERE rowid = (SELECT key FROM search_keys WHERE kind = 'quote'
-    AND tenant = NEW.tenant AND id = CAST(NEW.quote_number AS TEXT));
-  INSERT INTO search (rowid, kind, id, tenant, number, title, body)
-    SELECT k.key, 'quote', k.id, q.tenant, k.id, q.name, q.account_name
-    FROM search_keys k JOIN cpq_quotes q ON q.tenant = k.tenant AND q.quote_number = CAST(k.id AS INTEGER)
-    WHERE k.kind = 'quote' AND k.tenant = NEW.tenant AND k.id = CAST(NEW.quote_number AS TEXT)
-      AND q.deleted_at IS NULL
-    ORDER BY q.quote_version DESC LIMIT 1;
-END;
-CREATE TRIGGER cpq_quotes_search_update
-AFTER UPDATE OF quote_number, quote_version, name, account_name, deleted_at ON cpq_quotes BEGIN
-  INSERT INTO search_keys (kind, tenant, id) SELECT 'quote', NEW.tenant, CAST(NEW.quote_number AS TEXT)
-    WHERE NOT EXISTS (SELECT 1 FROM search_keys WHERE kind = 'quote' AND tenant = NEW.tenant
-                      AND id = CAST(NEW.quote_number AS TEXT));
-  DELETE FROM search WHERE rowid IN (SELECT key FROM search_keys WHERE kind = 'quote'
-    AND tenant = NEW.tenant AND id IN (CAST(OLD.quote_number AS TEXT), CAST(NEW.quote_number AS TEXT)));
-  INSERT INTO search (rowid, kind, id, tenant, number, title, body)
-    SELECT k.key, 'quote', k.id, q.tenant, k.id, q.name, q.account_name
-    FROM search_keys k JOIN cpq_quotes q ON q.tenant = k.tenant AND q.quote_number = CAST(k.id AS INTEGER)
-    WHERE k.kind = 'quote' AND k.tenant = NEW.tenant AND k.id = CAST(NEW.quote_number AS TEXT)
-      AND q.deleted_at IS NULL
-    ORDER BY q.quote_version DESC LIMIT 1;
-  INSERT INTO search (rowid, kind, id, tenant, number, title, body)
-    SELECT k.key, 'quote', k.id, q.tenant, k.id, q.name, q.account_name
-    FROM search_keys k JOIN cpq_quotes q ON q.tenant = k.tenant AND q.quote_number = CAST(k.id AS INTEGER)
-    WHERE OLD.quote_number <> NEW.quote_number
-      AND k.kind = 'quote' AND k.tenant = NEW.tenant AND k.id = CAST(OLD.quote_number AS TEXT)
-      AND q.deleted_at IS NULL
-    ORDER BY q.quote_version DESC LIMIT 1;
-END;
-CREATE TRIGGER cpq_quotes_search_delete AFTER DELETE ON cpq_quotes BEGIN
-  DELETE FROM search WHERE rowid = (SELECT key FROM search_keys WHERE kind = 'quote'
-    AND tenant = OLD.tenant AND id = CAST(OLD.quote_number AS TEXT));
-  INSERT INTO search (rowid, kind, id, tenant, number, title, body)
-    SELECT k.key, 'quote', k.id, q.tenant, k.id, q.name, q.account_name
-    FROM search_keys k JOIN cpq_quotes q ON q.tenant = k.tenant AND q.quote_number = CAST(k.id AS INTEGER)
-    WHERE k.kind = 'quote' AND k.tenant = OLD.tenant AND k.id = CAST(OLD.quote_number AS TEXT)
-      AND q.deleted_at IS NULL
-    ORDER BY q.quote_version DESC LIMIT 1;
-END;
+namespace {
 
--- Opportunities: name and company.
-CREATE TRIGGER cpq_opportunities_search_insert AFTER INSERT ON cpq_opportunities BEGIN
-  INSERT INTO search_keys (kind, tenant, id) SELECT 'opportunity', NEW.tenant, NEW.id
-    WHERE NOT EXISTS (SELECT 1 FROM search_keys WHERE kind = 'opportunity' AND tenant = NEW.tenant
-                      AND id = NEW.id);
-  INSERT INTO search (rowid, kind, id, tenant, number, title, body)
-    SELECT key, 'opportunity', NEW.id, NEW.tenant, NULL, NEW.name, NEW.client_name
-    FROM search_keys WHERE kind = 'opportunity' AND tenant = NEW.tenant AND id = NEW.id
-      AND NEW.deleted_at IS NULL;
-END;
-CREATE TRIGGER cpq_opportunities_search_update
-AFTER UPDATE OF id, name, client_name, deleted_at ON cpq_opportunities BEGIN
-  INSERT INTO search_keys (kind, tenant, id) SELECT 'opportunity', NEW.tenant, NEW.id
-    WHERE NOT EXISTS (SELECT 1 FROM search_keys WHERE kind = 'opportunity' AND tenant = NEW.tenant
-                      AND id = NEW.id);
-  DELETE FROM search WHERE rowid IN (SELECT key FROM search_keys WHERE kind = 'opportunity'
-    AND tenant = OLD.tenant AND id IN (OLD.id, NEW.id));
-  INSERT INTO search (rowid, kind, id, tenant, number, title, body)
-    SELECT key, 'opportunity', NEW.id, NEW.tenant, NULL, NEW.name, NEW.client_name
-    FROM search_keys WHERE kind = 'opportunity' AND tenant = NEW.tenant AND id = NEW.id
-      AND NEW.deleted_at IS NULL;
-END;
-CREATE TRIGGER cpq_opportunities_search_delete AFTER DELETE ON cpq_opportunities BEGIN
-  DELETE FROM search WHERE rowid = (SELECT key FROM search_keys WHERE kind = 'opportunity'
-    AND tenant = OLD.tenant AND id = OLD.id);
-END;
-
--- Tickets: number, summary, company and contact.
-CREATE TRIGGER psa_tickets_search_insert AFTER INSERT ON psa_tickets BEGIN
-  INSERT INTO search_keys (kind, tenant, id) SELECT 'ticket', NEW.tenant, NEW.id
-    WHERE NOT EXISTS (SELECT 1 FROM search_keys WHERE kind = 'ticket' AND tenant = NEW.tenant
-                      AND id = NEW.id);
-  INSERT INTO search (rowid, kind, id, tenant, number, title, body)
-    SELECT key, 'ticket', NEW.id, NEW.tenant, NEW.number, NEW.summary,
-           trim(COALESCE(NEW.company, '') || ' ' || COALESCE(NEW.contact, ''))
-    FROM search_keys WHERE kind = 'ticket' AND tenant = NEW.tenant AND id = NEW.id
-      AND NEW.deleted_at IS NULL;
-END;
-CREATE TRIGGER psa_tickets_search_update
-AFTER UPDATE OF id, number, summary, company, contact, deleted_at ON psa_tickets BEGIN
-  INSERT INTO search_keys (kind, tenant, id) SELECT 'ticket', NEW.tenant, NEW.id
-    WHERE NOT EXISTS (SELECT 1 FROM search_keys WHERE kind = 'ticket' AND tenant = NEW.tenant
-                      AND id = NEW.id);
-  DELETE FROM search WHERE rowid IN (SELECT key FROM search_keys WHERE kind = 'ticket'
-    AND tenant = OLD.tenant AND id IN (OLD.id, NEW.id));
-  INSERT INTO search (rowid, kind, id, tenant, number, title, body)
-    SELECT key, 'ticket', NEW.id, NEW.tenant, NEW.number, NEW.summary,
-           trim(COALESCE(NEW.company, '') || ' ' || COALESCE(NEW.contact, ''))
-    FROM search_keys WHERE kind = 'ticket' AND tenant = NEW.tenant AND id = NEW.id
-      AND NEW.deleted_at IS NULL;
-END;
-CREATE TRIGGER psa_tickets_search_delete AFTER DELETE ON psa_tickets BEGIN
-  DELETE FROM search WHERE rowid = (SELECT key FROM search_keys WHERE kind = 'ticket'
-    AND tenant = OLD.tenant AND id = OLD.id);
-END;
-
+// The backfill of rows cached before this version, and cpq_clients.
+const char* const kSearchBackfill = R"SQL(
 -- What was cached before this version.
 INSERT OR IGNORE INTO search_keys (kind, tenant, id)
   SELECT DISTINCT 'quote', tenant, CAST(quote_number AS TEXT) FROM cpq_quotes;
@@ -242,5 +144,97 @@ FROM cpq_quote_latest
 WHERE account_name IS NOT NULL AND account_name <> ''
 GROUP BY tenant, account_name;
 )SQL";
+
+// The trigger SQL is assembled from these pieces so each statement is
+// written once; the text is built once and never changes (frozen, like the
+// rest of this migration).
+
+// search_keys gets (kind, tenant, id) unless it has it.
+std::string add_key(const std::string& kind, const std::string& id) {
+  return "  INSERT INTO search_keys (kind, tenant, id) SELECT '" + kind + "', NEW.tenant, " + id +
+         "\n    WHERE NOT EXISTS (SELECT 1 FROM search_keys WHERE kind = '" + kind +
+         "' AND tenant = NEW.tenant AND id = " + id + ");\n";
+}
+
+// Removes the index entries of `ids` (a SQL list) of `tenant`.
+std::string drop_entries(const std::string& kind, const std::string& tenant, const std::string& ids) {
+  return "  DELETE FROM search WHERE rowid IN (SELECT key FROM search_keys WHERE kind = '" + kind +
+         "' AND tenant = " + tenant + " AND id IN (" + ids + "));\n";
+}
+
+// Indexes quote number `number` of `tenant` from its latest live version.
+std::string index_quote(const std::string& tenant, const std::string& number,
+                        const std::string& guard = "") {
+  return "  INSERT INTO search (rowid, kind, id, tenant, number, title, body)\n"
+         "    SELECT k.key, 'quote', k.id, q.tenant, k.id, q.name, q.account_name\n"
+         "    FROM search_keys k JOIN cpq_quotes q\n"
+         "      ON q.tenant = k.tenant AND q.quote_number = CAST(k.id AS INTEGER)\n"
+         "    WHERE " + guard + "k.kind = 'quote' AND k.tenant = " + tenant +
+         " AND k.id = CAST(" + number + " AS TEXT)\n"
+         "      AND q.deleted_at IS NULL\n"
+         "    ORDER BY q.quote_version DESC LIMIT 1;\n";
+}
+
+std::string trigger(const std::string& name, const std::string& when, const std::string& body) {
+  return "CREATE TRIGGER " + name + " " + when + " BEGIN\n" + body + "END;\n";
+}
+
+// A table with one index entry per live row.
+struct RowSource {
+  std::string kind, table, columns;         // columns whose update re-indexes
+  std::string number, title, body;          // expressions over NEW
+};
+
+std::string row_triggers(const RowSource& r) {
+  const std::string entry =
+      "  INSERT INTO search (rowid, kind, id, tenant, number, title, body)\n"
+      "    SELECT key, '" + r.kind + "', NEW.id, NEW.tenant, " + r.number + ", " + r.title + ", " +
+      r.body + "\n    FROM search_keys WHERE kind = '" + r.kind +
+      "' AND tenant = NEW.tenant AND id = NEW.id\n      AND NEW.deleted_at IS NULL;\n";
+  return trigger(r.table + "_search_insert", "AFTER INSERT ON " + r.table,
+                 add_key(r.kind, "NEW.id") + entry) +
+         trigger(r.table + "_search_update", "AFTER UPDATE OF " + r.columns + " ON " + r.table,
+                 add_key(r.kind, "NEW.id") + drop_entries(r.kind, "OLD.tenant", "OLD.id, NEW.id") +
+                     entry) +
+         trigger(r.table + "_search_delete", "AFTER DELETE ON " + r.table,
+                 drop_entries(r.kind, "OLD.tenant", "OLD.id"));
+}
+
+std::string build_search_triggers() {
+  const std::string number = "CAST(NEW.quote_number AS TEXT)";
+  std::string sql =
+      "-- Quotes: one entry per quote number, from its latest live version.\n" +
+      trigger("cpq_quotes_search_insert", "AFTER INSERT ON cpq_quotes",
+              add_key("quote", number) + drop_entries("quote", "NEW.tenant", number) +
+                  index_quote("NEW.tenant", "NEW.quote_number")) +
+      trigger("cpq_quotes_search_update",
+              "AFTER UPDATE OF quote_number, quote_version, name, account_name, deleted_at ON "
+              "cpq_quotes",
+              add_key("quote", number) +
+                  drop_entries("quote", "NEW.tenant",
+                               "CAST(OLD.quote_number AS TEXT), " + number) +
+                  index_quote("NEW.tenant", "NEW.quote_number") +
+                  index_quote("NEW.tenant", "OLD.quote_number",
+                              "OLD.quote_number <> NEW.quote_number AND ")) +
+      trigger("cpq_quotes_search_delete", "AFTER DELETE ON cpq_quotes",
+              drop_entries("quote", "OLD.tenant", "CAST(OLD.quote_number AS TEXT)") +
+                  index_quote("OLD.tenant", "OLD.quote_number"));
+  sql += "-- Opportunities: name and company.\n" +
+         row_triggers({"opportunity", "cpq_opportunities", "id, name, client_name, deleted_at",
+                       "NULL", "NEW.name", "NEW.client_name"});
+  sql += "-- Tickets: number, summary, company and contact.\n" +
+         row_triggers({"ticket", "psa_tickets", "id, number, summary, company, contact, deleted_at",
+                       "NEW.number", "NEW.summary",
+                       "trim(COALESCE(NEW.company, '') || ' ' || COALESCE(NEW.contact, ''))"});
+  return sql + kSearchBackfill;
+}
+
+}  // namespace
+
+const char* search_triggers() {
+  static const std::string sql = build_search_triggers();
+  return sql.c_str();
+}
+
 
 }  // namespace cwsync::storage::detail

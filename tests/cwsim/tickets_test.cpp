@@ -2,19 +2,10 @@
 // conditions, forward-only paging, /count, and ticket mutations.
 #include "sim_fixture.h"
 
-#include <regex>
-
 namespace cwsim::testing {
 namespace {
 
 class TicketsTest : public SimTest {};
-
-std::string next_link(const HttpReply& r) {
-  static const std::regex kNext(R"re(<([^>]*)>;\s*rel="next")re");
-  std::smatch m;
-  std::string h = r.header("Link");
-  return std::regex_search(h, m, kNext) ? m[1].str() : "";
-}
 
 TEST_F(TicketsTest, ListHasTheCachedFields) {
   Json list = json(psa("GET", "/service/tickets?pageSize=10"));

@@ -127,7 +127,8 @@ TEST_F(TicketsProcessTest, SearchFindsRankedHitsAndRejectsBadInputWithExit2) {
   r = cwsync({"search", company, "--limit", "50", "--json"});
   ASSERT_EQ(r.code, 0) << r.err;
   std::set<std::string> kinds;
-  for (const json& h : json_out(r)["hits"]) kinds.insert(h["kind"].get<std::string>());
+  const json company_hits = json_out(r)["hits"];
+  for (const json& h : company_hits) kinds.insert(h["kind"].get<std::string>());
   EXPECT_TRUE(kinds.count("ticket")) << company;
 
   r = cwsync({"search", "T-100", "network", "upgrade"});

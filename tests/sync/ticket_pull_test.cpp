@@ -2,6 +2,7 @@
 // window, ties at one lastUpdated across a page boundary, idle cost), the
 // count drift check and the reconcile of deleted tickets with the
 // mass-delete guard, and the search index following the pulled rows.
+#include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 
 #include "sync/connectwise/ticket_puller.h"
@@ -49,7 +50,8 @@ class TicketPullTest : public PullTest {
     EXPECT_EQ(live_tickets(), in_window);
   }
   std::int64_t closed_status() {
-    for (const json& s : sim_->control("GET", "/_sim/store/boards").body["statuses"]) {
+    const json statuses = sim_->control("GET", "/_sim/store/boards").body["statuses"];
+    for (const json& s : statuses) {
       if (s["closedStatus"].get<bool>()) return s["id"].get<std::int64_t>();
     }
     return 0;
