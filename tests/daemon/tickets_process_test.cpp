@@ -66,7 +66,7 @@ TEST_F(TicketsProcessTest, TicketSaysWhyItIsNotCachedAndShowsTheContextOnceItIs)
   EXPECT_EQ(cwsync({"ticket", "abc"}).code, 2);
   EXPECT_EQ(cwsync({"ticket", "1001", "--tenant", "nosuch"}).code, 2);
 
-  r = cwsync({"sync", "--once"});  // quotes, opportunities, then acme's tickets
+  r = cwsync({"sync", "--once", "--tenant", "acme"});  // quotes, opportunities, then tickets
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("acme tickets: ok"), std::string::npos) << r.out;
   ASSERT_EQ(cwsync({"enqueue", "note", "--tenant", "acme", "--ticket", "1001", "--text",
@@ -97,7 +97,7 @@ TEST_F(TicketsProcessTest, TicketSaysWhyItIsNotCachedAndShowsTheContextOnceItIs)
   EXPECT_NE(r.err.find("closed more than 90 days ago"), std::string::npos) << r.err;
 
   control_.mutate({{"entity", "tickets"}, {"kind", "delete"}, {"ids", {1002}}});
-  ASSERT_EQ(cwsync({"sync", "--once", "--entity", "reconcile"}).code, 0);
+  ASSERT_EQ(cwsync({"sync", "--once", "--tenant", "acme", "--entity", "reconcile"}).code, 0);
   r = cwsync({"ticket", "1002", "--json"});
   EXPECT_EQ(r.code, 1);
   j = json_out(r);
@@ -107,7 +107,7 @@ TEST_F(TicketsProcessTest, TicketSaysWhyItIsNotCachedAndShowsTheContextOnceItIs)
 }
 
 TEST_F(TicketsProcessTest, SearchFindsRankedHitsAndRejectsBadInputWithExit2) {
-  ASSERT_EQ(cwsync({"sync", "--once"}).code, 0);
+  ASSERT_EQ(cwsync({"sync", "--once", "--tenant", "acme"}).code, 0);
   json upstream = control_.store("tickets")["tickets"][0];
   const std::string word = upstream["summary"].get<std::string>().substr(0, 3);  // "VPN" / "Pri"
   RunResult r = cwsync({"search", word + "*", "--tenant", "acme", "--kind", "ticket", "--json"});
@@ -144,7 +144,7 @@ TEST_F(TicketsProcessTest, SearchFindsRankedHitsAndRejectsBadInputWithExit2) {
   // A renamed ticket is found by its new words only, after the next pull.
   control_.mutate({{"entity", "tickets"}, {"kind", "modify"}, {"ids", {1001}},
                    {"fields", {{"summary", "Quarantined mailbox"}}}});
-  ASSERT_EQ(cwsync({"sync", "--once", "--entity", "tickets"}).code, 0);
+  ASSERT_EQ(cwsync({"sync", "--once", "--tenant", "acme", "--entity", "tickets"}).code, 0);
   j = json_out(cwsync({"search", "quarantined", "--json"}));
   ASSERT_EQ(j["hits"].size(), 1u);
   EXPECT_EQ(j["hits"][0]["id"], "1001");
