@@ -33,7 +33,7 @@ using namespace cwsync::storage;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 double cpu_now() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
@@ -118,9 +118,9 @@ struct Ingest {
 Ingest ingest(Database& db, const Corpus& c, std::size_t rows, std::size_t page) {
   CacheStore cache(db);
   Rng rng{42};
-  const auto w0 = Clock::now();
+  const auto w0 = Steady::now();
   const double c0 = cpu_now();
-  const TimePoint now = SystemClock::instance().now();
+  const TimePoint now = cwsync::SystemClock::instance().now();
   for (std::size_t start = 0; start < rows; start += page * 4) {
     for (int t = 0; t < 4; ++t) {
       auto w = cache.begin_page(tenant_of(static_cast<std::size_t>(t)), now);
@@ -133,7 +133,7 @@ Ingest ingest(Database& db, const Corpus& c, std::size_t rows, std::size_t page)
     }
   }
   Ingest r;
-  r.wall = std::chrono::duration<double>(Clock::now() - w0).count();
+  r.wall = std::chrono::duration<double>(Steady::now() - w0).count();
   r.cpu = cpu_now() - c0;
   db.handle().exec("PRAGMA wal_checkpoint(TRUNCATE)");
   r.bytes = std::filesystem::file_size(db.path());
@@ -197,7 +197,7 @@ int main(int argc, char** argv) {
     int round = 1;
     while (!stop) {
       const std::size_t first = wr.below(rows / 4) * 4;  // tenant0's rows
-      auto w = cache.begin_page("tenant0", SystemClock::instance().now());
+      auto w = cache.begin_page("tenant0", cwsync::SystemClock::instance().now());
       if (!w.ok()) continue;
       for (std::size_t k = 0; k < 200 && first + k * 4 < rows; ++k) {
         (void)w->upsert_ticket(make_ticket(c, first + k * 4, round, wr));
@@ -212,7 +212,7 @@ int main(int argc, char** argv) {
   Rng qr{5};
   std::vector<double> all, common, prefix, two;
   std::size_t hits_total = 0;
-  const auto q0 = Clock::now();
+  const auto q0 = Steady::now();
   for (std::size_t k = 0; k < queries; ++k) {
     std::string text;
     std::vector<double>* bucket = &all;
@@ -225,9 +225,9 @@ int main(int argc, char** argv) {
         bucket = &two;
     }
     auto match = fts_query_from_text(text);
-    const auto t0 = Clock::now();
+    const auto t0 = Steady::now();
     auto hits = reader.search(*match, tenant_of(k), std::nullopt, 20);
-    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    const double ms = std::chrono::duration<double, std::milli>(Steady::now() - t0).count();
     if (!hits.ok()) {
       std::fprintf(stderr, "query failed: %s\n", hits.error().describe().c_str());
       continue;
@@ -236,7 +236,7 @@ int main(int argc, char** argv) {
     if (bucket != &all) bucket->push_back(ms);
     all.push_back(ms);
   }
-  const double span = std::chrono::duration<double>(Clock::now() - q0).count();
+  const double span = std::chrono::duration<double>(Steady::now() - q0).count();
   stop = true;
   writer.join();
   auto line = [](const char* what, const std::vector<double>& v) {
