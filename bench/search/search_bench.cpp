@@ -252,7 +252,8 @@ int main(int argc, char** argv) {
   line("word + company", two);
   std::printf("  average hits per query: %.1f\n",
               static_cast<double>(hits_total) / static_cast<double>(std::max<std::size_t>(1, all.size())));
-  std::filesystem::remove(base_path);
-  std::filesystem::remove(fts_path);
+  for (const std::string& p : {base_path, fts_path}) {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p + suffix);
+  }
   return 0;
 }
