@@ -86,7 +86,7 @@ json search_json(const std::string& text, const std::string& match,
   for (const auto& h : hits) {
     list.push_back({{"kind", h.kind}, {"tenant", h.tenant}, {"id", h.id}, {"number", opt(h.number)},
                     {"title", opt(h.title)}, {"body", opt(h.body)}, {"snippet", h.snippet},
-                    {"rank", h.rank}});
+                    {"rank", h.rank}, {"ranked", h.ranked}});
   }
   return {{"query", text}, {"match", match}, {"hits", list}};
 }
@@ -94,6 +94,10 @@ json search_json(const std::string& text, const std::string& match,
 std::string search_text(const std::vector<storage::SearchHit>& hits) {
   if (hits.empty()) return "no matches\n";
   std::ostringstream out;
+  if (!hits.front().ranked) {
+    out << "(more than " << storage::kSearchRankLimit
+        << " records match: newest first, not by relevance; add words to narrow it)\n";
+  }
   for (const auto& h : hits) {
     out << h.kind << "  " << h.tenant << "  " << h.id << "  " << h.title.value_or("(no title)");
     if (h.body && !h.body->empty()) out << "  (" << *h.body << ")";

@@ -103,6 +103,10 @@ class TombstoneReconcile {
   std::string scope_;  // extra SQL condition on the rows that take part ("" = all)
 };
 
+// Above this many matches a search lists the newest hits instead of bm25
+// order (docs/search.md, "Ranking").
+inline constexpr int kSearchRankLimit = 2000;
+
 class CacheStore {
  public:
   // `db` must outlive the store.
@@ -183,7 +187,10 @@ class CacheStore {
   Result<std::int64_t> live_ticket_count(std::string_view tenant,
                                          std::optional<TimePoint> closed_after = {});
   // Ranked hits (bm25, best first) of the FTS5 query `match` (see
-  // fts_query_from_text), optionally only one tenant and kind. Errors:
+  // fts_query_from_text), optionally only one tenant and kind. When more
+  // than kSearchRankLimit records match (all tenants and kinds), ranking all
+  // of them costs too much: the most recently indexed hits come first then
+  // (SearchHit::ranked false). Errors:
   // kInvalidInput with the reason in words when `match` is not a valid
   // FTS5 query; kDatabase.
   Result<std::vector<SearchHit>> search(std::string_view match,

@@ -128,6 +128,7 @@ struct SearchHit {
   std::optional<std::string> number, title, body;
   std::string snippet;                     // the best matching fragment, hits in [ ]
   double rank = 0;                         // bm25: lower is better
+  bool ranked = true;                      // false: too many matches, newest first
 };
 
 // Incremental position: everything at or before (modified_at, id) is stored.

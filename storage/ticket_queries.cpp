@@ -95,11 +95,21 @@ Result<std::vector<SearchHit>> CacheStore::search(std::string_view match,
                                                   const std::optional<std::string>& kind,
                                                   int limit) {
   auto hits = guarded("search", [&]() -> Result<std::vector<SearchHit>> {
+    // bm25 scores every match before LIMIT applies; above kSearchRankLimit
+    // matches the newest entries come first instead (a cheap reverse walk).
+    SQLite::Statement count(db_->handle(),
+        "SELECT count(*) FROM (SELECT rowid FROM search WHERE search MATCH ? LIMIT ?)");
+    count.bind(1, std::string(match));
+    count.bind(2, kSearchRankLimit + 1);
+    count.executeStep();
+    const bool ranked = count.getColumn(0).getInt() <= kSearchRankLimit;
+    count.reset();
     SQLite::Statement st(db_->handle(),
-        "SELECT kind, id, tenant, number, title, body, "
-        "snippet(search, -1, '[', ']', '...', 12), rank FROM search "
-        "WHERE search MATCH :match AND (:tenant IS NULL OR tenant = :tenant) "
-        "AND (:kind IS NULL OR kind = :kind) ORDER BY rank LIMIT :limit");
+        std::string("SELECT kind, id, tenant, number, title, body, "
+                    "snippet(search, -1, '[', ']', '...', 12), rank FROM search "
+                    "WHERE search MATCH :match AND (:tenant IS NULL OR tenant = :tenant) "
+                    "AND (:kind IS NULL OR kind = :kind) ORDER BY ") +
+            (ranked ? "rank" : "rowid DESC") + " LIMIT :limit");
     st.bind(":match", std::string(match));
     detail::bind(st, ":tenant", tenant);
     detail::bind(st, ":kind", kind);
@@ -115,6 +125,7 @@ Result<std::vector<SearchHit>> CacheStore::search(std::string_view match,
       h.body = detail::col_text(st.getColumn(5));
       h.snippet = st.getColumn(6).getString();
       h.rank = st.getColumn(7).getDouble();
+      h.ranked = ranked;
       out.push_back(std::move(h));
     }
     return out;
