@@ -161,6 +161,25 @@ TEST_F(SearchTest, TenantAndKindFiltersAndRank) {
   EXPECT_LE(ranked[0].rank, ranked[1].rank);
 }
 
+TEST_F(SearchTest, TooManyMatchesListTheNewestInsteadOfRankingThemAll) {
+  page("acme", [&](PageWriter& w) {
+    for (int i = 0; i <= kSearchRankLimit; ++i) {
+      ASSERT_TRUE(w.upsert_ticket(ticket(std::to_string(5000 + i), "printer jam", "Contoso")).ok());
+    }
+  });
+  auto many = find("printer");
+  ASSERT_EQ(many.size(), 20u);
+  EXPECT_FALSE(many[0].ranked);
+  EXPECT_EQ(many[0].id, std::to_string(5000 + kSearchRankLimit));  // the newest first
+  EXPECT_EQ(many[1].id, std::to_string(5000 + kSearchRankLimit - 1));
+  page("acme", [&](PageWriter& w) {
+    ASSERT_TRUE(w.upsert_ticket(ticket("9", "printer toner", "Contoso")).ok());
+  });
+  auto few = find("toner");
+  ASSERT_EQ(few.size(), 1u);
+  EXPECT_TRUE(few[0].ranked);
+}
+
 TEST_F(SearchTest, UserTextIsQuotedAndRawSyntaxErrorsAreExplained) {
   EXPECT_EQ(*fts_query_from_text("network upgrade"), "\"network\" \"upgrade\"");
   EXPECT_EQ(*fts_query_from_text("  T-100  netw* "), "\"T-100\" \"netw\"*");
