@@ -106,6 +106,9 @@ class TombstoneReconcile {
 // Above this many matches a search lists the newest hits instead of bm25
 // order (docs/search.md, "Ranking").
 inline constexpr int kSearchRankLimit = 2000;
+// A word of a typed query (fts_query_from_text) found in more records than
+// this is left out when rarer words remain (docs/search.md, "Ranking").
+inline constexpr int kSearchFrequentWord = 20000;
 
 class CacheStore {
  public:
@@ -190,7 +193,9 @@ class CacheStore {
   // fts_query_from_text), optionally only one tenant and kind. When more
   // than kSearchRankLimit records match (all tenants and kinds), ranking all
   // of them costs too much: the most recently indexed hits come first then
-  // (SearchHit::ranked false). Errors:
+  // (SearchHit::ranked false). In a query of quoted words, a word in more
+  // than kSearchFrequentWord records is left out while rarer ones remain.
+  // Errors:
   // kInvalidInput with the reason in words when `match` is not a valid
   // FTS5 query; kDatabase.
   Result<std::vector<SearchHit>> search(std::string_view match,

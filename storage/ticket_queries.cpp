@@ -3,6 +3,9 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <string>
+#include <vector>
+
 #include "storage/cache_store.h"
 #include "storage/row_codec.h"
 #include "storage/sql_util.h"
@@ -27,6 +30,58 @@ Error explain_match_error(const Error& e, std::string_view match) {
                         "); quote a phrase with \"...\", end a word with * for a prefix, and "
                         "combine with AND, OR, NOT",
                     std::string(match));
+}
+
+// The phrases of a query fts_query_from_text made ("word" or "word"*, one
+// space apart); empty when `match` has any other shape (a raw FTS5 query
+// runs as given).
+std::vector<std::string> phrases_of(std::string_view match) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < match.size()) {
+    if (match[i] != '"') return {};
+    std::size_t j = i + 1;
+    for (;; ++j) {
+      if (j >= match.size()) return {};
+      if (match[j] != '"') continue;
+      if (j + 1 < match.size() && match[j + 1] == '"') {
+        ++j;  // a doubled quote inside the phrase
+        continue;
+      }
+      break;
+    }
+    ++j;  // past the closing quote
+    if (j < match.size() && match[j] == '*') ++j;
+    out.emplace_back(match.substr(i, j - i));
+    if (j < match.size() && match[j] != ' ') return {};
+    i = j + 1;
+  }
+  return out;
+}
+
+// How many records match `query`, counting no further than `cap` + 1.
+int matches_up_to(SQLite::Database& db, const std::string& query, int cap) {
+  SQLite::Statement count(db,
+      "SELECT count(*) FROM (SELECT rowid FROM search WHERE search MATCH ? LIMIT ?)");
+  count.bind(1, query);
+  count.bind(2, cap + 1);
+  count.executeStep();
+  return count.getColumn(0).getInt();
+}
+
+// Leaves out the words that nearly every record holds ("Ltd" in company
+// names) when rarer words remain: ANDing with such a word walks its whole
+// list and costs hundreds of milliseconds at a million records, while it
+// hardly narrows the result.
+std::string without_frequent_words(SQLite::Database& db, std::string_view match) {
+  const std::vector<std::string> phrases = phrases_of(match);
+  if (phrases.size() < 2) return std::string(match);
+  std::string kept;
+  for (const std::string& p : phrases) {
+    if (matches_up_to(db, p, kSearchFrequentWord) > kSearchFrequentWord) continue;
+    kept += (kept.empty() ? "" : " ") + p;
+  }
+  return kept.empty() ? std::string(match) : kept;
 }
 
 }  // namespace
@@ -97,20 +152,15 @@ Result<std::vector<SearchHit>> CacheStore::search(std::string_view match,
   auto hits = guarded("search", [&]() -> Result<std::vector<SearchHit>> {
     // bm25 scores every match before LIMIT applies; above kSearchRankLimit
     // matches the newest entries come first instead (a cheap reverse walk).
-    SQLite::Statement count(db_->handle(),
-        "SELECT count(*) FROM (SELECT rowid FROM search WHERE search MATCH ? LIMIT ?)");
-    count.bind(1, std::string(match));
-    count.bind(2, kSearchRankLimit + 1);
-    count.executeStep();
-    const bool ranked = count.getColumn(0).getInt() <= kSearchRankLimit;
-    count.reset();
+    const std::string query = without_frequent_words(db_->handle(), match);
+    const bool ranked = matches_up_to(db_->handle(), query, kSearchRankLimit) <= kSearchRankLimit;
     SQLite::Statement st(db_->handle(),
         std::string("SELECT kind, id, tenant, number, title, body, "
                     "snippet(search, -1, '[', ']', '...', 12), rank FROM search "
                     "WHERE search MATCH :match AND (:tenant IS NULL OR tenant = :tenant) "
                     "AND (:kind IS NULL OR kind = :kind) ORDER BY ") +
             (ranked ? "rank" : "rowid DESC") + " LIMIT :limit");
-    st.bind(":match", std::string(match));
+    st.bind(":match", query);
     detail::bind(st, ":tenant", tenant);
     detail::bind(st, ":kind", kind);
     st.bind(":limit", limit > 0 ? limit : -1);

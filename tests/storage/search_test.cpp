@@ -180,6 +180,23 @@ TEST_F(SearchTest, TooManyMatchesListTheNewestInsteadOfRankingThemAll) {
   EXPECT_TRUE(few[0].ranked);
 }
 
+TEST_F(SearchTest, AWordInNearlyEveryRecordIsLeftOutWhileRarerWordsRemain) {
+  page("acme", [&](PageWriter& w) {
+    for (int i = 0; i <= kSearchFrequentWord; ++i) {
+      ASSERT_TRUE(w.upsert_ticket(ticket(std::to_string(100000 + i), "Printer", "Acme Ltd")).ok());
+    }
+    ASSERT_TRUE(w.upsert_ticket(ticket("7", "Toner low", "Contoso")).ok());
+  });
+  // "ltd" is in more than kSearchFrequentWord records: "toner ltd" runs as "toner".
+  EXPECT_EQ(ids(find("toner ltd")), std::vector<std::string>{"ticket:acme:7"});
+  // A raw FTS5 query (not built from typed words) runs as given.
+  auto raw = cache.search("toner AND ltd", std::nullopt, std::nullopt, 5);
+  ASSERT_TRUE(raw.ok());
+  EXPECT_TRUE(raw->empty());
+  // Only frequent words: nothing to leave out.
+  EXPECT_EQ(find("printer ltd").size(), 20u);
+}
+
 TEST_F(SearchTest, UserTextIsQuotedAndRawSyntaxErrorsAreExplained) {
   EXPECT_EQ(*fts_query_from_text("network upgrade"), "\"network\" \"upgrade\"");
   EXPECT_EQ(*fts_query_from_text("  T-100  netw* "), "\"T-100\" \"netw\"*");
