@@ -18,6 +18,7 @@ packages=(
   curl                   # the demo arms the simulator's faults
   bsdextrautils          # column(1): the demo's log table
   clang-14 libclang-rt-14-dev  # libFuzzer + sanitizers: the opt-in fuzz preset (scripts/fuzz.sh)
+  nodejs npm             # runs the public npm Autotask client against cwsim (tests/cwsim/autotask_client)
 )
 
 missing=()

@@ -56,14 +56,32 @@ TEST(CwsimProcessTest, HelpPrintsDefaults) {
   while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
   EXPECT_EQ(pclose(p), 0);
   for (const char* flag : {"--port", "--seed", "--quotes", "--opportunities", "--tickets", "--access-key",
-                           "--public-key", "--private-key", "--company", "--client-id", "--codebase"}) {
+                           "--public-key", "--private-key", "--company", "--client-id", "--codebase",
+                           "--at-username", "--at-secret", "--at-integration-code", "--at-hourly-limit",
+                           "--at-concurrency", "--at-threshold-delay-ms"}) {
     EXPECT_NE(out.find(flag), std::string::npos) << flag;
   }
   EXPECT_NE(out.find("v2025_1/"), std::string::npos);
+  EXPECT_NE(out.find("CWSIMINTEGRATIONCODE"), std::string::npos);
+}
+
+TEST(CwsimProcessTest, AutotaskFlagsSetCredentialsAndTheHourlyLimit) {
+  CwsimProcess sim({"--at-username", "api@tenant.example", "--at-secret", "s3cret", "--at-integration-code", "CODE",
+                    "--autotask-hourly-limit", "2", "--at-threshold-delay-ms", "0"});
+  EXPECT_EQ(http_request(sim.port(), "GET", "/ATServicesRest/V1.0/ZoneInformation?user=api%40tenant.example").status,
+            200);
+  std::map<std::string, std::string> h = {{"ApiIntegrationCode", "CODE"}, {"UserName", "api@tenant.example"},
+                                          {"Secret", "s3cret"}};
+  auto info = http_request(sim.port(), "GET", "/ATServicesRest/V1.0/ThresholdInformation", h);
+  ASSERT_EQ(info.status, 200) << info.body;
+  EXPECT_EQ(json::parse(info.body)["externalRequestThreshold"], 2);
+  EXPECT_EQ(http_request(sim.port(), "GET", "/ATServicesRest/V1.0/Tickets/1001", h).status, 200);
+  EXPECT_EQ(http_request(sim.port(), "GET", "/ATServicesRest/V1.0/Tickets/1001", h).status, 429);
 }
 
 TEST(CwsimProcessTest, BadFlagsFailFast) {
   EXPECT_THROW(CwsimProcess({"--codebase", "nocodebaseslash"}, std::chrono::seconds(5)), std::runtime_error);
+  EXPECT_THROW(CwsimProcess({"--at-concurrency", "0"}, std::chrono::seconds(5)), std::runtime_error);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Shared fixture: an in-process cwsim on an ephemeral port plus helpers that
-// send correctly authenticated CPQ and PSA requests.
+// send correctly authenticated CPQ, PSA and Autotask requests.
 #pragma once
 
 #include "http_client.h"
@@ -47,6 +47,19 @@ class SimTest : public ::testing::Test {
             {"clientId", o.client_id}};
   }
   std::string psa_base() const { return "/" + sim_->options().codebase + "apis/3.0"; }
+  std::map<std::string, std::string> at_headers() const {
+    const Options& o = sim_->options();
+    return {{"ApiIntegrationCode", o.at_integration_code},
+            {"UserName", o.at_username},
+            {"Secret", o.at_secret},
+            {"Content-Type", "application/json"}};
+  }
+  // An Autotask call under /ATServicesRest/V1.0 (`target` starts with '/');
+  // a null body sends none.
+  HttpReply at(const std::string& method, const std::string& target, const Json& body = Json()) {
+    return cwsync::test::http_request(port_, method, "/ATServicesRest/V1.0" + target, at_headers(),
+                                      body.is_null() ? std::string() : body.dump());
+  }
 
   HttpReply cpq(const std::string& target) { return cwsync::test::http_request(port_, "GET", target, cpq_headers()); }
   HttpReply psa(const std::string& method, const std::string& target, const std::string& body = "",
@@ -72,6 +85,12 @@ inline std::string next_link(const HttpReply& r) {
   std::smatch m;
   std::string h = r.header("Link");
   return std::regex_search(h, m, kNext) ? m[1].str() : "";
+}
+
+// The first of Autotask's {"errors":[...]}, or "" when the body has none.
+inline std::string at_error_text(const HttpReply& r) {
+  Json j = Json::parse(r.body, nullptr, false);
+  return j.is_object() && j.contains("errors") && !j["errors"].empty() ? j["errors"][0].get<std::string>() : "";
 }
 
 // Percent-encodes a query value.

@@ -35,12 +35,6 @@ namespace {
 
 using Node = Condition::Node;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::optional<double> to_number(std::string_view s) {
   double v = 0;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -77,7 +71,7 @@ class Parser {
   bool keyword(std::string_view kw) {
     skip_ws();
     if (s_.size() - pos_ < kw.size()) return false;
-    if (lower(s_.substr(pos_, kw.size())) != kw) return false;
+    if (lower_ascii(s_.substr(pos_, kw.size())) != kw) return false;
     size_t end = pos_ + kw.size();
     if (end < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[end])) || s_[end] == '_')) return false;
     pos_ = end;

@@ -20,6 +20,12 @@ Json body_json(const Request& req) {
   }
 }
 
+Json values(const std::map<int64_t, Json>& m) {
+  Json rows = Json::array();
+  for (const auto& [id, row] : m) rows.push_back(row);
+  return rows;
+}
+
 bool truthy(const Request& req, const std::string& name) {
   auto v = req.param(name);
   return v && (*v == "1" || compare_nocase(*v, "true") == 0);
@@ -40,11 +46,7 @@ Response store_view(State& st, const Request& req, const std::string& what) {
     }
     return ok({{"quotes", rows}, {"deleted", s.deleted_quotes}});
   }
-  if (what == "opportunities") {
-    Json rows = Json::array();
-    for (const auto& [id, o] : s.opportunities) rows.push_back(o);
-    return ok({{"opportunities", rows}, {"deleted", s.deleted_opportunities}});
-  }
+  if (what == "opportunities") return ok({{"opportunities", values(s.opportunities)}, {"deleted", s.deleted_opportunities}});
   if (what == "notes") {
     Json rows = Json::array();
     auto ticket = req.param("ticket");
@@ -55,14 +57,21 @@ Response store_view(State& st, const Request& req, const std::string& what) {
     return ok({{"notes", rows}});
   }
   if (what == "time-entries") return ok({{"time_entries", s.time_entries}});
-  if (what == "tickets") {
-    Json rows = Json::array();
-    for (const auto& [id, t] : s.tickets) rows.push_back(t);
-    return ok({{"tickets", rows}, {"deleted", s.deleted_tickets}});
-  }
+  if (what == "tickets") return ok({{"tickets", values(s.tickets)}, {"deleted", s.deleted_tickets}});
   if (what == "members") return ok({{"members", s.members}});
   if (what == "boards") return ok({{"boards", s.boards}, {"statuses", s.board_statuses}});
   if (what == "opportunity-statuses") return ok({{"statuses", s.opportunity_statuses}});
+  if (what == "autotask-tickets") return ok({{"tickets", values(s.at.tickets)}});
+  if (what == "autotask-notes") {
+    Json rows = Json::array();
+    auto ticket = req.param("ticket");
+    for (const auto& [id, list] : s.at.notes) {
+      if (ticket && std::to_string(id) != *ticket) continue;
+      for (const Json& n : list) rows.push_back(n);
+    }
+    return ok({{"notes", rows}});
+  }
+  if (what == "autotask-time-entries") return ok({{"time_entries", s.at.time_entries}});
   return json_response(404, {{"error", "unknown store view " + what}});
 }
 
@@ -99,7 +108,7 @@ Response rate_limit(State& st, const Request& req) {
   }
   Json b = body_json(req);
   std::string api = b.value("api", std::string("cpq"));
-  if (api != "cpq" && api != "psa") return bad("api must be cpq or psa");
+  if (api != "cpq" && api != "psa" && api != "autotask") return bad("api must be cpq, psa or autotask");
   int requests = b.value("requests", 0), window = b.value("window_ms", 0);
   if (b.contains("rate")) {
     auto r = parse_rate(b["rate"].get<std::string>());
@@ -110,6 +119,24 @@ Response rate_limit(State& st, const Request& req) {
   if (requests <= 0 || window <= 0) return bad("requests and window_ms must be positive");
   st.limiter.configure(api, requests, window);
   return ok({{"rate_limits", st.limiter.to_json()}});
+}
+
+// The Autotask limits: GET reads them, POST changes any of hourly_limit,
+// concurrency and threshold_delay_ms, DELETE forgets the hour's count.
+Response autotask_limits(State& st, const Request& req) {
+  if (req.method == "DELETE") st.at_limits.clear();
+  if (req.method == "POST") {
+    Json b = body_json(req);
+    Json now = st.at_limits.to_json(now_ms());
+    int hourly = b.value("hourly_limit", now["hourly_limit"].get<int>());
+    int concurrency = b.value("concurrency", now["concurrency"].get<int>());
+    int delay = b.value("threshold_delay_ms", now["threshold_delay_ms"].get<int>());
+    if (hourly < 1 || concurrency < 1 || delay < 0) {
+      return bad("hourly_limit and concurrency must be >= 1, threshold_delay_ms >= 0");
+    }
+    st.at_limits.configure(hourly, concurrency, delay);
+  }
+  return ok({{"autotask", st.at_limits.to_json(now_ms())}});
 }
 
 }  // namespace
@@ -133,10 +160,14 @@ Response handle_control(State& st, const Request& req) {
                  {"now", format_time(st.store.spec.now)},
                  {"quotes", st.opts.quotes},
                  {"opportunities", st.opts.opportunities},
-                 {"tickets", st.opts.tickets}});
+                 {"tickets", st.opts.tickets},
+                 {"at_username", st.opts.at_username},
+                 {"at_secret", st.opts.at_secret},
+                 {"at_integration_code", st.opts.at_integration_code}});
     }
     if (what == "faults") return faults(st, req, seg);
     if (what == "rate-limit") return rate_limit(st, req);
+    if (what == "autotask") return autotask_limits(st, req);
     if (what == "mutate" && req.method == "POST") {
       Json spec = body_json(req);
       if (spec.is_array()) {
@@ -167,6 +198,7 @@ Response handle_control(State& st, const Request& req) {
       st.log.clear();
       st.faults.clear();
       st.limiter.disable("*");
+      st.at_limits.clear();
       return ok({{"reset", true}});
     }
   } catch (const std::invalid_argument& e) {

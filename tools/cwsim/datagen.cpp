@@ -436,6 +436,7 @@ void Store::generate(const DataSpec& s) {
                  {"_info", {{"lastUpdated", format_time(entered)}, {"updatedBy", "asmith"}}}};
     notes[id].push_back(std::move(note));
   }
+  generate_autotask(*this);
 }
 
 }  // namespace cwsim

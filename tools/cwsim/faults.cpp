@@ -87,7 +87,9 @@ int FaultEngine::add(const Json& spec) {
   if (r.kind == FaultKind::kDelay && r.delay_ms <= 0) throw std::invalid_argument("a delay rule needs delay_ms > 0");
   if (r.status < 100 || r.status > 599) throw std::invalid_argument("status must be 100..599");
   if (r.probability < 0 || r.probability > 1) throw std::invalid_argument("probability must be in [0, 1]");
-  if (r.api != "*" && r.api != "cpq" && r.api != "psa") throw std::invalid_argument("api must be cpq, psa or *");
+  if (r.api != "*" && r.api != "cpq" && r.api != "psa" && r.api != "autotask") {
+    throw std::invalid_argument("api must be cpq, psa, autotask or *");
+  }
   std::regex re;
   if (r.use_regex) {
     try {

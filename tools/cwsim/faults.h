@@ -34,7 +34,7 @@ const char* to_string(FaultKind k);
 struct FaultRule {
   int id = 0;
   FaultKind kind = FaultKind::kStatus;
-  std::string api = "*";      // "cpq", "psa" or "*"
+  std::string api = "*";      // "cpq", "psa", "autotask" or "*"
   std::string method = "*";
   std::string path = "*";     // glob on the path, or a regex when use_regex
   bool use_regex = false;

@@ -111,6 +111,12 @@ std::variant<Paging, Response> parse_paging(const Request& req, int default_size
   return p;
 }
 
+std::optional<int64_t> parse_id(const std::string& s) {
+  if (s.empty() || s.size() > 18) return std::nullopt;
+  for (char c : s) if (c < '0' || c > '9') return std::nullopt;
+  return std::stoll(s);
+}
+
 std::vector<std::string> split_list(const std::string& text, char sep) {
   std::vector<std::string> out;
   size_t start = 0;

@@ -60,6 +60,9 @@ struct Paging {
 // come back as the API's 400 response.
 std::variant<Paging, Response> parse_paging(const Request& req, int default_size, bool psa);
 
+// A non-negative decimal id ("1001"); nullopt for anything else.
+std::optional<int64_t> parse_id(const std::string& s);
+
 // Splits "a, b ,c" on commas, trimming blanks; empty parts dropped.
 std::vector<std::string> split_list(const std::string& text, char sep = ',');
 

@@ -10,7 +10,7 @@
 
 int main(int argc, char** argv) {
   cwsim::Options o;
-  CLI::App app{"cwsim: ConnectWise CPQ (Sell) + PSA (Manage) API simulator"};
+  CLI::App app{"cwsim: ConnectWise CPQ (Sell) + PSA (Manage) and Autotask PSA API simulator"};
   app.add_option("--port", o.port, "TCP port on 127.0.0.1 (0 = ephemeral)")->capture_default_str();
   app.add_option("--host", o.host, "Address to bind")->capture_default_str();
   app.add_option("--seed", o.seed, "Seed of the generated data")->capture_default_str();
@@ -35,6 +35,17 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--rate-limit-per-tenant", o.rate_limit_per_tenant,
                "Apply --cpq/psa-rate-limit per tenant (access key / company), not per API");
+  app.add_option("--at-username", o.at_username, "Autotask API user (UserName header, zone lookup ?user=)")
+      ->capture_default_str();
+  app.add_option("--at-secret", o.at_secret, "Autotask Secret header value")->capture_default_str();
+  app.add_option("--at-integration-code", o.at_integration_code, "Autotask ApiIntegrationCode header value")
+      ->capture_default_str();
+  app.add_option("--at-hourly-limit,--autotask-hourly-limit", o.at_hourly_limit,
+                 "Autotask requests per rolling hour for the database; more get 429")->capture_default_str();
+  app.add_option("--at-concurrency", o.at_concurrency, "Autotask concurrent requests per endpoint; more get 429")
+      ->capture_default_str();
+  app.add_option("--at-threshold-delay-ms", o.at_threshold_delay_ms,
+                 "Autotask latency added from 50% of the hourly limit (doubled from 75%)")->capture_default_str();
   app.add_option("--threads", o.threads, "Server worker threads")->capture_default_str();
   app.add_option("--gzip-level", o.gzip_level, "zlib level for gzip responses (1-9)")->capture_default_str();
   CLI11_PARSE(app, argc, argv);

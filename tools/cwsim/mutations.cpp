@@ -1,6 +1,7 @@
 // Data changes at run time: create, modify, delete, bump_version, archive.
 // One call stamps every record it touches with the same time, which is how
 // tests get "many records sharing one modifyDate/lastUpdated".
+#include "autotask.h"
 #include "state.h"
 
 #include <cmath>
@@ -341,6 +342,10 @@ Json apply_mutation(State& st, const Json& spec) {
     std::lock_guard lk(st.store.mu);
     return create_notes(st.store, spec);
   }
+  if (spec.is_object() && spec.value("entity", std::string()).rfind("autotask_", 0) == 0) {
+    std::lock_guard lk(st.store.mu);
+    return mutate_autotask(st.store, spec);
+  }
   Spec s = read_spec(spec);
   std::lock_guard lk(st.store.mu);
   ++st.store.generation;
@@ -352,7 +357,8 @@ Json apply_mutation(State& st, const Json& spec) {
   } else if (s.entity == "tickets") {
     affected = mutate_tickets(st, s);
   } else {
-    throw std::invalid_argument("entity must be quotes, opportunities, tickets or notes");
+    throw std::invalid_argument(
+        "entity must be quotes, opportunities, tickets, notes, autotask_notes or autotask_tickets");
   }
   return {{"entity", s.entity}, {"kind", s.kind}, {"timestamp", format_time_ms(s.ts)}, {"affected", affected}};
 }

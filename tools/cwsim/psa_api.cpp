@@ -51,12 +51,6 @@ Response invalid_object(const std::string& resource, const std::string& code, co
                    Json::array({{{"code", code}, {"message", message}, {"resource", resource}, {"field", field}}}));
 }
 
-std::optional<int64_t> to_id(const std::string& s) {
-  if (s.empty() || s.size() > 18) return std::nullopt;
-  for (char c : s) if (c < '0' || c > '9') return std::nullopt;
-  return std::stoll(s);
-}
-
 Json parse_body(const Request& req, const std::string& resource) {
   try {
     return Json::parse(req.body);
@@ -272,10 +266,10 @@ Response route(State& st, const Request& req, const std::vector<std::string>& se
       std::lock_guard lk(s.mu);
       return psa_list(req, pointers(s.opportunity_statuses), kStatusFields);
     }
-    if (seg.size() == 3 && to_id(seg[2])) {
+    if (seg.size() == 3 && parse_id(seg[2])) {
       if (m != "GET") return method_not_allowed();
       std::lock_guard lk(s.mu);
-      auto it = s.opportunities.find(*to_id(seg[2]));
+      auto it = s.opportunities.find(*parse_id(seg[2]));
       if (it == s.opportunities.end()) return not_found("Opportunity " + seg[2] + " not found.");
       return psa_object(req, it->second);
     }
@@ -291,7 +285,7 @@ Response route(State& st, const Request& req, const std::vector<std::string>& se
       std::lock_guard lk(s.mu);
       return psa_count(req, values_of(s.tickets), kTicketFields);
     }
-    auto id = seg.size() >= 3 ? to_id(seg[2]) : std::nullopt;
+    auto id = seg.size() >= 3 ? parse_id(seg[2]) : std::nullopt;
     if (id && seg.size() == 3) {
       if (m == "PATCH") return patch_ticket(st, req, *id);
       if (m != "GET") return method_not_allowed();
@@ -310,7 +304,7 @@ Response route(State& st, const Request& req, const std::vector<std::string>& se
   }
   if (is(0, "service") && is(1, "boards") && seg.size() == 4 && is(3, "statuses")) {
     if (m != "GET") return method_not_allowed();
-    auto id = to_id(seg[2]);
+    auto id = parse_id(seg[2]);
     std::lock_guard lk(s.mu);
     bool board = false;
     for (const Json& b : s.boards) board = board || (id && b["id"] == *id);

@@ -12,7 +12,7 @@ namespace cwsim {
 
 struct LogEntry {
   uint64_t seq = 0;
-  std::string api;      // "cpq" or "psa"
+  std::string api;      // "cpq", "psa" or "autotask"
   std::string method;
   std::string path;
   std::string query;

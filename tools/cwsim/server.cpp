@@ -1,5 +1,6 @@
 // Poco wiring: turns HTTP exchanges into Request/Response, and applies the
 // rate limit, scripted faults, gzip and the request log around the handlers.
+#include "autotask.h"
 #include "state.h"
 
 #include <Poco/DeflatingStream.h>
@@ -67,7 +68,7 @@ void abort_connection(Poco::Net::HTTPServerRequest& req) {
   }
 }
 
-Response fault_response(const FaultRule& f, bool psa) {
+Response fault_response(const FaultRule& f, const std::string& api) {
   Response r;
   if (f.kind == FaultKind::kHtml) {
     r.status = f.status;
@@ -81,7 +82,7 @@ Response fault_response(const FaultRule& f, bool psa) {
   } else {
     std::string msg = f.status == 429 ? "Too many requests. Please retry later." : "An error has occurred.";
     std::string code = f.status == 429 ? "TooManyRequests" : "UnexpectedError";
-    r = psa ? psa_error(f.status, code, msg) : cpq_error(f.status, msg);
+    r = api == "psa" ? psa_error(f.status, code, msg) : api == "cpq" ? cpq_error(f.status, msg) : at_error(f.status, msg);
   }
   if (f.retry_after_s) {
     std::string value = f.retry_after_http_date ? format_http_date(now_ms() + *f.retry_after_s * 1000LL)
@@ -96,10 +97,22 @@ Response fault_response(const FaultRule& f, bool psa) {
 std::string tenant_of(const Request& req) {
   auto creds = basic_auth(req);
   if (!creds) return {};
-  std::string t = creds->first.substr(0, creds->first.find('+'));
-  for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return t;
+  return lower_ascii(creds->first.substr(0, creds->first.find('+')));
 }
+
+// Holds one of an Autotask endpoint's concurrent-request slots until the
+// request is over, whichever way it ends.
+class EndpointSlot {
+ public:
+  EndpointSlot(AutotaskLimits& limits, std::string endpoint) : limits_(limits), endpoint_(std::move(endpoint)) {}
+  ~EndpointSlot() { limits_.release(endpoint_); }
+  EndpointSlot(const EndpointSlot&) = delete;
+  EndpointSlot& operator=(const EndpointSlot&) = delete;
+
+ private:
+  AutotaskLimits& limits_;
+  std::string endpoint_;
+};
 
 class Handler : public Poco::Net::HTTPRequestHandler {
  public:
@@ -116,7 +129,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       return;
     }
     bool cpq = req.path.rfind("/api/", 0) == 0 || req.path == "/api";
-    std::string api = cpq ? "cpq" : "psa";
+    std::string api = cpq ? "cpq" : is_autotask_path(req.path) ? "autotask" : "psa";
     LogEntry entry;
     entry.api = api;
     entry.method = req.method;
@@ -136,10 +149,23 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       FaultRule limit;
       limit.status = 429;
       limit.retry_after_s = static_cast<int>((retry_ms + 999) / 1000);
-      Response r = fault_response(limit, !cpq);
+      Response r = fault_response(limit, api);
       send(hreq, hresp, req, r);
       st_.log.finish(seq, 429, true, "rate_limit", elapsed());
       return;
+    }
+    // Autotask's own limits: the hourly threshold and per-endpoint concurrency.
+    const std::string endpoint = api == "autotask" ? autotask_endpoint(req.path) : std::string();
+    std::optional<EndpointSlot> slot;
+    if (!endpoint.empty()) {
+      AutotaskLimits::Admission adm = st_.at_limits.admit(endpoint, now_ms());
+      if (!adm.admitted) {
+        send(hreq, hresp, req, at_error(429, adm.message));
+        st_.log.finish(seq, 429, true, adm.fault, elapsed());
+        return;
+      }
+      slot.emplace(st_.at_limits, endpoint);
+      if (adm.delay_ms > 0) st_.sleep_for(adm.delay_ms);
     }
 
     std::optional<FaultRule> fault;
@@ -160,23 +186,26 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       st_.log.finish(seq, 0, false, fault_name, elapsed());
       return;
     }
+    // Dropped connections are logged first, so a client that sees the reset
+    // finds its request in the log.
     if (fault && fault->kind == FaultKind::kReset) {
-      abort_connection(hreq);
       st_.log.finish(seq, 0, false, fault_name, elapsed());
+      abort_connection(hreq);
       return;
     }
     Response resp;
     if (fault && (fault->kind == FaultKind::kStatus || fault->kind == FaultKind::kHtml)) {
-      resp = fault_response(*fault, !cpq);
+      resp = fault_response(*fault, api);
     } else {
-      resp = dispatch(req, cpq);
+      resp = dispatch(req, api);
     }
     if (fault && fault->kind == FaultKind::kAppliedThenLost) {
       // Other writers land before the client can hear anything, so a test
       // that sees the reset sees them too.
-      if (fault->other_writers > 0) add_other_writers(resp, fault->other_writers);
-      abort_connection(hreq);
+      if (fault->other_writers > 0 && api == "autotask") autotask_other_writers(st_, req, fault->other_writers);
+      if (fault->other_writers > 0 && api == "psa") add_other_writers(resp, fault->other_writers);
       st_.log.finish(seq, 0, false, fault_name, elapsed());
+      abort_connection(hreq);
       return;
     }
     if (fault && fault->kind == FaultKind::kTruncate && resp.body.size() > 1) {
@@ -225,14 +254,16 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     return req;
   }
 
-  Response dispatch(const Request& req, bool cpq) {
+  Response dispatch(const Request& req, const std::string& api) {
     try {
-      return cpq ? handle_cpq(st_, req) : handle_psa(st_, req);
+      if (api == "autotask") return handle_autotask(st_, req);
+      return api == "cpq" ? handle_cpq(st_, req) : handle_psa(st_, req);
     } catch (const HttpError& e) {
       return e.response;
     } catch (const std::exception& e) {
       std::string msg = std::string("cwsim internal error: ") + e.what();
-      return cpq ? cpq_error(500, msg) : psa_error(500, "UnexpectedError", msg);
+      if (api == "autotask") return at_error(500, msg);
+      return api == "cpq" ? cpq_error(500, msg) : psa_error(500, "UnexpectedError", msg);
     }
   }
 
@@ -295,6 +326,10 @@ Simulator::Simulator(Options options) : state_(std::make_unique<State>(std::move
   if (o.gzip_level < 1 || o.gzip_level > 9) throw std::invalid_argument("gzip-level must be 1..9");
   if (o.mutate_every_ms < 0) throw std::invalid_argument("mutate-every must be >= 0");
   if (o.tenants < 0 || o.tenants > 100000) throw std::invalid_argument("tenants must be 0..100000");
+  if (o.at_hourly_limit < 1 || o.at_concurrency < 1 || o.at_threshold_delay_ms < 0) {
+    throw std::invalid_argument("at-hourly-limit and at-concurrency must be >= 1, at-threshold-delay-ms >= 0");
+  }
+  state_->at_limits.configure(o.at_hourly_limit, o.at_concurrency, o.at_threshold_delay_ms);
   DataSpec spec;
   spec.seed = o.seed;
   spec.quotes = o.quotes;

@@ -41,6 +41,13 @@ struct Options {
   int tenants = 0;                    // more tenants on the same data: access keys and
                                       // companies "<access_key>-1".."<access_key>-N"
   bool rate_limit_per_tenant = false; // one bucket per (API, tenant) instead of per API
+  // Autotask PSA personality (paths under /ATServicesRest/).
+  std::string at_username = "apiuser@msp.example.com";
+  std::string at_secret = "cwsim-secret";
+  std::string at_integration_code = "CWSIMINTEGRATIONCODE";
+  int at_hourly_limit = 10000;        // requests per rolling hour for the database
+  int at_concurrency = 3;             // concurrent requests per endpoint; more get 429
+  int at_threshold_delay_ms = 500;    // added from 50% of the hourly limit (doubled from 75%)
   int threads = 16;                   // server worker threads
   int gzip_level = 1;                 // zlib level for Accept-Encoding: gzip
 };

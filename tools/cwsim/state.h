@@ -1,6 +1,7 @@
 // Internal: the state every handler shares, and the handler entry points.
 #pragma once
 
+#include "autotask_limits.h"
 #include "faults.h"
 #include "http_util.h"
 #include "request_log.h"
@@ -21,6 +22,7 @@ struct Simulator::State {
   Store store;
   FaultEngine faults;
   RateLimiter limiter;
+  AutotaskLimits at_limits;
   RequestLog log;
   std::string codebase;  // guarded by store.mu; the control API can change it
 

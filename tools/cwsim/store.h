@@ -109,6 +109,17 @@ struct Store {
   int64_t next_opportunity_id = 1, next_note_id = 50001, next_time_entry_id = 70001;
   int64_t next_ticket_id = 1001;
 
+  // Autotask PSA: the records cwsim stores for its Autotask personality
+  // (autotask_data.cpp). Opportunities, companies and resources are views of
+  // the ConnectWise records above, so mutations of those show in both.
+  struct Autotask {
+    std::map<int64_t, Json> tickets;                  // by id
+    std::map<int64_t, std::vector<Json>> notes;       // ticket id -> TicketNotes
+    std::vector<Json> time_entries;
+    std::vector<Json> resource_roles;                 // ResourceRoles rows
+    int64_t next_note_id = 0, next_time_entry_id = 0;
+  } at;
+
   // Deterministic randomness for mutations (seeded from spec.seed).
   uint64_t mutation_state = 0;
 
@@ -126,6 +137,9 @@ struct Store {
   // Next pseudo-random number for mutations.
   uint64_t next_random();
 };
+
+// Fills store.at (autotask_data.cpp); the last step of Store::generate.
+void generate_autotask(Store& s);
 
 // Deterministic generator: SplitMix64. Chosen over <random> distributions
 // because their output is implementation-defined.

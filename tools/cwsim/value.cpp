@@ -23,6 +23,12 @@ char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned 
 
 }  // namespace
 
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = lower(c);
+  return out;
+}
+
 namespace {
 // gmtime_r + snprintf instead of Poco's formatter: quote serialization formats
 // five dates per row and this is several times faster.

@@ -49,6 +49,8 @@ std::string format_http_date(TimeMs t);
 // ASCII case-insensitive comparisons (SQL Server's default collation, which
 // both ConnectWise APIs sit on, compares text case-insensitively).
 int compare_nocase(std::string_view a, std::string_view b);
+// `s` with ASCII letters lower-cased.
+std::string lower_ascii(std::string_view s);
 bool contains_nocase(std::string_view haystack, std::string_view needle);
 // Manage `like`: `*` matches any run of characters; case-insensitive.
 bool like_nocase(std::string_view text, std::string_view pattern);
