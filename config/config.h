@@ -47,6 +47,7 @@ struct Intervals {
   milliseconds opportunities = 5min;
   milliseconds reconcile = 24h;
   milliseconds queue = 10s;
+  milliseconds tickets = 5min;    // the ticket cache pull (tenants with tickets.enabled)
 };
 
 struct BackoffPolicy {
@@ -136,6 +137,12 @@ struct QueuePolicy {
   std::string marker_format = "[cwsync:{marker}]";  // appended to note text
 };
 
+// The local PSA ticket cache (`tickets:`), off unless enabled.
+struct TicketsPolicy {
+  bool enabled = false;
+  int closed_for_days = 90;       // closed tickets older than this are not pulled
+};
+
 enum class OpportunitySource { kPsa, kQuotes };
 const char* to_string(OpportunitySource s);
 
@@ -146,6 +153,7 @@ struct Tenant {
   std::optional<CpqConnection> cpq;
   std::optional<PsaConnection> psa;
   QueuePolicy queue;
+  TicketsPolicy tickets;
   Intervals intervals;            // defaults.intervals unless overridden
   std::string source_file;        // the tenants_dir file it came from; "" = main file
 };

@@ -10,7 +10,8 @@ namespace {
 std::string intervals_text(const Intervals& i) {
   return "quotes=" + format_duration(i.quotes) +
          " opportunities=" + format_duration(i.opportunities) +
-         " reconcile=" + format_duration(i.reconcile) + " queue=" + format_duration(i.queue);
+         " reconcile=" + format_duration(i.reconcile) + " queue=" + format_duration(i.queue) +
+         " tickets=" + format_duration(i.tickets);
 }
 
 std::string rate_text(const RateLimit& r) {
@@ -146,6 +147,9 @@ std::string describe_config(const Config& c) {
         << " lease=" << format_duration(t.queue.lease)
         << " settle=" << format_duration(t.queue.settle)
         << " marker_format=" << t.queue.marker_format << "\n";
+    if (t.tickets.enabled) {
+      out << "    tickets:   enabled closed_for_days=" << t.tickets.closed_for_days << "\n";
+    }
   }
   if (!c.disabled_tenants.empty()) {
     out << "disabled tenants (" << c.disabled_tenants.size() << "): not run until fixed\n";

@@ -8,8 +8,8 @@
 
 namespace cwsync::config_detail {
 
-const Keys kIntervalKeys = {"quotes", "opportunities", "reconcile", "queue"};
-const Keys kTenantKeys = {"name", "opportunities", "cpq", "psa", "queue", "intervals"};
+const Keys kIntervalKeys = {"quotes", "opportunities", "reconcile", "queue", "tickets"};
+const Keys kTenantKeys = {"name", "opportunities", "cpq", "psa", "queue", "intervals", "tickets"};
 
 namespace {
 
@@ -22,6 +22,7 @@ const Keys kPsaKeys = {"provider", "site",           "company_id",  "public_key"
                        "private_key_file", "private_key_env", "client_id", "api_version",
                        "codebase",       "rate_limit",  "budget",     "allow_insecure"};
 const Keys kQueueKeys = {"max_attempts", "max_age", "lease", "settle", "marker_format"};
+const Keys kTicketsKeys = {"enabled", "closed_for_days"};
 const Keys kRateKeys = {"requests", "per"};
 const Keys kHostKeys = {"host", "rate_limit"};
 
@@ -164,6 +165,24 @@ void read_queue(const MapReader& t, QueuePolicy& q) {
   }
 }
 
+void read_tickets(LoadContext& ctx, const MapReader& t, const std::optional<PsaConnection>& psa,
+                  TicketsPolicy& out) {
+  auto m = t.read_map("tickets", kTicketsKeys);
+  if (!m) return;
+  m->read_bool("enabled", out.enabled);
+  m->read_int("closed_for_days", out.closed_for_days, 0, 3650);
+  if (!out.enabled) return;
+  const int line = m->has("enabled") ? m->find("enabled")->line : m->line();
+  if (!t.has("psa")) {
+    ctx.problems.add(line, m->child("enabled"),
+                     "is true but the tenant has no psa section; tickets come from PSA");
+  } else if (psa && psa->provider == PsaProviderKind::kAutotask) {
+    ctx.problems.add(line, m->child("enabled"),
+                     "the ticket cache reads ConnectWise PSA tickets only so far; remove "
+                     "`tickets` for this Autotask tenant");
+  }
+}
+
 }  // namespace
 
 Tenant read_tenant(LoadContext& ctx, const MapReader& t, const Defaults& defaults, bool single,
@@ -217,6 +236,7 @@ Tenant read_tenant(LoadContext& ctx, const MapReader& t, const Defaults& default
   }
 
   read_queue(t, tenant.queue);
+  read_tickets(ctx, t, tenant.psa, tenant.tickets);
   if (auto m = t.read_map("intervals", kIntervalKeys)) read_intervals(*m, tenant.intervals);
   return tenant;
 }
@@ -226,6 +246,7 @@ void read_intervals(const MapReader& m, Intervals& out) {
   m.read_duration("opportunities", out.opportunities, milliseconds(1));
   m.read_duration("reconcile", out.reconcile, milliseconds(1));
   m.read_duration("queue", out.queue, milliseconds(1));
+  m.read_duration("tickets", out.tickets, milliseconds(1));
 }
 
 std::vector<Tenant> read_tenants(LoadContext& ctx, const MapReader& root,

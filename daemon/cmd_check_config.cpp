@@ -17,7 +17,8 @@ json intervals_json(const Intervals& i) {
   return {{"quotes", format_duration(i.quotes)},
           {"opportunities", format_duration(i.opportunities)},
           {"reconcile", format_duration(i.reconcile)},
-          {"queue", format_duration(i.queue)}};
+          {"queue", format_duration(i.queue)},
+          {"tickets", format_duration(i.tickets)}};
 }
 
 json rate_json(const RateLimit& r) {
@@ -40,7 +41,9 @@ json config_json(const Config& c) {
                {"opportunities", to_string(t.opportunities)},
                {"intervals", intervals_json(t.intervals)},
                {"queue", {{"max_attempts", t.queue.max_attempts},
-                          {"max_age", format_duration(t.queue.max_age)}}}};
+                          {"max_age", format_duration(t.queue.max_age)}}},
+               {"tickets", {{"enabled", t.tickets.enabled},
+                            {"closed_for_days", t.tickets.closed_for_days}}}};
     if (t.cpq) {
       jt["cpq"] = {{"base_url", t.cpq->base_url},
                    {"access_key", t.cpq->access_key},

@@ -1,7 +1,7 @@
-// `cwsync sync --once [--tenant T] [--entity quotes|opportunities|reconcile]
+// `cwsync sync --once [--tenant T] [--entity quotes|opportunities|tickets|reconcile]
 // [--full] [--json]`: one pull pass, then exit (0 ok, 1 any failure).
-// Without --entity it pulls quotes, then opportunities; reconcile runs only
-// when asked for. Runs migrations first. A tenant whose credentials are
+// Without --entity it pulls quotes, then opportunities, then tickets (for
+// tenants with tickets.enabled); reconcile runs only when asked for. Runs migrations first. A tenant whose credentials are
 // refused (401/403/404) is skipped for the rest of the pass.
 #include <iostream>
 #include <memory>
@@ -43,7 +43,7 @@ int run_sync(const Context& ctx, const SyncArgs& args) {
   if (!args.entity.empty()) {
     auto e = parse_pass_entity(args.entity);
     if (!e) {
-      std::cerr << "cwsync sync: --entity must be quotes, opportunities or reconcile\n";
+      std::cerr << "cwsync sync: --entity must be quotes, opportunities, tickets or reconcile\n";
       return kExitUsage;
     }
     entities = {*e};
@@ -75,7 +75,9 @@ int run_sync(const Context& ctx, const SyncArgs& args) {
   nlohmann::json report = nlohmann::json::array();
   for (const Tenant* tenant : tenants) {
     TenantClients clients(cfg->defaults, *tenant, env);
-    for (PassEntity entity : entities) {
+    std::vector<PassEntity> passes = entities;
+    if (args.entity.empty() && tenant->tickets.enabled) passes.push_back(PassEntity::kTickets);
+    for (PassEntity entity : passes) {
       PassOptions opts;
       opts.full = args.full;
       PassResult r = run_pass(entity, {cfg->defaults, *tenant, clients, *db, clock}, opts);
@@ -110,11 +112,11 @@ int run_sync(const Context& ctx, const SyncArgs& args) {
 
 void register_sync(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<SyncArgs>();
-  auto* cmd = app.add_subcommand("sync", "pull CPQ quotes and opportunities once, then exit");
+  auto* cmd = app.add_subcommand("sync", "pull CPQ quotes, opportunities and tickets once, then exit");
   cmd->add_flag("--once", args->once, "run one pass and exit")->required();
   cmd->add_option("--tenant", args->tenant, "only this tenant");
-  cmd->add_option("--entity", args->entity, "quotes | opportunities | reconcile")
-      ->check(CLI::IsMember({"quotes", "opportunities", "reconcile"}));
+  cmd->add_option("--entity", args->entity, "quotes | opportunities | tickets | reconcile")
+      ->check(CLI::IsMember({"quotes", "opportunities", "tickets", "reconcile"}));
   cmd->add_flag("--full", args->full, "ignore the stored cursors and re-read everything");
   cmd->add_flag("--json", args->json, "machine-readable output");
   ctx.on_run(cmd, [&ctx, args] { return run_sync(ctx, *args); });

@@ -450,7 +450,8 @@ std::string describe_intervals(const Config& config) {
     out += t.name + ": quotes=" + format_duration(t.intervals.quotes) +
            " opportunities=" + format_duration(t.intervals.opportunities) +
            " reconcile=" + format_duration(t.intervals.reconcile) +
-           " queue=" + format_duration(t.intervals.queue);
+           " queue=" + format_duration(t.intervals.queue) +
+           (t.tickets.enabled ? " tickets=" + format_duration(t.intervals.tickets) : std::string());
   }
   return out;
 }

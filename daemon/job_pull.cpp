@@ -75,6 +75,7 @@ class PullJob final : public Job {
       case PassEntity::kQuotes: return iv.quotes;
       case PassEntity::kOpportunities: return iv.opportunities;
       case PassEntity::kReconcile: return iv.reconcile;
+      case PassEntity::kTickets: return iv.tickets;
     }
     return iv.quotes;
   }
@@ -181,7 +182,11 @@ class PullProvider final : public JobProvider {
       };
       if (t.cpq) add(PassEntity::kQuotes);
       if (t.opportunities == OpportunitySource::kPsa && t.psa) add(PassEntity::kOpportunities);
-      if (t.cpq || (t.opportunities == OpportunitySource::kPsa && t.psa)) add(PassEntity::kReconcile);
+      const bool tickets = t.tickets.enabled && t.psa;
+      if (tickets) add(PassEntity::kTickets);
+      if (t.cpq || (t.opportunities == OpportunitySource::kPsa && t.psa) || tickets) {
+        add(PassEntity::kReconcile);
+      }
     }
     return out;
   }

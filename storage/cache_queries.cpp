@@ -165,6 +165,7 @@ Result<CacheCounts> CacheStore::counts(std::string_view tenant) {
     both("cpq_quotes", c.quotes, c.quotes_deleted);
     both("cpq_quote_items", c.quote_items, c.quote_items_deleted);
     both("cpq_opportunities", c.opportunities, c.opportunities_deleted);
+    both("psa_tickets", c.tickets, c.tickets_deleted);
     return c;
   });
 }
@@ -173,7 +174,8 @@ Result<std::vector<std::string>> CacheStore::tenants() {
   return guarded("tenants", [&]() -> Result<std::vector<std::string>> {
     SQLite::Statement st(db_->handle(),
         "SELECT tenant FROM sync_state UNION SELECT tenant FROM cpq_quotes "
-        "UNION SELECT tenant FROM cpq_opportunities ORDER BY 1");
+        "UNION SELECT tenant FROM cpq_opportunities UNION SELECT tenant FROM psa_tickets "
+        "ORDER BY 1");
     std::vector<std::string> out;
     while (st.executeStep()) out.push_back(st.getColumn(0).getString());
     return out;

@@ -18,6 +18,7 @@ const char* table_of(Entity e) {
     case Entity::kQuotes: return "cpq_quotes";
     case Entity::kQuoteItems: return "cpq_quote_items";
     case Entity::kOpportunities: return "cpq_opportunities";
+    case Entity::kTickets: return "psa_tickets";
   }
   return "cpq_quotes";
 }
@@ -31,12 +32,14 @@ std::int64_t count_where(SQLite::Database& db, Entity e, const std::string& tena
   return st.getColumn(0).getInt64();
 }
 
-ReconcileCounts compute(SQLite::Database& db, Entity e, const std::string& tenant) {
+ReconcileCounts compute(SQLite::Database& db, Entity e, const std::string& tenant,
+                        const std::string& scope) {
   ReconcileCounts c;
   c.live_ids = db.execAndGet("SELECT COUNT(*) FROM temp.reconcile_ids").getInt64();
-  c.live_rows = count_where(db, e, tenant, "deleted_at IS NULL");
+  c.live_rows = count_where(db, e, tenant, ("deleted_at IS NULL" + scope).c_str());
   c.missing = count_where(db, e, tenant,
-                          "deleted_at IS NULL AND id NOT IN (SELECT id FROM temp.reconcile_ids)");
+                          ("deleted_at IS NULL AND id NOT IN (SELECT id FROM temp.reconcile_ids)" +
+                           scope).c_str());
   c.reappeared = count_where(db, e, tenant,
                              "deleted_at IS NOT NULL AND id IN (SELECT id FROM temp.reconcile_ids)");
   return c;
@@ -48,11 +51,13 @@ double ReconcileCounts::delete_ratio() const {
   return live_rows == 0 ? 0.0 : static_cast<double>(missing) / static_cast<double>(live_rows);
 }
 
-TombstoneReconcile::TombstoneReconcile(Database& db, std::string tenant, Entity entity)
-    : db_(&db), tenant_(std::move(tenant)), entity_(entity) {}
+TombstoneReconcile::TombstoneReconcile(Database& db, std::string tenant, Entity entity,
+                                       std::string scope)
+    : db_(&db), tenant_(std::move(tenant)), entity_(entity), scope_(std::move(scope)) {}
 
 TombstoneReconcile::TombstoneReconcile(TombstoneReconcile&& other) noexcept
-    : db_(other.db_), tenant_(std::move(other.tenant_)), entity_(other.entity_) {
+    : db_(other.db_), tenant_(std::move(other.tenant_)), entity_(other.entity_),
+      scope_(std::move(other.scope_)) {
   other.db_ = nullptr;
 }
 
@@ -86,7 +91,7 @@ Status TombstoneReconcile::add_live_ids(const std::vector<std::string>& ids) {
 Result<ReconcileCounts> TombstoneReconcile::count() {
   if (db_ == nullptr) return make_error(ErrorKind::kInternal, "reconcile was moved from");
   return guarded("count reconcile", [&]() -> Result<ReconcileCounts> {
-    return compute(db_->handle(), entity_, tenant_);
+    return compute(db_->handle(), entity_, tenant_, scope_);
   });
 }
 
@@ -97,7 +102,7 @@ Result<ReconcileCounts> TombstoneReconcile::apply(TimePoint now,
   if (!txn) return txn.error();
   return guarded("apply reconcile", [&]() -> Result<ReconcileCounts> {
     SQLite::Database& db = db_->handle();
-    ReconcileCounts c = compute(db, entity_, tenant_);
+    ReconcileCounts c = compute(db, entity_, tenant_, scope_);
     if (max_delete_ratio && c.delete_ratio() > *max_delete_ratio) {
       return make_error(ErrorKind::kInvalidInput,
                         "reconcile would tombstone " + std::to_string(c.missing) + " of " +
@@ -108,7 +113,8 @@ Result<ReconcileCounts> TombstoneReconcile::apply(TimePoint now,
     const std::string now_iso = detail::iso(now);
     const std::string table = table_of(entity_);
     SQLite::Statement gone(db, "UPDATE " + table + " SET deleted_at = ? WHERE tenant = ? AND "
-                               "deleted_at IS NULL AND id NOT IN (SELECT id FROM temp.reconcile_ids)");
+                               "deleted_at IS NULL AND id NOT IN (SELECT id FROM temp.reconcile_ids)" +
+                               scope_);
     gone.bind(1, now_iso);
     gone.bind(2, tenant_);
     c.missing = gone.exec();

@@ -40,12 +40,27 @@ struct PageWriter::Impl {
     return *slot;
   }
 
+  // Upserts one cache row into `table`, counting it in `counter`.
+  template <typename Row>
+  Status upsert(std::string what, const std::string& sql, std::unique_ptr<SQLite::Statement>& slot,
+                const Row& row, std::int64_t& counter) {
+    return step(what, [&]() -> Status {
+      auto& st = prepared(slot, sql);
+      st.bind(":tenant", tenant);
+      st.bind(":synced_at", now_iso);
+      detail::bind_row(st, row);
+      st.exec();
+      ++counter;
+      return {};
+    });
+  }
+
   Database& db;
   WriteTransaction txn;
   std::string tenant;
   std::string now_iso;
   // Declared after txn: destroyed (finalized) before it rolls back.
-  std::unique_ptr<SQLite::Statement> quote_st, item_st, opp_st, sweep_st;
+  std::unique_ptr<SQLite::Statement> quote_st, item_st, opp_st, ticket_st, sweep_st;
   PageStats stats;
   bool poisoned = false;
   bool done = false;
@@ -57,16 +72,8 @@ PageWriter& PageWriter::operator=(PageWriter&&) noexcept = default;
 PageWriter::~PageWriter() = default;
 
 Status PageWriter::upsert_quote(const QuoteRow& row) {
-  return impl_->step("upsert quote " + row.id, [&]() -> Status {
-    static const std::string sql = detail::upsert_sql("cpq_quotes", detail::quote_columns());
-    auto& st = impl_->prepared(impl_->quote_st, sql);
-    st.bind(":tenant", impl_->tenant);
-    st.bind(":synced_at", impl_->now_iso);
-    detail::bind_row(st, row);
-    st.exec();
-    ++impl_->stats.quotes;
-    return {};
-  });
+  static const std::string sql = detail::upsert_sql("cpq_quotes", detail::quote_columns());
+  return impl_->upsert("upsert quote " + row.id, sql, impl_->quote_st, row, impl_->stats.quotes);
 }
 
 Status PageWriter::replace_items(std::string_view quote_id, const std::vector<QuoteItemRow>& items) {
@@ -100,17 +107,15 @@ Status PageWriter::replace_items(std::string_view quote_id, const std::vector<Qu
 }
 
 Status PageWriter::upsert_opportunity(const OpportunityRow& row) {
-  return impl_->step("upsert opportunity " + row.id, [&]() -> Status {
-    static const std::string sql =
-        detail::upsert_sql("cpq_opportunities", detail::opportunity_columns());
-    auto& st = impl_->prepared(impl_->opp_st, sql);
-    st.bind(":tenant", impl_->tenant);
-    st.bind(":synced_at", impl_->now_iso);
-    detail::bind_row(st, row);
-    st.exec();
-    ++impl_->stats.opportunities;
-    return {};
-  });
+  static const std::string sql =
+      detail::upsert_sql("cpq_opportunities", detail::opportunity_columns());
+  return impl_->upsert("upsert opportunity " + row.id, sql, impl_->opp_st, row,
+                       impl_->stats.opportunities);
+}
+
+Status PageWriter::upsert_ticket(const TicketRow& row) {
+  static const std::string sql = detail::upsert_sql("psa_tickets", detail::ticket_columns());
+  return impl_->upsert("upsert ticket " + row.id, sql, impl_->ticket_st, row, impl_->stats.tickets);
 }
 
 Status PageWriter::advance_cursor(Entity entity, const SyncCursor& cursor) {
@@ -180,12 +185,15 @@ Result<PageWriter> CacheStore::begin_page(std::string_view tenant, TimePoint now
       std::make_unique<PageWriter::Impl>(*db_, std::move(*txn), std::string(tenant), now));
 }
 
-Result<TombstoneReconcile> CacheStore::begin_reconcile(std::string_view tenant, Entity entity) {
+Result<TombstoneReconcile> CacheStore::begin_reconcile(std::string_view tenant, Entity entity,
+                                                       std::optional<TimePoint> closed_after) {
   return guarded("begin reconcile", [&]() -> Result<TombstoneReconcile> {
     db_->handle().exec(
         "CREATE TEMP TABLE IF NOT EXISTS reconcile_ids (id TEXT PRIMARY KEY) WITHOUT ROWID");
     db_->handle().exec("DELETE FROM temp.reconcile_ids");
-    return TombstoneReconcile(*db_, std::string(tenant), entity);
+    std::string scope;
+    if (entity == Entity::kTickets && closed_after) scope = detail::ticket_window_sql(*closed_after);
+    return TombstoneReconcile(*db_, std::string(tenant), entity, std::move(scope));
   });
 }
 

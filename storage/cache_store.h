@@ -26,7 +26,7 @@
 namespace cwsync::storage {
 
 struct PageStats {
-  std::int64_t quotes = 0, items = 0, items_tombstoned = 0, opportunities = 0;
+  std::int64_t quotes = 0, items = 0, items_tombstoned = 0, opportunities = 0, tickets = 0;
   bool cursor_advanced = false;
 };
 
@@ -49,6 +49,8 @@ class PageWriter {
   // another quote.
   Status replace_items(std::string_view quote_id, const std::vector<QuoteItemRow>& items);
   Status upsert_opportunity(const OpportunityRow& row);
+  // A ticket (psa_tickets); the search index follows in the same transaction.
+  Status upsert_ticket(const TicketRow& row);
   // Moves the (tenant, entity) cursor forward; a cursor not after the stored
   // one is ignored (re-reads after a day-granular query are harmless).
   Status advance_cursor(Entity entity, const SyncCursor& cursor);
@@ -94,11 +96,19 @@ class TombstoneReconcile {
 
  private:
   friend class CacheStore;
-  TombstoneReconcile(Database& db, std::string tenant, Entity entity);
+  TombstoneReconcile(Database& db, std::string tenant, Entity entity, std::string scope);
   Database* db_;
   std::string tenant_;
   Entity entity_;
+  std::string scope_;  // extra SQL condition on the rows that take part ("" = all)
 };
+
+// Above this many matches a search lists the newest hits instead of bm25
+// order (docs/search.md, "Ranking").
+inline constexpr int kSearchRankLimit = 2000;
+// A word of a typed query (fts_query_from_text) found in more records than
+// this is left out when rarer words remain (docs/search.md, "Ranking").
+inline constexpr int kSearchFrequentWord = 20000;
 
 class CacheStore {
  public:
@@ -114,7 +124,11 @@ class CacheStore {
   Result<PageWriter> begin_page(std::string_view tenant, TimePoint now);
 
   // ---- deletion reconcile --------------------------------------------------
-  Result<TombstoneReconcile> begin_reconcile(std::string_view tenant, Entity entity);
+  // Tickets: with `closed_after`, only rows still open or closed after it take
+  // part (what the pull's closed window lists); older closed rows are left as
+  // they are, and so are their counts.
+  Result<TombstoneReconcile> begin_reconcile(std::string_view tenant, Entity entity,
+                                             std::optional<TimePoint> closed_after = {});
 
   // ---- run bookkeeping -----------------------------------------------------
   // Inserts a 'running' sync_runs row; returns its id.
@@ -173,8 +187,34 @@ class CacheStore {
   Result<std::optional<OpportunityRow>> get_opportunity(std::string_view tenant,
                                                         std::string_view id);
 
+  // ---- tickets and full-text search (ticket_queries.cpp) -------------------
+  // A cached ticket, tombstoned or not; nullopt when never cached.
+  Result<std::optional<CachedTicket>> get_ticket(std::string_view tenant, std::string_view id);
+  // Live (untombstoned) tickets of a tenant; with `closed_after`, only those
+  // still open or closed after it (the pull's window).
+  Result<std::int64_t> live_ticket_count(std::string_view tenant,
+                                         std::optional<TimePoint> closed_after = {});
+  // Ranked hits (bm25, best first) of the FTS5 query `match` (see
+  // fts_query_from_text), optionally only one tenant and kind. When more
+  // than kSearchRankLimit records match (all tenants and kinds), ranking all
+  // of them costs too much: the most recently indexed hits come first then
+  // (SearchHit::ranked false). In a query of quoted words, a word in more
+  // than kSearchFrequentWord records is left out while rarer ones remain.
+  // Errors:
+  // kInvalidInput with the reason in words when `match` is not a valid
+  // FTS5 query; kDatabase.
+  Result<std::vector<SearchHit>> search(std::string_view match,
+                                        const std::optional<std::string>& tenant,
+                                        const std::optional<std::string>& kind, int limit);
+
  private:
   Database* db_;
 };
+
+// Turns what a person typed into an FTS5 query that cannot be a syntax
+// error: each whitespace-separated word becomes a quoted phrase ("T-100"
+// matches the tokens t, 100 in a row), words are ANDed, and a word ending in
+// `*` is a prefix ("netw*"). kInvalidInput when no word is left.
+Result<std::string> fts_query_from_text(std::string_view text);
 
 }  // namespace cwsync::storage

@@ -40,6 +40,35 @@ const std::vector<const char*>& opportunity_columns() {
   return cols;
 }
 
+namespace {
+
+// The ticket's optional text columns, bound and read the same way.
+using TicketText = std::optional<std::string> TicketRow::*;
+const std::vector<std::pair<const char*, TicketText>>& ticket_texts() {
+  static const std::vector<std::pair<const char*, TicketText>> cols = {
+      {"summary", &TicketRow::summary}, {"record_type", &TicketRow::record_type},
+      {"board_id", &TicketRow::board_id}, {"board", &TicketRow::board},
+      {"status_id", &TicketRow::status_id}, {"status", &TicketRow::status},
+      {"priority", &TicketRow::priority}, {"company_id", &TicketRow::company_id},
+      {"company_identifier", &TicketRow::company_identifier}, {"company", &TicketRow::company},
+      {"contact_id", &TicketRow::contact_id}, {"contact", &TicketRow::contact},
+      {"owner_identifier", &TicketRow::owner_identifier}, {"owner", &TicketRow::owner},
+      {"parent_id", &TicketRow::parent_id}};
+  return cols;
+}
+
+}  // namespace
+
+const std::vector<const char*>& ticket_columns() {
+  static const std::vector<const char*> cols = [] {
+    std::vector<const char*> c = {"id", "provider", "number"};
+    for (const auto& [name, member] : ticket_texts()) c.push_back(name);
+    for (const char* n : {"closed", "closed_at", "created_at", "updated_at", "raw_json"}) c.push_back(n);
+    return c;
+  }();
+  return cols;
+}
+
 std::string upsert_sql(const char* table, const std::vector<const char*>& columns) {
   std::string names = "tenant", params = ":tenant", updates;
   for (const char* c : columns) {
@@ -51,6 +80,10 @@ std::string upsert_sql(const char* table, const std::vector<const char*>& column
   return std::string("INSERT INTO ") + table + " (" + names + ", synced_at, deleted_at) VALUES (" +
          params + ", :synced_at, NULL) ON CONFLICT (tenant, id) DO UPDATE SET " + updates +
          "synced_at = excluded.synced_at, deleted_at = NULL";
+}
+
+std::string ticket_window_sql(TimePoint closed_after) {
+  return " AND (closed = 0 OR closed_at > '" + iso(closed_after) + "')";
 }
 
 std::string select_list(const std::vector<const char*>& columns) {
@@ -133,6 +166,34 @@ void bind_row(SQLite::Statement& st, const OpportunityRow& r) {
   bind(st, ":date_entered", r.date_entered);
   bind(st, ":last_updated", r.last_updated);
   st.bind(":raw_json", r.raw_json);
+}
+
+void bind_row(SQLite::Statement& st, const TicketRow& r) {
+  st.bind(":id", r.id);
+  st.bind(":provider", r.provider);
+  st.bind(":number", r.number);
+  for (const auto& [name, member] : ticket_texts()) {
+    bind(st, (std::string(":") + name).c_str(), r.*member);
+  }
+  st.bind(":closed", r.closed ? 1 : 0);
+  bind(st, ":closed_at", r.closed_at);
+  bind(st, ":created_at", r.created_at);
+  bind(st, ":updated_at", r.updated_at);
+  st.bind(":raw_json", r.raw_json);
+}
+
+TicketRow read_ticket(SQLite::Statement& st) {
+  TicketRow r;
+  r.id = st.getColumn("id").getString();
+  r.provider = st.getColumn("provider").getString();
+  r.number = st.getColumn("number").getString();
+  for (const auto& [name, member] : ticket_texts()) r.*member = col_text(st.getColumn(name));
+  r.closed = st.getColumn("closed").getInt() != 0;
+  r.closed_at = col_time(st.getColumn("closed_at"));
+  r.created_at = col_time(st.getColumn("created_at"));
+  r.updated_at = col_time(st.getColumn("updated_at"));
+  r.raw_json = st.getColumn("raw_json").getString();
+  return r;
 }
 
 QuoteRow read_quote(SQLite::Statement& st) {

@@ -16,21 +16,27 @@ namespace cwsync::storage::detail {
 const std::vector<const char*>& quote_columns();
 const std::vector<const char*>& item_columns();
 const std::vector<const char*>& opportunity_columns();
+const std::vector<const char*>& ticket_columns();
 
 // "INSERT ... ON CONFLICT(tenant, id) DO UPDATE ..." binding :tenant,
 // :synced_at and one :name per column; an update clears deleted_at.
 std::string upsert_sql(const char* table, const std::vector<const char*>& columns);
+// " AND (closed = 0 OR closed_at > '<iso>')": psa_tickets rows inside the
+// pull's closed window (the time is our own ISO text, never user input).
+std::string ticket_window_sql(TimePoint closed_after);
 // "c1, c2, ..." for SELECTs.
 std::string select_list(const std::vector<const char*>& columns);
 
 void bind_row(SQLite::Statement& st, const QuoteRow& row);
 void bind_row(SQLite::Statement& st, const QuoteItemRow& row);
 void bind_row(SQLite::Statement& st, const OpportunityRow& row);
+void bind_row(SQLite::Statement& st, const TicketRow& row);
 
 // Read the current row of a SELECT that lists the table's columns by name.
 QuoteRow read_quote(SQLite::Statement& st);
 QuoteItemRow read_item(SQLite::Statement& st);
 OpportunityRow read_opportunity(SQLite::Statement& st);
+TicketRow read_ticket(SQLite::Statement& st);
 
 // "SELECT p.*, attempts, last_requeued_at FROM psa_posts p " — append WHERE.
 extern const char* const kPostSelect;

@@ -24,10 +24,11 @@ const char* name_of(const std::array<std::pair<E, const char*>, N>& table, E e) 
   return "unknown";
 }
 
-constexpr std::array<std::pair<Entity, const char*>, 3> kEntities{{
+constexpr std::array<std::pair<Entity, const char*>, 4> kEntities{{
     {Entity::kQuotes, "quotes"},
     {Entity::kQuoteItems, "quote_items"},
     {Entity::kOpportunities, "opportunities"},
+    {Entity::kTickets, "tickets"},
 }};
 constexpr std::array<std::pair<RunKind, const char*>, 3> kRunKinds{{
     {RunKind::kIncremental, "incremental"},

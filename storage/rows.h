@@ -19,7 +19,7 @@ namespace cwsync::storage {
 // ---- vocabulary -------------------------------------------------------------
 
 // What a sync_state / sync_runs row and a tombstone reconcile are about.
-enum class Entity { kQuotes, kQuoteItems, kOpportunities };
+enum class Entity { kQuotes, kQuoteItems, kOpportunities, kTickets };
 const char* to_string(Entity e);                       // "quotes" ...
 std::optional<Entity> parse_entity(std::string_view s);
 
@@ -99,6 +99,38 @@ struct OpportunityRow {
   std::string raw_json;
 };
 
+// One PSA service ticket (either provider). Key: (tenant, id). Reference
+// ids (board, status, company, contact) are text, as upstream sends them.
+struct TicketRow {
+  std::string provider = "connectwise";
+  std::string id;                          // upstream ticket id
+  std::string number;                      // what people call it (ConnectWise: the id)
+  std::optional<std::string> summary, record_type;
+  std::optional<std::string> board_id, board, status_id, status, priority;
+  std::optional<std::string> company_id, company_identifier, company;
+  std::optional<std::string> contact_id, contact, owner_identifier, owner;
+  std::optional<std::string> parent_id;
+  bool closed = false;
+  std::optional<TimePoint> closed_at, created_at, updated_at;
+  std::string raw_json;
+};
+
+// A cached ticket as read back, with its bookkeeping.
+struct CachedTicket {
+  TicketRow row;
+  TimePoint synced_at;
+  std::optional<TimePoint> deleted_at;
+};
+
+// One full-text hit (the `search` table). number/title/body as indexed.
+struct SearchHit {
+  std::string kind, id, tenant;            // kind: quote | opportunity | ticket
+  std::optional<std::string> number, title, body;
+  std::string snippet;                     // the best matching fragment, hits in [ ]
+  double rank = 0;                         // bm25: lower is better
+  bool ranked = true;                      // false: too many matches, newest first
+};
+
 // Incremental position: everything at or before (modified_at, id) is stored.
 struct SyncCursor {
   TimePoint modified_at;
@@ -159,6 +191,7 @@ struct CacheCounts {
   std::int64_t quotes = 0, quotes_deleted = 0;
   std::int64_t quote_items = 0, quote_items_deleted = 0;
   std::int64_t opportunities = 0, opportunities_deleted = 0;
+  std::int64_t tickets = 0, tickets_deleted = 0;
 };
 
 // ---- queue rows ------------------------------------------------------------

@@ -8,5 +8,7 @@ extern const char* const kSchemaV1Tables;   // schema_v1.cpp
 extern const char* const kSchemaV1Views;    // views_v1.cpp
 extern const char* const kSchemaQueueStates;  // schema_queue_states.cpp
 const char* schema_queue_checks();       // schema_queue_checks.cpp: psa_posts triggers
+extern const char* const kSchemaTickets;    // schema_tickets.cpp: psa_tickets, search, sync_* rebuild
+const char* search_triggers();            // schema_tickets.cpp: search triggers, backfill, cpq_clients
 
 }  // namespace cwsync::storage::detail

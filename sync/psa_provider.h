@@ -28,6 +28,7 @@ namespace cwsync {
 
 struct PullContext;
 struct PullStats;
+struct ReconcileResult;
 
 // What delivering one post did.
 struct Delivery {
@@ -123,8 +124,14 @@ class PsaProvider {
   // Every live opportunity id, page by page, for the deletion reconcile.
   virtual Status list_opportunity_ids(const PullContext& ctx, PullStats& stats,
                                       const IdPageSink& sink) = 0;
-  // Tickets: the local ticket cache adds its pull here (pull_tickets and
-  // list_ticket_ids, the same shape as the two above), one per provider.
+  // The local ticket cache (tenants with tickets.enabled): one incremental (or
+  // full) ticket pull into psa_tickets, and the ticket reconcile (a cheap
+  // count check first, then the ids when the counts differ or on --full).
+  // Errors: as above, and kConfig for a provider without a ticket cache yet
+  // (config refuses tickets.enabled for it, so only a caller's bug sees it).
+  virtual Status pull_tickets(const PullContext& ctx, PullStats& stats) = 0;
+  virtual Status reconcile_tickets(const PullContext& ctx, PullStats& stats,
+                                   ReconcileResult& out) = 0;
 
   // ---- diagnosis -------------------------------------------------------------
   // One live call without retries, for `cwsync check`. Errors: the call's.

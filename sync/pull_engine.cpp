@@ -14,6 +14,10 @@ bool after(const RowStamp& row, const SyncCursor& c) {
 
 }  // namespace
 
+std::string padded_cursor_id(const std::string& id) {
+  return id.size() >= 12 ? id : std::string(12 - id.size(), '0') + id;
+}
+
 Result<std::optional<SyncCursor>> start_cursor(const PullContext& ctx, storage::Entity entity) {
   if (ctx.full) return std::optional<SyncCursor>();
   auto c = ctx.cache.cursor(ctx.tenant.name, entity);
@@ -64,7 +68,8 @@ Status run_incremental_pull(const PullContext& ctx, PullStats& stats, const Pull
     }
     auto committed = writer->commit();
     if (!committed.ok()) return committed.error();
-    stats.upserted += committed->quotes + committed->items + committed->opportunities;
+    stats.upserted +=
+        committed->quotes + committed->items + committed->opportunities + committed->tickets;
     log::debug("sync_page")
         .tenant(tenant)
         .entity(entity.name)

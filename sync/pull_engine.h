@@ -40,6 +40,10 @@ struct RowStamp {
   std::string cursor_id;
 };
 
+// A numeric upstream id as the cursor stores it: zero-padded to 12 digits so
+// that text order is number order ("10" after "9").
+std::string padded_cursor_id(const std::string& id);
+
 // One entity's part of a pull. Called from the pulling thread only.
 class PullAdapter {
  public:

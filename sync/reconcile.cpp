@@ -29,8 +29,10 @@ Result<std::size_t> read_ids(const Page& page, std::string_view what, bool numer
   return items->size();
 }
 
-Status finish(const PullContext& ctx, PullStats& stats, storage::TombstoneReconcile& rec,
-              Entity entity, ReconcileResult& out) {
+}  // namespace
+
+Status apply_reconcile(const PullContext& ctx, PullStats& stats, storage::TombstoneReconcile& rec,
+                       Entity entity, ReconcileResult& out) {
   auto counts = rec.count();
   if (!counts.ok()) return counts.error();
   out.counts = *counts;
@@ -59,7 +61,30 @@ Status finish(const PullContext& ctx, PullStats& stats, storage::TombstoneReconc
   return {};
 }
 
-}  // namespace
+Status add_psa_ids(const PullContext& ctx, PullStats& stats, storage::TombstoneReconcile& rec,
+                   const std::string& path, const std::string& conditions, const char* label) {
+  UrlBuilder url(path);
+  url.add("fields", "id");
+  if (!conditions.empty()) url.add("conditions", conditions);
+  HttpRequest first = get_request(url.add("pageSize", ctx.defaults.page_size).str());
+  first.headers.set("pagination-type", "forward-only");
+  std::vector<std::string> ids;
+  auto paged = ctx.clients.psa()->for_each_page(
+      std::move(first),
+      [&](const Page& page) -> Result<PageVerdict> {
+        stats.pages += 1;
+        ids.clear();
+        auto n = read_ids(page, "GET " + path + " ids page " + std::to_string(page.number), true,
+                          ids, nullptr);
+        if (!n.ok()) return n.error();
+        if (auto s = rec.add_live_ids(ids); !s.ok()) return s.error();
+        if (ctx.on_page) ctx.on_page();
+        return PageVerdict{*n, false};
+      },
+      counted_call(stats, label));
+  if (!paged.ok()) return paged.error();
+  return {};
+}
 
 Status reconcile_quotes(const PullContext& ctx, PullStats& stats, ReconcileResult& out,
                         std::vector<std::string>* quote_numbers) {
@@ -84,7 +109,7 @@ Status reconcile_quotes(const PullContext& ctx, PullStats& stats, ReconcileResul
       },
       counted_call(stats, "quote ids"));
   if (!paged.ok()) return paged.error();
-  return finish(ctx, stats, *rec, Entity::kQuotes, out);
+  return apply_reconcile(ctx, stats, *rec, Entity::kQuotes, out);
 }
 
 Status reconcile_opportunities(const PullContext& ctx, PullStats& stats, ReconcileResult& out,
@@ -96,7 +121,7 @@ Status reconcile_opportunities(const PullContext& ctx, PullStats& stats, Reconci
       return make_error(ErrorKind::kInternal, "quote numbers missing", "reconcile opportunities");
     }
     if (auto s = rec->add_live_ids(*quote_numbers); !s.ok()) return s;
-    return finish(ctx, stats, *rec, Entity::kOpportunities, out);
+    return apply_reconcile(ctx, stats, *rec, Entity::kOpportunities, out);
   }
   PsaProvider* psa = ctx.clients.psa_provider();
   if (psa == nullptr) {
@@ -108,7 +133,7 @@ Status reconcile_opportunities(const PullContext& ctx, PullStats& stats, Reconci
     return Status{};
   });
   if (!listed.ok()) return listed.error();
-  return finish(ctx, stats, *rec, Entity::kOpportunities, out);
+  return apply_reconcile(ctx, stats, *rec, Entity::kOpportunities, out);
 }
 
 }  // namespace cwsync

@@ -34,4 +34,16 @@ Status reconcile_quotes(const PullContext& ctx, PullStats& stats, ReconcileResul
 Status reconcile_opportunities(const PullContext& ctx, PullStats& stats, ReconcileResult& out,
                                const std::vector<std::string>* quote_numbers);
 
+// Streams the ids of a ConnectWise PSA list into `rec`: GET `path` with
+// fields=id, the optional `conditions`, forward-only paging. Errors:
+// ApiClient's, kMalformed naming the page, kDatabase.
+Status add_psa_ids(const PullContext& ctx, PullStats& stats, storage::TombstoneReconcile& rec,
+                   const std::string& path, const std::string& conditions, const char* label);
+
+// The guard, then the tombstones: refuses (kInvalidInput, out.refused, the
+// reconcile_refused log) above defaults.reconcile_max_delete_ratio, else
+// applies and counts the tombstoned rows in stats.deleted.
+Status apply_reconcile(const PullContext& ctx, PullStats& stats, storage::TombstoneReconcile& rec,
+                       storage::Entity entity, ReconcileResult& out);
+
 }  // namespace cwsync

@@ -3,7 +3,6 @@
 #include "base/log.h"
 #include "storage/db_lock.h"
 #include "sync/cpq/cpq_puller.h"
-#include "sync/autotask/at_errors.h"
 #include "sync/psa_provider.h"
 #include "sync/reconcile.h"
 
@@ -115,6 +114,7 @@ const char* to_string(PassEntity e) {
     case PassEntity::kQuotes: return "quotes";
     case PassEntity::kOpportunities: return "opportunities";
     case PassEntity::kReconcile: return "reconcile";
+    case PassEntity::kTickets: return "tickets";
   }
   return "?";
 }
@@ -123,6 +123,7 @@ std::optional<PassEntity> parse_pass_entity(std::string_view s) {
   if (s == "quotes") return PassEntity::kQuotes;
   if (s == "opportunities") return PassEntity::kOpportunities;
   if (s == "reconcile") return PassEntity::kReconcile;
+  if (s == "tickets") return PassEntity::kTickets;
   return std::nullopt;
 }
 
@@ -197,6 +198,27 @@ PassResult run_pass(PassEntity entity, const PassTarget& t, const PassOptions& o
     return s;
   };
 
+  // Quotes, then opportunities (whose id set may come from the quotes).
+  auto reconcile_cpq_psa = [&] {
+    std::vector<std::string> numbers;
+    const bool by_quotes = t.tenant.opportunities == OpportunitySource::kQuotes;
+    Status q = Status{};
+    if (t.clients.cpq() != nullptr) {
+      q = run(Entity::kQuotes, RunKind::kReconcile, "quotes", "cpq", [&](PullStats& st) {
+        ReconcileResult r;
+        return reconcile_quotes(ctx, st, r, by_quotes ? &numbers : nullptr);
+      });
+    }
+    if (result.stop_tenant || result.defer_until) return;
+    if (by_quotes && (t.clients.cpq() == nullptr || !q.ok())) return;  // no id set to trust
+    if (!by_quotes && t.clients.psa_provider() == nullptr) return;
+    (void)run(Entity::kOpportunities, RunKind::kReconcile, "opportunities",
+            by_quotes ? "cpq" : t.clients.psa_provider()->api(), [&](PullStats& st) {
+              ReconcileResult r;
+              return reconcile_opportunities(ctx, st, r, by_quotes ? &numbers : nullptr);
+            });
+  };
+
   switch (entity) {
     case PassEntity::kQuotes:
       (void)run(Entity::kQuotes, kind, "quotes", "cpq",
@@ -220,25 +242,26 @@ PassResult run_pass(PassEntity entity, const PassTarget& t, const PassOptions& o
       (void)run(Entity::kOpportunities, kind, "opportunities", t.clients.psa_provider()->api(),
           [&](PullStats& st) { return t.clients.psa_provider()->pull_opportunities(ctx, st); });
       break;
+    case PassEntity::kTickets:
+      if (!t.tenant.tickets.enabled || t.clients.psa_provider() == nullptr) {
+        log::debug("sync_skipped")
+            .tenant(t.tenant.name)
+            .entity("tickets")
+            .msg("tickets are not enabled for this tenant");
+        break;
+      }
+      (void)run(Entity::kTickets, kind, "tickets", t.clients.psa_provider()->api(),
+          [&](PullStats& st) { return t.clients.psa_provider()->pull_tickets(ctx, st); });
+      break;
     case PassEntity::kReconcile: {
-      std::vector<std::string> numbers;
-      const bool by_quotes = t.tenant.opportunities == OpportunitySource::kQuotes;
-      Status q = Status{};
-      if (t.clients.cpq() != nullptr) {
-        q = run(Entity::kQuotes, RunKind::kReconcile, "quotes", "cpq", [&](PullStats& st) {
+      reconcile_cpq_psa();
+      if (result.stop_tenant || result.defer_until) break;
+      if (PsaProvider* psa = t.clients.psa_provider(); t.tenant.tickets.enabled && psa != nullptr) {
+        (void)run(Entity::kTickets, RunKind::kReconcile, "tickets", psa->api(), [&](PullStats& st) {
           ReconcileResult r;
-          return reconcile_quotes(ctx, st, r, by_quotes ? &numbers : nullptr);
+          return psa->reconcile_tickets(ctx, st, r);
         });
       }
-      if (result.stop_tenant || result.defer_until) break;
-      if (by_quotes && (t.clients.cpq() == nullptr || !q.ok())) break;  // no id set to trust
-      if (!by_quotes && t.clients.psa_provider() == nullptr) break;
-      (void)run(Entity::kOpportunities, RunKind::kReconcile, "opportunities",
-                by_quotes ? "cpq" : t.clients.psa_provider()->api(),
-          [&](PullStats& st) {
-            ReconcileResult r;
-            return reconcile_opportunities(ctx, st, r, by_quotes ? &numbers : nullptr);
-          });
       break;
     }
   }

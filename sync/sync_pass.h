@@ -25,8 +25,9 @@
 
 namespace cwsync {
 
-enum class PassEntity { kQuotes, kOpportunities, kReconcile };
-const char* to_string(PassEntity e);                 // "quotes" | "opportunities" | "reconcile"
+enum class PassEntity { kQuotes, kOpportunities, kReconcile, kTickets };
+// "quotes" | "opportunities" | "reconcile" | "tickets"
+const char* to_string(PassEntity e);
 std::optional<PassEntity> parse_pass_entity(std::string_view s);
 
 // How long a row's upstream timestamp must be in the past before the cursor
@@ -85,8 +86,10 @@ struct PassTarget {
 
 // Runs one pass. Quotes: quotes + items (+ quote-derived pipeline items for
 // source quotes). Opportunities: PSA opportunities (source psa; nothing to do
-// for source quotes). Reconcile: tombstones quotes and opportunities that are
-// gone upstream, refusing above defaults.reconcile_max_delete_ratio.
+// for source quotes). Tickets: the PSA ticket cache (nothing to do unless
+// tickets.enabled). Reconcile: tombstones quotes, opportunities and (when
+// enabled) tickets that are gone upstream, refusing above
+// defaults.reconcile_max_delete_ratio.
 // Every run gets a sync_runs row. Never throws.
 PassResult run_pass(PassEntity entity, const PassTarget& target, const PassOptions& options = {});
 

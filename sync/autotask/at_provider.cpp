@@ -3,6 +3,7 @@
 #include <Poco/String.h>
 
 #include "sync/autotask/at_opportunities.h"
+#include "sync/sync_pass.h"
 #include "sync/http/json_page.h"
 #include "sync/note_marker.h"
 #include "sync/time_rounding.h"
@@ -11,6 +12,13 @@ namespace cwsync {
 namespace {
 
 using nlohmann::json;
+
+// The ticket cache reads ConnectWise tickets only so far; config refuses
+// tickets.enabled for an Autotask tenant, so this is a caller's bug.
+Status no_ticket_cache(const PullContext& ctx) {
+  return make_error(ErrorKind::kConfig, "the ticket cache is not available for Autotask tenants",
+                    ctx.tenant.name);
+}
 
 constexpr std::size_t kMaxTitle = 250;
 
@@ -361,6 +369,14 @@ Status AutotaskProvider::pull_opportunities(const PullContext& ctx, PullStats& s
 Status AutotaskProvider::list_opportunity_ids(const PullContext& ctx, PullStats& stats,
                                               const IdPageSink& sink) {
   return list_autotask_opportunity_ids(ctx, stats, at_, sink);
+}
+
+Status AutotaskProvider::pull_tickets(const PullContext& ctx, PullStats&) {
+  return no_ticket_cache(ctx);
+}
+
+Status AutotaskProvider::reconcile_tickets(const PullContext& ctx, PullStats&, ReconcileResult&) {
+  return no_ticket_cache(ctx);
 }
 
 }  // namespace cwsync

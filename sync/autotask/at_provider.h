@@ -49,6 +49,9 @@ class AutotaskProvider final : public PsaProvider {
   Status pull_opportunities(const PullContext& ctx, PullStats& stats) override;
   Status list_opportunity_ids(const PullContext& ctx, PullStats& stats,
                               const IdPageSink& sink) override;
+  Status pull_tickets(const PullContext& ctx, PullStats& stats) override;
+  Status reconcile_tickets(const PullContext& ctx, PullStats& stats,
+                           ReconcileResult& out) override;
   Result<PsaCheck> check() override;
   std::string check_endpoint() const override { return "GET ThresholdInformation"; }
 

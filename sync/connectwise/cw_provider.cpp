@@ -1,6 +1,7 @@
 #include "sync/connectwise/cw_provider.h"
 
 #include "sync/connectwise/opportunity_puller.h"
+#include "sync/connectwise/ticket_puller.h"
 
 namespace cwsync {
 
@@ -24,6 +25,15 @@ Status ConnectWiseProvider::pull_opportunities(const PullContext& ctx, PullStats
 Status ConnectWiseProvider::list_opportunity_ids(const PullContext& ctx, PullStats& stats,
                                                  const IdPageSink& sink) {
   return list_psa_opportunity_ids(ctx, stats, sink);
+}
+
+Status ConnectWiseProvider::pull_tickets(const PullContext& ctx, PullStats& stats) {
+  return pull_cw_tickets(ctx, stats);
+}
+
+Status ConnectWiseProvider::reconcile_tickets(const PullContext& ctx, PullStats& stats,
+                                              ReconcileResult& out) {
+  return reconcile_cw_tickets(ctx, stats, out);
 }
 
 Result<PsaCheck> ConnectWiseProvider::check() {

@@ -47,7 +47,7 @@ tenants:
   EXPECT_THAT(text, HasSubstr("****QZ"));
   for (const char* expected :
        {"database:    /var/lib/cwsync/cache.db", "log:         level=warn format=text",
-        "http_listen: 127.0.0.1:9464", "quotes=90s opportunities=5m reconcile=1d queue=10s",
+        "http_listen: 127.0.0.1:9464", "quotes=90s opportunities=5m reconcile=1d queue=10s tickets=5m",
         "tenants (1):", "  - acme", "opportunities: psa", "access_key:  acme-access",
         "public_key:  8f7a6b5c4d3e2f1a", "site:        https://api-na.myconnectwise.net",
         "company_id:  acmeco", "client_id:   3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b",

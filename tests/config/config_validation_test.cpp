@@ -39,7 +39,41 @@ TEST_F(ConfigValidationTest, UnknownKeyWithoutCloseMatchListsKnownKeys) {
   EXPECT_EQ(p.line, 7);
   EXPECT_EQ(p.key, "tenants[0].colour");
   EXPECT_EQ(p.message,
-            "unknown key; expected one of: name, opportunities, cpq, psa, queue, intervals");
+            "unknown key; expected one of: name, opportunities, cpq, psa, queue, intervals, "
+            "tickets");
+}
+
+TEST_F(ConfigValidationTest, TicketsNeedAPsaSectionAndADayCountInRange) {
+  auto p = one_problem(std::string(kMinimalTenant) + "    tickets: { enabled: true }\n");
+  EXPECT_EQ(p.line, 7);
+  EXPECT_EQ(p.key, "tenants[0].tickets.enabled");
+  EXPECT_THAT(p.message, HasSubstr("no psa section"));
+  p = one_problem(std::string(kMinimalTenant) + "    tickets: { closed_for_days: 5000 }\n");
+  EXPECT_EQ(p.key, "tenants[0].tickets.closed_for_days");
+}
+
+TEST_F(ConfigValidationTest, TicketsAreOffByDefaultAndReadWithTheirInterval) {
+  Config off = load_ok(write("off.yaml", kMinimalTenant));
+  ASSERT_EQ(off.tenants.size(), 1u);
+  EXPECT_FALSE(off.tenants[0].tickets.enabled);
+  EXPECT_EQ(off.tenants[0].tickets.closed_for_days, 90);
+  Config on = load_ok(write("on.yaml", R"(
+defaults:
+  intervals: { tickets: 2m }
+tenants:
+  - name: acme
+    psa:
+      site: https://api-na.myconnectwise.net
+      company_id: acme
+      public_key: pub
+      private_key_env: ACME_PSA_KEY
+      client_id: 3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b
+    tickets: { enabled: true, closed_for_days: 30 }
+)"));
+  ASSERT_EQ(on.tenants.size(), 1u);
+  EXPECT_TRUE(on.tenants[0].tickets.enabled);
+  EXPECT_EQ(on.tenants[0].tickets.closed_for_days, 30);
+  EXPECT_EQ(on.tenants[0].intervals.tickets, std::chrono::minutes(2));
 }
 
 TEST_F(ConfigValidationTest, UnknownNestedKeySuggestsClosest) {

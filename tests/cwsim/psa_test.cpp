@@ -11,14 +11,6 @@ using cwsync::test::http_request;
 
 class PsaTest : public SimTest {};
 
-// The URL of rel="next" in a Link header, or "".
-std::string next_link(const HttpReply& r) {
-  static const std::regex kNext(R"re(<([^>]*)>;\s*rel="next")re");
-  std::smatch m;
-  std::string h = r.header("Link");
-  return std::regex_search(h, m, kNext) ? m[1].str() : "";
-}
-
 TEST_F(PsaTest, CompanyInfoGivesTheCodebase) {
   HttpReply r = http_request(port_, "GET", "/login/companyinfo/" + sim_->options().company);
   ASSERT_EQ(r.status, 200);

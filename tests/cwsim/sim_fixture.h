@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <regex>
 #include <memory>
 #include <string>
 
@@ -77,6 +78,14 @@ class SimTest : public ::testing::Test {
   std::unique_ptr<Simulator> sim_;
   int port_ = 0;
 };
+
+// The URL of rel="next" in a Link header, or "".
+inline std::string next_link(const HttpReply& r) {
+  static const std::regex kNext(R"re(<([^>]*)>;\s*rel="next")re");
+  std::smatch m;
+  std::string h = r.header("Link");
+  return std::regex_search(h, m, kNext) ? m[1].str() : "";
+}
 
 // The first of Autotask's {"errors":[...]}, or "" when the body has none.
 inline std::string at_error_text(const HttpReply& r) {

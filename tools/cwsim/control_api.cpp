@@ -57,7 +57,7 @@ Response store_view(State& st, const Request& req, const std::string& what) {
     return ok({{"notes", rows}});
   }
   if (what == "time-entries") return ok({{"time_entries", s.time_entries}});
-  if (what == "tickets") return ok({{"tickets", values(s.tickets)}});
+  if (what == "tickets") return ok({{"tickets", values(s.tickets)}, {"deleted", s.deleted_tickets}});
   if (what == "members") return ok({{"members", s.members}});
   if (what == "boards") return ok({{"boards", s.boards}, {"statuses", s.board_statuses}});
   if (what == "opportunity-statuses") return ok({{"statuses", s.opportunity_statuses}});

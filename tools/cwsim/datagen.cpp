@@ -14,7 +14,8 @@ constexpr TimeMs kMinute = 60'000;
 constexpr TimeMs kHour = 60 * kMinute;
 constexpr TimeMs kDay = 24 * kHour;
 
-enum Stream : uint64_t { kAccounts = 1, kQuotes = 2, kItems = 3, kOpps = 4, kTickets = 5, kMutations = 6 };
+enum Stream : uint64_t { kAccounts = 1, kQuotes = 2, kItems = 3, kOpps = 4, kTickets = 5, kMutations = 6,
+                         kTicketPeople = 7 };
 
 template <size_t N>
 const char* pick(Rng& r, const std::array<const char*, N>& list) {
@@ -376,6 +377,8 @@ void Store::generate(const DataSpec& s) {
     }
   }
   tickets.clear();
+  deleted_tickets.clear();
+  next_ticket_id = 1001 + s.tickets;
   notes.clear();
   time_entries.clear();
   next_note_id = 50001;
@@ -402,6 +405,19 @@ void Store::generate(const DataSpec& s) {
                    {"impact", "Medium"},
                    {"closedFlag", false},
                    {"_info", {{"lastUpdated", format_time(entered + kHour)}, {"updatedBy", "asmith"}, {"dateEntered", format_time(entered)}, {"enteredBy", "asmith"}}}};
+    {
+      // Contact, owner and the closed/parent fields come from their own stream,
+      // so the fields above keep their bytes for a given seed.
+      static const std::array<const char*, 6> kContacts = {"Pat Customer", "Jordan Lee", "Sam Rivera",
+                                                           "Alex Morgan", "Chris Taylor", "Robin Patel"};
+      Rng p(mix_seed(s.seed, kTicketPeople, static_cast<uint64_t>(k)));
+      const size_t c = p.below(kContacts.size());
+      Json& t = tickets[id];
+      t["contact"] = ref(500 + static_cast<int64_t>(c), kContacts[c]);
+      t["owner"] = member_ref(p.below(7));
+      t["closedDate"] = nullptr;
+      t["parentTicketId"] = nullptr;
+    }
     Json note = {{"id", next_note_id++},
                  {"ticketId", id},
                  {"text", "Customer reports the issue started after the last update."},

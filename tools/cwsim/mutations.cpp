@@ -5,6 +5,8 @@
 #include "state.h"
 
 #include <cmath>
+#include <functional>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -179,21 +181,33 @@ Json mutate_quotes(State& state, const Spec& s) {
   throw std::invalid_argument("unknown quote mutation '" + s.kind + "' (create, modify, delete, bump_version, archive)");
 }
 
-Json mutate_opportunities(State& state, const Spec& s) {
-  Store& st = state.store;
+// What differs between the PSA collections mutations touch (opportunities,
+// tickets): everything else (targets, fields, stamps) is shared.
+struct PsaCollection {
+  const char* noun;                        // "opportunity", "ticket"
+  std::map<int64_t, Json>& rows;
+  std::vector<Json>& deleted;              // tombstones {id, deletedAt}
+  int64_t& next_id;
+  // status:{id} → {status, closed flag}; nullopt for an unknown id.
+  std::function<std::optional<std::pair<Json, bool>>(const Json& id)> status;
+  std::function<void(Json&, int64_t id)> fresh;     // a created record's own fields
+  std::function<void(Json&, const std::string& ts)> touch;  // modify without fields
+};
+
+Json mutate_psa(Store& st, const Spec& s, PsaCollection c) {
   Json affected = Json::array();
   std::string ts = format_time(s.ts);
   std::vector<int64_t> targets;
   if (!s.ids.empty()) {
     for (const Json& id : s.ids) {
-      if (!id.is_number_integer() || !st.opportunities.count(id.get<int64_t>())) {
-        throw std::invalid_argument("unknown opportunity id " + id.dump());
+      if (!id.is_number_integer() || !c.rows.count(id.get<int64_t>())) {
+        throw std::invalid_argument(std::string("unknown ") + c.noun + " id " + id.dump());
       }
       targets.push_back(id.get<int64_t>());
     }
   } else if (s.kind != "create") {
     std::vector<int64_t> all;
-    for (const auto& [id, o] : st.opportunities) all.push_back(id);
+    for (const auto& [id, o] : c.rows) all.push_back(id);
     std::set<int64_t> chosen;
     while (!all.empty() && chosen.size() < std::min<size_t>(static_cast<size_t>(s.count), all.size())) {
       chosen.insert(all[st.next_random() % all.size()]);
@@ -203,12 +217,10 @@ Json mutate_opportunities(State& state, const Spec& s) {
   auto apply_fields = [&](Json& o) {
     for (auto& [k, v] : s.fields.items()) {
       if (k == "status" && v.is_object() && v.contains("id")) {
-        for (const Json& stt : st.opportunity_statuses) {
-          if (stt["id"] == v["id"]) {
-            o["status"] = {{"id", stt["id"]}, {"name", stt["name"]}};
-            o["closedFlag"] = stt["closedFlag"];
-            o["closedDate"] = stt["closedFlag"].get<bool>() ? Json(ts) : Json(nullptr);
-          }
+        if (auto found = c.status(v["id"])) {
+          o["status"] = found->first;
+          o["closedFlag"] = found->second;
+          o["closedDate"] = found->second ? Json(ts) : Json(nullptr);
         }
       } else {
         o[k] = v;
@@ -216,40 +228,79 @@ Json mutate_opportunities(State& state, const Spec& s) {
     }
   };
   if (s.kind == "create") {
-    if (st.opportunities.empty()) throw std::invalid_argument("no opportunity to copy from");
+    if (c.rows.empty()) throw std::invalid_argument(std::string("no ") + c.noun + " to copy from");
     for (int k = 0; k < s.count; ++k) {
-      auto it = st.opportunities.begin();
-      std::advance(it, static_cast<long>(st.next_random() % st.opportunities.size()));
+      auto it = c.rows.begin();
+      std::advance(it, static_cast<long>(st.next_random() % c.rows.size()));
       Json o = it->second;
-      int64_t id = st.next_opportunity_id++;
+      int64_t id = c.next_id++;
       o["id"] = id;
-      o["name"] = "New opportunity " + std::to_string(id);
-      o["status"] = {{"id", 1}, {"name", "Open"}};
       o["closedFlag"] = false;
       o["closedDate"] = nullptr;
+      c.fresh(o, id);
       o["_info"]["dateEntered"] = ts;
       o["_info"]["lastUpdated"] = ts;
       apply_fields(o);
-      st.opportunities[id] = std::move(o);
+      c.rows[id] = std::move(o);
       affected.push_back(id);
     }
     return affected;
   }
   for (int64_t id : targets) {
     if (s.kind == "delete") {
-      st.opportunities.erase(id);
-      st.deleted_opportunities.push_back({{"id", id}, {"deletedAt", ts}});
+      c.rows.erase(id);
+      c.deleted.push_back({{"id", id}, {"deletedAt", ts}});
     } else if (s.kind == "modify") {
-      Json& o = st.opportunities[id];
+      Json& o = c.rows[id];
       o["_info"]["lastUpdated"] = ts;
-      if (s.fields.empty()) o["notes"] = "Updated by cwsim at " + ts;
+      if (s.fields.empty()) c.touch(o, ts);
       apply_fields(o);
     } else {
-      throw std::invalid_argument("unknown opportunity mutation '" + s.kind + "' (create, modify, delete)");
+      throw std::invalid_argument(std::string("unknown ") + c.noun + " mutation '" + s.kind +
+                                  "' (create, modify, delete)");
     }
     affected.push_back(id);
   }
   return affected;
+}
+
+Json mutate_opportunities(State& state, const Spec& s) {
+  Store& st = state.store;
+  return mutate_psa(st, s,
+      {"opportunity", st.opportunities, st.deleted_opportunities, st.next_opportunity_id,
+       [&st](const Json& id) -> std::optional<std::pair<Json, bool>> {
+         for (const Json& stt : st.opportunity_statuses) {
+           if (stt["id"] == id) return std::pair{Json{{"id", stt["id"]}, {"name", stt["name"]}}, stt["closedFlag"].get<bool>()};
+         }
+         return std::nullopt;
+       },
+       [](Json& o, int64_t id) {
+         o["name"] = "New opportunity " + std::to_string(id);
+         o["status"] = {{"id", 1}, {"name", "Open"}};
+       },
+       [](Json& o, const std::string& ts) { o["notes"] = "Updated by cwsim at " + ts; }});
+}
+
+// Tickets: a status id must belong to the ticket's board in PATCH, but a
+// mutation is the simulator's own hand and may set any board status.
+Json mutate_tickets(State& state, const Spec& s) {
+  Store& st = state.store;
+  return mutate_psa(st, s,
+      {"ticket", st.tickets, st.deleted_tickets, st.next_ticket_id,
+       [&st](const Json& id) -> std::optional<std::pair<Json, bool>> {
+         for (const Json& bs : st.board_statuses) {
+           if (bs["id"] == id) {
+             return std::pair{Json{{"id", bs["id"]}, {"name", bs["name"]}, {"Sort", bs["sortOrder"]}},
+                              bs["closedStatus"].get<bool>()};
+           }
+         }
+         return std::nullopt;
+       },
+       [](Json& t, int64_t id) {
+         t["summary"] = "New ticket " + std::to_string(id);
+         t["parentTicketId"] = nullptr;
+       },
+       [](Json& t, const std::string& ts) { t["_info"]["updatedBy"] = "cwsim " + ts; }});
 }
 
 }  // namespace
@@ -303,8 +354,11 @@ Json apply_mutation(State& st, const Json& spec) {
     affected = mutate_quotes(st, s);
   } else if (s.entity == "opportunities") {
     affected = mutate_opportunities(st, s);
+  } else if (s.entity == "tickets") {
+    affected = mutate_tickets(st, s);
   } else {
-    throw std::invalid_argument("entity must be quotes, opportunities, notes, autotask_notes or autotask_tickets");
+    throw std::invalid_argument(
+        "entity must be quotes, opportunities, tickets, notes, autotask_notes or autotask_tickets");
   }
   return {{"entity", s.entity}, {"kind", s.kind}, {"timestamp", format_time_ms(s.ts)}, {"affected", affected}};
 }

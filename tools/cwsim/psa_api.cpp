@@ -21,7 +21,8 @@ const std::vector<std::string> kStatusFields = {"id", "name", "wonFlag", "lostFl
 const std::vector<std::string> kTicketFields = {
     "id", "summary", "recordType", "board/id", "board/name", "status/id", "status/name", "status/Sort",
     "company/id", "company/identifier", "company/name", "priority/id", "priority/name", "severity", "impact",
-    "closedFlag", "_info/lastUpdated", "_info/updatedBy", "_info/dateEntered", "_info/enteredBy"};
+    "closedFlag", "closedDate", "parentTicketId", "contact/id", "contact/name", "owner/id", "owner/identifier",
+    "owner/name", "_info/lastUpdated", "_info/updatedBy", "_info/dateEntered", "_info/enteredBy"};
 const std::vector<std::string> kNoteFields = {
     "id", "ticketId", "text", "detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag", "issueFlag",
     "member/id", "member/identifier", "member/name", "contact", "customerUpdatedFlag", "processNotifications",
@@ -278,6 +279,11 @@ Response route(State& st, const Request& req, const std::vector<std::string>& se
       if (m != "GET") return method_not_allowed();
       std::lock_guard lk(s.mu);
       return psa_list(req, values_of(s.tickets), kTicketFields);
+    }
+    if (seg.size() == 3 && is(2, "count")) {
+      if (m != "GET") return method_not_allowed();
+      std::lock_guard lk(s.mu);
+      return psa_count(req, values_of(s.tickets), kTicketFields);
     }
     auto id = seg.size() >= 3 ? parse_id(seg[2]) : std::nullopt;
     if (id && seg.size() == 3) {

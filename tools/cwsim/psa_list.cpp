@@ -6,6 +6,7 @@
 #include <Poco/URI.h>
 
 #include <stdexcept>
+#include <variant>
 
 namespace cwsim {
 namespace {
@@ -40,18 +41,10 @@ std::vector<std::string> fields_param(const Request& req) {
   return out;
 }
 
-}  // namespace
-
-Response psa_object(const Request& req, const Json& obj, int status) {
-  std::vector<std::string> fields = fields_param(req);
-  return json_response(status, fields.empty() ? obj : project(obj, fields));
-}
-
-Response psa_list(const Request& req, std::vector<const Json*> rows, const std::vector<std::string>& known) {
-  auto pg_or = parse_paging(req, 25, true);
-  if (auto* r = std::get_if<Response>(&pg_or)) return *r;
-  Paging pg = std::get<Paging>(pg_or);
-
+// The request's `conditions`, checked against `known`; a 400 response when
+// they do not parse or name an unknown field.
+std::variant<std::shared_ptr<const Condition>, Response> read_conditions(const Request& req,
+                                                                         const std::vector<std::string>& known) {
   std::shared_ptr<const Condition> cond;
   if (auto text = req.param("conditions"); text && !text->empty()) {
     try {
@@ -63,6 +56,37 @@ Response psa_list(const Request& req, std::vector<const Json*> rows, const std::
       if (!known_path(known, f)) return invalid("conditions", "Cannot find field '" + f + "' in conditions.");
     }
   }
+  return cond;
+}
+
+bool matches(const std::shared_ptr<const Condition>& cond, const Json* row) {
+  return !cond || cond->matches([row](std::string_view f) { return json_value(*row, f); });
+}
+
+}  // namespace
+
+Response psa_count(const Request& req, std::vector<const Json*> rows, const std::vector<std::string>& known) {
+  auto cond_or = read_conditions(req, known);
+  if (auto* r = std::get_if<Response>(&cond_or)) return *r;
+  const auto& cond = std::get<std::shared_ptr<const Condition>>(cond_or);
+  int64_t n = 0;
+  for (const Json* row : rows) n += matches(cond, row) ? 1 : 0;
+  return json_response(200, Json{{"count", n}});
+}
+
+Response psa_object(const Request& req, const Json& obj, int status) {
+  std::vector<std::string> fields = fields_param(req);
+  return json_response(status, fields.empty() ? obj : project(obj, fields));
+}
+
+Response psa_list(const Request& req, std::vector<const Json*> rows, const std::vector<std::string>& known) {
+  auto pg_or = parse_paging(req, 25, true);
+  if (auto* r = std::get_if<Response>(&pg_or)) return *r;
+  Paging pg = std::get<Paging>(pg_or);
+
+  auto cond_or = read_conditions(req, known);
+  if (auto* r = std::get_if<Response>(&cond_or)) return *r;
+  const auto cond = std::get<std::shared_ptr<const Condition>>(cond_or);
   std::vector<SortKey> order;
   try {
     order = parse_order_by(req.param("orderBy").value_or("id asc"));
@@ -86,7 +110,7 @@ Response psa_list(const Request& req, std::vector<const Json*> rows, const std::
   std::vector<const Json*> hits;
   for (const Json* row : rows) {
     if (page_id && (*row)["id"].get<int64_t>() <= *page_id) continue;
-    if (cond && !cond->matches([row](std::string_view f) { return json_value(*row, f); })) continue;
+    if (!matches(cond, row)) continue;
     hits.push_back(row);
   }
   // Forward-only paging walks ids upwards; the pageId is the last id seen.

@@ -103,9 +103,11 @@ struct Store {
   std::vector<Json> boards;                           // {id, name}
   std::vector<Json> board_statuses;                   // each with board{id}
   std::map<int64_t, Json> tickets;
+  std::vector<Json> deleted_tickets;                  // tombstones {id, deletedAt}
   std::map<int64_t, std::vector<Json>> notes;         // ticket id -> notes
   std::vector<Json> time_entries;
   int64_t next_opportunity_id = 1, next_note_id = 50001, next_time_entry_id = 70001;
+  int64_t next_ticket_id = 1001;
 
   // Autotask PSA: the records cwsim stores for its Autotask personality
   // (autotask_data.cpp). Opportunities, companies and resources are views of
