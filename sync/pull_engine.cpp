@@ -98,8 +98,4 @@ RowStamp OpportunityRowsAdapter::hold(storage::OpportunityRow row) {
   return stamp;
 }
 
-std::string padded_cursor_id(const std::string& id) {
-  return id.size() >= 12 ? id : std::string(12 - id.size(), '0') + id;
-}
-
 }  // namespace cwsync

@@ -83,10 +83,6 @@ class OpportunityRowsAdapter : public PullAdapter {
   std::vector<storage::OpportunityRow> rows_;
 };
 
-// An integer id as the cursor compares it (as text): zero-padded to 12
-// digits, so "10" sorts after "9".
-std::string padded_cursor_id(const std::string& id);
-
 // How the entity's API marks its last page.
 enum class LastPage {
   kShortPage,   // CPQ: no next link; the first page shorter than page_size

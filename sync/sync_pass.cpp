@@ -3,6 +3,7 @@
 #include "base/log.h"
 #include "storage/db_lock.h"
 #include "sync/cpq/cpq_puller.h"
+#include "sync/autotask/at_errors.h"
 #include "sync/psa_provider.h"
 #include "sync/reconcile.h"
 
