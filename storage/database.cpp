@@ -99,6 +99,10 @@ Result<Database> Database::open(const std::string& path, const OpenOptions& opti
       }
       db->exec("PRAGMA synchronous=NORMAL");
       db->exec("PRAGMA journal_size_limit=" + std::to_string(kWalSizeLimitBytes));
+      // Statement journals (an upsert whose triggers keep the pipeline
+      // summaries, schema v6) in memory: as temp files they tripled the
+      // page writes of a sync (docs/sync.md, "Efficiency").
+      db->exec("PRAGMA temp_store=MEMORY");
     }
     db->exec("PRAGMA foreign_keys=ON");
     return Database(std::move(db), path, options.read_only);

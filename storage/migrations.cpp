@@ -19,14 +19,16 @@ struct Migration {
   std::array<const char*, 2> scripts;
 };
 
-const std::array<Migration, 3>& migrations() {
-  static const std::array<Migration, 3> list = {{
+const std::array<Migration, 4>& migrations() {
+  static const std::array<Migration, 4> list = {{
       {1, "initial schema: cache tables, sync bookkeeping, PSA queue, views",
        {detail::kSchemaV1Tables, detail::kSchemaV1Views}},
       {2, "queue budget (psa_posts.failures) and tenant_states",
        {detail::kSchemaQueueStates, nullptr}},
       {3, "psa_posts refuses ill-typed rows (ticket_id, payload shape) at INSERT and UPDATE",
        {detail::schema_queue_checks(), nullptr}},
+      {6, "the dashboard views read maintained pipeline summaries and covering indexes",
+       {detail::schema_pipeline_summary(), nullptr}},
   }};
   return list;
 }

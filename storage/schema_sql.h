@@ -8,5 +8,6 @@ extern const char* const kSchemaV1Tables;   // schema_v1.cpp
 extern const char* const kSchemaV1Views;    // views_v1.cpp
 extern const char* const kSchemaQueueStates;  // schema_queue_states.cpp
 const char* schema_queue_checks();       // schema_queue_checks.cpp: psa_posts triggers
+const char* schema_pipeline_summary();   // schema_pipeline_summary.cpp: view summaries
 
 }  // namespace cwsync::storage::detail

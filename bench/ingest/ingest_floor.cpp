@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -118,7 +119,8 @@ int main(int argc, char** argv) {
   const double cpu0 = cpu_seconds();
   sqlite3* db = nullptr;
   sqlite3_open(argv[2], &db);
-  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
+  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY", nullptr, nullptr, nullptr);
+  if (const char* extra = std::getenv("FLOOR_PRAGMAS")) sqlite3_exec(db, extra, nullptr, nullptr, nullptr);
   // (column, JSON key) pairs in bind order after synced_at.
   const std::vector<std::pair<const char*, const char*>> qcols = {
       {"id", "id"}, {"quote_number", "quoteNumber"}, {"quote_version", "quoteVersion"},
