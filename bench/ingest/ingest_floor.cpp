@@ -24,7 +24,7 @@
 #include "base/log.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
-#include "sync/row_mappers.h"
+#include "sync/http/json_page.h"
 
 namespace {
 
