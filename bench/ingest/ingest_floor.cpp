@@ -6,7 +6,9 @@
 // prepared statements (sqlite3 C API, positional binds, typed values straight
 // from the JSON, dates as the upstream text) into a fresh cache file with the
 // cache schema and indexes (storage::migrate). Prints its own CPU (getrusage)
-// excluding reading the dump. Never asserts.
+// excluding reading the dump. The connection has the pragmas cwsync's
+// writer has (storage/database.cpp); FLOOR_PRAGMAS runs extra SQL before the
+// ingest, for experiments. Never asserts.
 //
 //   ingest_floor DUMP DB        (DUMP: lines "Q <bytes>" / "I <bytes>", each
 //                                followed by that many bytes of body)
@@ -119,7 +121,8 @@ int main(int argc, char** argv) {
   const double cpu0 = cpu_seconds();
   sqlite3* db = nullptr;
   sqlite3_open(argv[2], &db);
-  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY", nullptr, nullptr, nullptr);
+  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; "
+               "PRAGMA cache_size=-8192; PRAGMA wal_autocheckpoint=8192", nullptr, nullptr, nullptr);
   if (const char* extra = std::getenv("FLOOR_PRAGMAS")) sqlite3_exec(db, extra, nullptr, nullptr, nullptr);
   // (column, JSON key) pairs in bind order after synced_at.
   const std::vector<std::pair<const char*, const char*>> qcols = {
