@@ -88,7 +88,7 @@ def main():
     ap.add_argument("--build", default="build/default")
     ap.add_argument("--quotes", type=int, default=30000)
     ap.add_argument("--latency-ms", type=int, default=0)
-    ap.add_argument("--rate", type=float, default=0)
+    ap.add_argument("--rate", type=int, default=0)
     a = ap.parse_args()
     cwsync = os.path.join(a.build, "daemon/cwsync")
     cwsim = os.path.join(a.build, "tools/cwsim/cwsim")
