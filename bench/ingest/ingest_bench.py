@@ -16,6 +16,7 @@ against requests / R (goal: <= 1.2x).
 
   bench/ingest/ingest_bench.py [--build build/default] [--quotes 30000]
   bench/ingest/ingest_bench.py --quotes 2000 --latency-ms 600 --rate 5
+  ... --baseline /path/to/older/cwsync    (the same sync with another build, same run)
 """
 import argparse
 import json
@@ -89,6 +90,7 @@ def main():
     ap.add_argument("--quotes", type=int, default=30000)
     ap.add_argument("--latency-ms", type=int, default=0)
     ap.add_argument("--rate", type=int, default=0)
+    ap.add_argument("--baseline", help="another cwsync binary (e.g. a build of main) to run first")
     a = ap.parse_args()
     cwsync = os.path.join(a.build, "daemon/cwsync")
     cwsim = os.path.join(a.build, "tools/cwsim/cwsim")
@@ -102,23 +104,32 @@ def main():
             requests.post(f"{base}/_sim/faults", json={"kind": "delay", "api": "cpq", "count": -1,
                                                        "delay_ms": a.latency_ms}).raise_for_status()
         rate = a.rate or 100000
-        cfg = os.path.join(tmp, "cwsync.yaml")
-        write_config(cfg, os.path.join(tmp, "cache.db"), base, rate)
-        with open(os.path.join(tmp, "report.json"), "w") as out:
-            c = run([cwsync, "--config", cfg, "sync", "--once", "--full", "--entity", "quotes",
-                     "--json"], sim.pid, out)
-        with open(os.path.join(tmp, "report.json")) as f:
-            report = json.loads([l for l in f if l.startswith("[")][-1])[0]
-        calls = report["api_calls"]
+
+        def sync(binary, label):
+            cfg = os.path.join(tmp, label + ".yaml")
+            write_config(cfg, os.path.join(tmp, label + ".db"), base, rate)
+            with open(os.path.join(tmp, "report.json"), "w") as out:
+                r = run([binary, "--config", cfg, "sync", "--once", "--full", "--entity", "quotes",
+                         "--json"], sim.pid, out)
+            with open(os.path.join(tmp, "report.json")) as f:
+                r["calls"] = json.loads([l for l in f if l.startswith("[")][-1])[0]["api_calls"]
+            print(f"{label:8s}: {r['wall']:6.2f} s wall, {r['cpu']:5.2f} s CPU ({r['user']:.2f} user "
+                  f"+ {r['sys']:.2f} sys), peak RSS {r['rss_mb']:5.1f} MB, {r['calls']} requests; "
+                  f"cwsim CPU {r['sim_cpu']:.2f} s (not counted)")
+            if a.latency_ms:
+                floor_s = r["calls"] / rate
+                print(f"{'':8s}  wall / (requests / budget) = {r['wall']:.1f} / {floor_s:.1f} = "
+                      f"{r['wall'] / floor_s:.2f}x (goal <= 1.2x)")
+            return r
+
         print(f"ingest_bench: {a.quotes} quotes, cwsim latency {a.latency_ms} ms, "
               f"budget {rate:g} req/s")
-        print(f"cwsync  : {c['wall']:6.2f} s wall, {c['cpu']:5.2f} s CPU ({c['user']:.2f} user "
-              f"+ {c['sys']:.2f} sys), peak RSS {c['rss_mb']:5.1f} MB, {calls} requests; "
-              f"cwsim CPU {c['sim_cpu']:.2f} s (not counted)")
+        b = sync(a.baseline, "baseline") if a.baseline else None
+        c = sync(cwsync, "cwsync")
+        if b:
+            print(f"vs base : CPU {c['cpu'] / b['cpu']:.2f}x, wall {c['wall'] / b['wall']:.2f}x, "
+                  f"RSS {c['rss_mb'] / b['rss_mb']:.2f}x")
         if a.latency_ms:
-            floor_s = calls / rate
-            print(f"latency : wall / (requests / budget) = {c['wall']:.1f} / {floor_s:.1f} = "
-                  f"{c['wall'] / floor_s:.2f}x (goal <= 1.2x)")
             return
         p = run([sys.executable, os.path.join(HERE, "peer_sync.py"), base,
                  os.path.join(tmp, "peer.db")], sim.pid)
