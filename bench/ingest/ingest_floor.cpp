@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
   sqlite3* db = nullptr;
   sqlite3_open(argv[2], &db);
   sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; "
-               "PRAGMA cache_size=-8192; PRAGMA wal_autocheckpoint=8192", nullptr, nullptr, nullptr);
+               "PRAGMA wal_autocheckpoint=8192", nullptr, nullptr, nullptr);
   if (const char* extra = std::getenv("FLOOR_PRAGMAS")) sqlite3_exec(db, extra, nullptr, nullptr, nullptr);
   // (column, JSON key) pairs in bind order after synced_at.
   const std::vector<std::pair<const char*, const char*>> qcols = {

@@ -19,10 +19,12 @@ using storage::QuoteRow;
 // Room for "&page=NNNNN&pageSize=1000" appended by the pager.
 constexpr std::size_t kPagingReserve = 40;
 // Item batches of one page in flight at once (docs/sync.md, "Overlapped
-// requests"): enough to use a 5 req/s budget at 600 ms per response, within
-// the 4 pooled keep-alive connections per host and under the 3–5 concurrent
-// requests upstreams tolerate per key.
-constexpr std::size_t kItemRequestsInFlight = 4;
+// requests"). With the next quote page fetched meanwhile that is 4 requests:
+// enough for a 5 req/s budget at 600 ms per response, no more than the 4
+// keep-alive connections HttpClient pools per host (a server that gives each
+// connection a thread is not made to queue one), and at most 3 at once per
+// endpoint, the strictest concurrency limit documented upstream (Autotask).
+constexpr std::size_t kItemRequestsInFlight = 3;
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
