@@ -36,18 +36,15 @@ std::string item_select(const std::string& where) {
   FROM cpq_opportunities o WHERE o.deleted_at IS NULL AND )SQL" + where;
 }
 
-// Statements that recompute the summary rows of item (`tenant`, `id`).
-// Scalar lookups by primary key only: a row-value IN or an UPDATE ... FROM
-// makes SQLite build a temporary b-tree on every firing (measured 10x the
-// write cost of the row itself).
-std::string refresh(const std::string& tenant, const std::string& id) {
+// Statements that take item (`tenant`, `id`) out of the summaries, and that
+// put its current state in. Scalar lookups by primary key only: a row-value
+// IN or an UPDATE ... FROM makes SQLite build a temporary b-tree on every
+// firing (measured: 10x the write cost of the row itself).
+std::string remove_item(const std::string& tenant, const std::string& id) {
   const std::string mine = "tenant = " + tenant + " AND id = " + id;
-  const std::string mirror = "(SELECT v.%s FROM cpq_pipeline_values v WHERE v.tenant = " + tenant +
-                             " AND v.id = " + id + ")";
   auto col = [&](const char* c) {
-    std::string out = mirror;
-    out.replace(out.find("%s"), 2, c);
-    return out;
+    return std::string("(SELECT v.") + c + " FROM cpq_pipeline_values v WHERE v.tenant = " +
+           tenant + " AND v.id = " + id + ")";
   };
   const std::string bucket = "tenant = " + tenant + " AND status = " + col("status") +
                              " AND day = " + col("day");
@@ -56,12 +53,22 @@ std::string refresh(const std::string& tenant, const std::string& id) {
   WHERE )SQL" + bucket + R"SQL(;
   DELETE FROM cpq_pipeline_daily WHERE )SQL" + bucket + R"SQL( AND n <= 0;
   DELETE FROM cpq_pipeline_values WHERE )SQL" + mine + R"SQL(;
+)SQL";
+}
+
+std::string add_item(const std::string& tenant, const std::string& id) {
+  return R"SQL(
   INSERT INTO cpq_pipeline_values )SQL" +
          item_select("o.tenant = " + tenant + " AND o.id = " + id) + R"SQL(;
   INSERT INTO cpq_pipeline_daily (tenant, status, day, n, value)
-  SELECT tenant, status, day, 1, value FROM cpq_pipeline_values WHERE )SQL" + mine + R"SQL(
+  SELECT tenant, status, day, 1, value FROM cpq_pipeline_values
+  WHERE tenant = )SQL" + tenant + " AND id = " + id + R"SQL(
   ON CONFLICT (tenant, status, day) DO UPDATE SET n = n + 1, value = value + excluded.value;
 )SQL";
+}
+
+std::string refresh(const std::string& tenant, const std::string& id) {
+  return remove_item(tenant, id) + add_item(tenant, id);
 }
 
 // A quote change can revalue the PSA opportunities linked by any version of
@@ -109,8 +116,9 @@ INSERT INTO cpq_pipeline_daily (tenant, status, day, n, value)
 SELECT tenant, status, day, COUNT(*), TOTAL(value) FROM cpq_pipeline_values
 GROUP BY tenant, status, day;
 )SQL";
+  // A new row has no summary row yet: the triggers keep them in step.
   sql += "CREATE TRIGGER cpq_pipeline_on_insert AFTER INSERT ON cpq_opportunities BEGIN" +
-         refresh("NEW.tenant", "NEW.id") + "END;\n";
+         add_item("NEW.tenant", "NEW.id") + "END;\n";
   // A re-read of an unchanged row (every sync cycle re-reads its overlap)
   // leaves the summaries alone; a PSA item is refreshed on every update, as
   // the quote triggers revalue it by touching it.
@@ -128,7 +136,7 @@ GROUP BY tenant, status, day;
          "WHEN OLD.tenant IS NOT NEW.tenant OR OLD.id IS NOT NEW.id BEGIN" +
          refresh("OLD.tenant", "OLD.id") + "END;\n";
   sql += "CREATE TRIGGER cpq_pipeline_on_delete AFTER DELETE ON cpq_opportunities BEGIN" +
-         refresh("OLD.tenant", "OLD.id") + "END;\n";
+         remove_item("OLD.tenant", "OLD.id") + "END;\n";
   const std::string new_ids = linked("NEW");
   const std::string old_ids = linked("OLD") + " UNION SELECT OLD.crm_opportunity_id";
   const std::string old_psa =
