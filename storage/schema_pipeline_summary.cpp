@@ -20,6 +20,8 @@ namespace {
 
 // The pipeline item rows of the live opportunities matching `where`, as
 // cpq_pipeline_items (v1) computes them (minus age_days), plus the bucket.
+// The value expression restates v1's on purpose: released migrations are
+// frozen, and tests/storage/view_summary_test.cpp checks the two agree.
 std::string item_select(const std::string& where) {
   return R"SQL(
   SELECT o.tenant, o.id, o.source, o.name, o.client_name, o.status, o.status_name, o.stage_name,
