@@ -19,8 +19,8 @@ struct Migration {
   std::array<const char*, 2> scripts;
 };
 
-const std::array<Migration, 4>& migrations() {
-  static const std::array<Migration, 4> list = {{
+const std::array<Migration, 5>& migrations() {
+  static const std::array<Migration, 5> list = {{
       {1, "initial schema: cache tables, sync bookkeeping, PSA queue, views",
        {detail::kSchemaV1Tables, detail::kSchemaV1Views}},
       {2, "queue budget (psa_posts.failures) and tenant_states",
@@ -29,6 +29,8 @@ const std::array<Migration, 4>& migrations() {
        {detail::schema_queue_checks(), nullptr}},
       {4, "PSA ticket cache (psa_tickets), the full-text index `search` and cpq_clients",
        {detail::kSchemaTickets, detail::search_triggers()}},
+      {5, "the dashboard views read maintained pipeline summaries and covering indexes",
+       {detail::schema_pipeline_summary(), nullptr}},
   }};
   return list;
 }

@@ -10,5 +10,6 @@ extern const char* const kSchemaQueueStates;  // schema_queue_states.cpp
 const char* schema_queue_checks();       // schema_queue_checks.cpp: psa_posts triggers
 extern const char* const kSchemaTickets;    // schema_tickets.cpp: psa_tickets, search, sync_* rebuild
 const char* search_triggers();            // schema_tickets.cpp: search triggers, backfill, cpq_clients
+const char* schema_pipeline_summary();   // schema_pipeline_summary.cpp: view summaries
 
 }  // namespace cwsync::storage::detail

@@ -53,6 +53,9 @@ Status run_incremental_pull(const PullContext& ctx, PullStats& stats, const Pull
       if (t <= fence && (!next || after(*stamp, *next))) next = SyncCursor{t, stamp->cursor_id};
       if (cursor && !after(*stamp, *cursor)) adapter.drop_last();  // already stored
     }
+    // A full page means another page follows: fetch it while this page's
+    // items are fetched and written (docs/sync.md, "Overlapped requests").
+    if (!last && page.fetch_next_early) page.fetch_next_early();
     const std::size_t changed = adapter.held();
     const bool move_cursor = last && next && (!cursor || !(*next == *cursor));
     if (changed == 0 && !move_cursor) return PageVerdict{count, false};

@@ -1,6 +1,10 @@
 #include "sync/http/api_pager.h"
 
 #include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <vector>
 #include <unordered_set>
 
 #include <Poco/Exception.h>
@@ -44,21 +48,66 @@ Result<nlohmann::json> parse_page_items(const Page& page) {
                          page.response.status);
 }
 
+namespace {
+
+// A page request running on another thread. Its attempts are recorded and
+// replayed to the caller's on_attempt on the paging thread, so callbacks
+// never run concurrently with the handler.
+class EarlyFetch {
+ public:
+  EarlyFetch(ApiClient& api, std::string url, const CallOptions& options)
+      : on_attempt_(options.on_attempt) {
+    CallOptions o = options;
+    o.on_attempt = [this](const AttemptInfo& a) {
+      attempts_.push_back(a);
+      errors_.push_back(a.error != nullptr ? std::optional<Error>(*a.error) : std::nullopt);
+    };
+    result_ = std::async(std::launch::async, [&api, url = std::move(url), o = std::move(o)] {
+      return api.execute(get_request(url), o);
+    });
+  }
+  // Waits for the response and replays the attempts. Call once.
+  Result<HttpResponse> take() {
+    Result<HttpResponse> r = result_.get();
+    for (std::size_t k = 0; k < attempts_.size(); ++k) {
+      AttemptInfo a = attempts_[k];
+      a.error = errors_[k] ? &*errors_[k] : nullptr;
+      if (on_attempt_) on_attempt_(a);
+    }
+    return r;
+  }
+
+ private:
+  std::function<void(const AttemptInfo&)> on_attempt_;
+  std::vector<AttemptInfo> attempts_;  // written by the fetch thread until result_ is ready
+  std::vector<std::optional<Error>> errors_;
+  std::future<Result<HttpResponse>> result_;
+};
+
+std::string numbered(const std::string& url, int number, int page_size) {
+  UrlBuilder b(url);
+  b.set("page", std::to_string(number)).set("pageSize", std::to_string(page_size));
+  return b.str();
+}
+
+}  // namespace
+
 Result<PagingStats> for_each_numbered_page(ApiClient& api, const std::string& url,
                                            int page_size, const PageHandler& handler,
                                            const CallOptions& options, int first_page) {
   PagingStats stats;
   size_t previous_hash = 0;
   bool have_previous = false;
+  std::unique_ptr<EarlyFetch> early;  // the next page, when the handler asked for it
   for (int number = std::max(first_page, 1);; ++number) {
-    UrlBuilder b(url);
-    b.set("page", std::to_string(number)).set("pageSize", std::to_string(page_size));
-    auto r = api.execute(get_request(b.str()), for_page(options, number));
+    const std::string page_url = numbered(url, number, page_size);
+    auto r = early ? early->take() : api.execute(get_request(page_url), for_page(options, number));
+    early.reset();
     if (!r) return r.error();
 
     const size_t hash = std::hash<std::string>{}(r->body);
     if (have_previous && hash == previous_hash && r->body.size() > 2) {
-      return malformed_error("GET", b.str(),
+      return malformed_error("GET", page_url,
                              "page " + std::to_string(number) +
                                  " repeats the previous page; the server ignored `page`",
                              r->status);
@@ -66,12 +115,23 @@ Result<PagingStats> for_each_numbered_page(ApiClient& api, const std::string& ur
     previous_hash = hash;
     have_previous = true;
 
-    Page page{number, b.str(), *r};
+    const std::string next_url = numbered(url, number + 1, page_size);
+    Page page{number, page_url, *r, [&] {
+                if (!early) {
+                  early = std::make_unique<EarlyFetch>(api, next_url, for_page(options, number + 1));
+                }
+              }};
     auto verdict = handler(page);
+    const bool more = verdict && !verdict->stop &&
+                      verdict->items >= static_cast<size_t>(std::max(page_size, 1));
+    if (!more && early) {  // not needed after all: wait for it and count its attempts
+      const Result<HttpResponse> unused = early->take();
+      (void)unused;
+    }
     if (!verdict) return verdict.error();
     ++stats.pages;
     stats.items += verdict->items;
-    if (verdict->stop || verdict->items < static_cast<size_t>(std::max(page_size, 1))) break;
+    if (!more) break;
   }
   return stats;
 }

@@ -30,6 +30,13 @@ struct Page {
   int number = 1;                        // 1-based, in fetch order
   const std::string& url;                // the URL fetched (unredacted; do not log)
   const HttpResponse& response;          // 2xx; body is the raw JSON
+  // Numbered paging only (empty otherwise): starts fetching the next page in
+  // the background now, while the handler still works on this one (its item
+  // requests, its transaction). Call it only once the page is known to be
+  // full, so no request is spent that plain paging would not make. The
+  // attempts are reported to CallOptions::on_attempt on the paging thread,
+  // when the next page is taken up. Idempotent.
+  std::function<void()> fetch_next_early = {};
 };
 
 struct PageVerdict {

@@ -81,6 +81,52 @@ TEST_F(PagerTest, NumberedPagesStopAtTheFirstShortPage) {
   EXPECT_EQ(query_param(seen[2].uri, "conditions"), "isLost = False");
 }
 
+TEST_F(PagerTest, EarlyFetchOfTheNextPageKeepsPagesRequestsAndAttemptCounts) {
+  serve([](Exchange& x) { serve_numbered(x, 7); });
+  std::vector<int> ids;
+  int attempts = 0;
+  CallOptions options;
+  options.on_attempt = [&attempts](const AttemptInfo&) { ++attempts; };  // paging thread only
+  const PageHandler inner = collect(ids);
+  auto r = for_each_numbered_page(
+      api_, server().url("/api/quotes"), 3,
+      [&](const Page& page) -> Result<PageVerdict> {
+        EXPECT_TRUE(static_cast<bool>(page.fetch_next_early));
+        auto items = parse_page_items(page);
+        if (items && items->size() == 3) {
+          page.fetch_next_early();
+          page.fetch_next_early();  // idempotent
+        }
+        return inner(page);
+      },
+      options);
+  ASSERT_TRUE(r) << r.error().describe();
+  EXPECT_EQ(ids, (std::vector<int>{1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(r->pages, 3);
+  EXPECT_EQ(server().request_count(), 3u);  // the same requests as plain paging
+  EXPECT_EQ(attempts, 3);
+}
+
+TEST_F(PagerTest, AnEarlyFetchThatIsNotNeededIsWaitedForAndCounted) {
+  serve([](Exchange& x) { serve_numbered(x, 100); });
+  std::vector<int> ids;
+  int attempts = 0;
+  CallOptions options;
+  options.on_attempt = [&attempts](const AttemptInfo&) { ++attempts; };
+  const PageHandler inner = collect(ids, /*stop_after_pages=*/1);
+  auto r = for_each_numbered_page(
+      api_, server().url("/q"), 10,
+      [&](const Page& page) -> Result<PageVerdict> {
+        page.fetch_next_early();
+        return inner(page);
+      },
+      options);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(ids.size(), 10u);
+  EXPECT_EQ(server().request_count(), 2u);
+  EXPECT_EQ(attempts, 2);
+}
+
 TEST_F(PagerTest, ExactlyFullLastPageCostsOneEmptyPage) {
   serve([](Exchange& x) { serve_numbered(x, 6); });
   std::vector<int> ids;

@@ -1,0 +1,211 @@
+// ingest_floor: the raw floor of a quote sync, no HTTP. Reads the bodies a
+// sync fetches (quote pages and their item batches, dumped by
+// ingest_bench.py), and for each quote page: parses the page and its item
+// batches (split_page: one DOM parse, raw bytes sliced), then in ONE
+// transaction upserts every quote, item and quote-derived pipeline row with
+// prepared statements (sqlite3 C API, positional binds, typed values straight
+// from the JSON, dates as the upstream text) into a fresh cache file with the
+// cache schema and indexes (storage::migrate). Prints its own CPU (getrusage)
+// excluding reading the dump. The connection has the pragmas cwsync's
+// writer has (storage/database.cpp); FLOOR_PRAGMAS runs extra SQL before the
+// ingest, for experiments. Never asserts.
+//
+//   ingest_floor DUMP DB        (DUMP: lines "Q <bytes>" / "I <bytes>", each
+//                                followed by that many bytes of body)
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <sqlite3.h>
+
+#include "base/log.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
+#include "sync/http/json_page.h"
+
+namespace {
+
+using nlohmann::json;
+
+double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+struct PageBodies {
+  std::string quotes;
+  std::vector<std::string> items;
+};
+
+std::vector<PageBodies> read_dump(const char* path) {
+  std::vector<PageBodies> pages;
+  std::ifstream in(path, std::ios::binary);
+  std::string tag;
+  std::size_t n = 0;
+  while (in >> tag >> n) {
+    in.get();  // the newline after the length
+    std::string body(n, '\0');
+    in.read(body.data(), static_cast<std::streamsize>(n));
+    if (tag == "Q") pages.push_back({std::move(body), {}});
+    else if (!pages.empty()) pages.back().items.push_back(std::move(body));
+  }
+  return pages;
+}
+
+void bind_json(sqlite3_stmt* st, int i, const json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return void(sqlite3_bind_null(st, i));
+  if (it->is_string()) {
+    const auto& s = it->get_ref<const std::string&>();
+    sqlite3_bind_text(st, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+  } else if (it->is_boolean()) {
+    sqlite3_bind_int(st, i, it->get<bool>() ? 1 : 0);
+  } else if (it->is_number_integer()) {
+    sqlite3_bind_int64(st, i, it->get<std::int64_t>());
+  } else if (it->is_number()) {
+    sqlite3_bind_double(st, i, it->get<double>());
+  } else {
+    sqlite3_bind_null(st, i);
+  }
+}
+
+sqlite3_stmt* prepare(sqlite3* db, const std::string& table, const std::vector<const char*>& cols) {
+  std::string names = "tenant, synced_at", marks = "'t', ?1", sets = "synced_at = excluded.synced_at";
+  int k = 2;
+  for (const char* c : cols) {
+    names += std::string(", ") + c;
+    marks += ", ?" + std::to_string(k++);
+    if (std::string(c) != "id") sets += std::string(", ") + c + " = excluded." + c;
+  }
+  std::string sql = "INSERT INTO " + table + " (" + names + ") VALUES (" + marks +
+                    ") ON CONFLICT (tenant, id) DO UPDATE SET " + sets;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK) {
+    std::fprintf(stderr, "prepare %s: %s\n", table.c_str(), sqlite3_errmsg(db));
+    std::exit(1);
+  }
+  return st;
+}
+
+void step(sqlite3* db, sqlite3_stmt* st) {
+  if (sqlite3_step(st) != SQLITE_DONE) {
+    std::fprintf(stderr, "step: %s\n", sqlite3_errmsg(db));
+    std::exit(1);
+  }
+  sqlite3_reset(st);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: ingest_floor DUMP DB\n");
+    return 2;
+  }
+  cwsync::log::set_level(cwsync::log::Level::kWarn);
+  const std::vector<PageBodies> pages = read_dump(argv[1]);
+  {
+    auto opened = cwsync::storage::Database::open(argv[2]);
+    if (!opened || !cwsync::storage::migrate(*opened)) {
+      std::fprintf(stderr, "cannot create %s\n", argv[2]);
+      return 1;
+    }
+  }
+  const double cpu0 = cpu_seconds();
+  sqlite3* db = nullptr;
+  sqlite3_open(argv[2], &db);
+  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; "
+               "PRAGMA wal_autocheckpoint=8192", nullptr, nullptr, nullptr);
+  if (const char* extra = std::getenv("FLOOR_PRAGMAS")) sqlite3_exec(db, extra, nullptr, nullptr, nullptr);
+  // (column, JSON key) pairs in bind order after synced_at.
+  const std::vector<std::pair<const char*, const char*>> qcols = {
+      {"id", "id"}, {"quote_number", "quoteNumber"}, {"quote_version", "quoteVersion"},
+      {"name", "name"}, {"quote_status", "quoteStatus"}, {"quote_type", "quoteType"},
+      {"account_name", "accountName"}, {"is_accepted", "isAccepted"}, {"is_sent", "isSent"},
+      {"is_archive", "isArchive"}, {"is_lost", "isLost"}, {"lost_reason", "lostReason"},
+      {"won_or_lost_date", "wonOrLostDate"}, {"quote_total", "quoteTotal"},
+      {"subtotal", "subtotal"}, {"tax", "tax"}, {"gross_margin", "grossMargin"},
+      {"probability", "probability"}, {"create_date", "createDate"},
+      {"modify_date", "modifyDate"}, {"expiration_date", "expirationDate"},
+      {"expected_close_date", "expectedCloseDate"}, {"crm_opportunity_id", "crmOpportunityId"},
+      {"primary_rep", "primaryRep"}, {"inside_rep", "insideRep"}};
+  const std::vector<std::pair<const char*, const char*>> icols = {
+      {"id", "id"}, {"quote_id", "idQuote"}, {"tab_id", "idQuoteTabs"},
+      {"item_number", "itemNumber"}, {"sort_order", "sortOrder"},
+      {"short_description", "shortDescription"}, {"long_description", "longDescription"},
+      {"manufacturer_part_number", "manufacturerPartNumber"}, {"product_type", "productType"},
+      {"product_class", "productClass"}, {"quantity", "quantity"}, {"price", "quoteItemPrice"},
+      {"cost", "cost"}, {"extended_price", "extendedPrice"}, {"extended_cost", "extendedCost"},
+      {"gross_margin", "grossMargin"}, {"recurring_amount", "recurringAmount"},
+      {"is_optional", "isOptional"}, {"is_selected", "isSelected"}, {"is_printed", "isPrinted"},
+      {"is_taxable", "isTaxable"}, {"modify_date", "modifyDate"}};
+  auto names = [](const auto& pairs) {
+    std::vector<const char*> v;
+    for (const auto& p : pairs) v.push_back(p.first);
+    v.push_back("raw_json");
+    return v;
+  };
+  sqlite3_stmt* qst = prepare(db, "cpq_quotes", names(qcols));
+  sqlite3_stmt* ist = prepare(db, "cpq_quote_items", names(icols));
+  sqlite3_stmt* ost = prepare(db, "cpq_opportunities",
+                              {"id", "source", "name", "client_name", "status", "value",
+                               "date_entered", "last_updated", "raw_json"});
+  long long quotes = 0, items = 0;
+  for (const PageBodies& p : pages) {
+    auto qpage = cwsync::split_page(p.quotes, "quotes");
+    std::vector<cwsync::SplitPage> ipages;
+    for (const std::string& body : p.items) {
+      auto split = cwsync::split_page(body, "items");
+      if (!split) return 1;
+      ipages.push_back(std::move(split).value());
+    }
+    if (!qpage) return 1;
+    sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    for (const auto& e : qpage->elements) {
+      sqlite3_bind_text(qst, 1, "2026-11-30T00:00:00Z", -1, SQLITE_STATIC);
+      int k = 2;
+      for (const auto& [col, key] : qcols) bind_json(qst, k++, e.value, key);
+      sqlite3_bind_text(qst, k, e.raw.data(), static_cast<int>(e.raw.size()), SQLITE_STATIC);
+      step(db, qst);
+      const std::string number = std::to_string(e.value.value("quoteNumber", 0LL));
+      sqlite3_bind_text(ost, 1, "2026-11-30T00:00:00Z", -1, SQLITE_STATIC);
+      sqlite3_bind_text(ost, 2, number.data(), static_cast<int>(number.size()), SQLITE_STATIC);
+      sqlite3_bind_text(ost, 3, "quotes", -1, SQLITE_STATIC);
+      bind_json(ost, 4, e.value, "name");
+      bind_json(ost, 5, e.value, "accountName");
+      sqlite3_bind_text(ost, 6, e.value.value("isLost", false) ? "lost" : "open", -1, SQLITE_STATIC);
+      bind_json(ost, 7, e.value, "quoteTotal");
+      bind_json(ost, 8, e.value, "createDate");
+      bind_json(ost, 9, e.value, "modifyDate");
+      sqlite3_bind_text(ost, 10, e.raw.data(), static_cast<int>(e.raw.size()), SQLITE_STATIC);
+      step(db, ost);
+      ++quotes;
+    }
+    for (const auto& ip : ipages) {
+      for (const auto& e : ip.elements) {
+        sqlite3_bind_text(ist, 1, "2026-11-30T00:00:00Z", -1, SQLITE_STATIC);
+        int k = 2;
+        for (const auto& [col, key] : icols) bind_json(ist, k++, e.value, key);
+        sqlite3_bind_text(ist, k, e.raw.data(), static_cast<int>(e.raw.size()), SQLITE_STATIC);
+        step(db, ist);
+        ++items;
+      }
+    }
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  }
+  for (sqlite3_stmt* st : {qst, ist, ost}) sqlite3_finalize(st);
+  sqlite3_close(db);
+  const double cpu = cpu_seconds() - cpu0;
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  std::printf("{\"quotes\": %lld, \"items\": %lld, \"cpu_s\": %.3f, \"max_rss_kb\": %ld}\n", quotes,
+              items, cpu, ru.ru_maxrss);
+  return 0;
+}
