@@ -18,8 +18,14 @@ packages=(
   curl                   # the demo arms the simulator's faults
   bsdextrautils          # column(1): the demo's log table
   clang-14 libclang-rt-14-dev  # libFuzzer + sanitizers: the opt-in fuzz preset (scripts/fuzz.sh)
-  nodejs npm             # runs the public npm Autotask client against cwsim (tests/cwsim/autotask_client)
 )
+
+# Node.js and npm run the public npm Autotask client against cwsim
+# (tests/cwsim/autotask_client). A machine that already has `node` and `npm`
+# (often from NodeSource, whose nodejs bundles npm and conflicts with Debian's
+# npm package) keeps them; otherwise Debian's packages provide them.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
