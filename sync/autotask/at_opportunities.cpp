@@ -39,13 +39,11 @@ Result<OpportunityRow> map_autotask_opportunity(const json& obj, std::string_vie
                                                 const AutotaskSettings& settings,
                                                 const AtPicklistLabels& labels) {
   using namespace json_read;
-  const json* id = child(obj, "id");
-  if (id == nullptr || !id->is_number_integer()) {
-    return make_error(ErrorKind::kMalformed, "an opportunity without an integer id", "opportunity");
-  }
+  auto id = required_integer_id(obj, "opportunity");
+  if (!id.ok()) return id.error();
   OpportunityRow o;
   o.source = OpportunitySource::kPsa;
-  o.id = std::to_string(id->get<std::int64_t>());
+  o.id = std::to_string(*id);
   o.name = text(obj, "title");
   if (auto company = id_text(obj, "companyID")) o.client_name = "company " + *company;
   o.value = number(obj, "amount");

@@ -132,13 +132,11 @@ json at_ticket_window(TimePoint cutoff, int closed_for_days) {
 Result<TicketRow> map_autotask_ticket(const json& obj, std::string_view raw,
                                       const AtPicklistLabels& labels) {
   using namespace json_read;
-  const json* id = child(obj, "id");
-  if (id == nullptr || !id->is_number_integer()) {
-    return make_error(ErrorKind::kMalformed, "a ticket without an integer id", "ticket");
-  }
+  auto id = required_integer_id(obj, "ticket");
+  if (!id.ok()) return id.error();
   TicketRow t;
   t.provider = "autotask";
-  t.id = std::to_string(id->get<std::int64_t>());
+  t.id = std::to_string(*id);
   t.number = text(obj, "ticketNumber").value_or(t.id);
   t.summary = text(obj, "title");
   const auto status = integer(obj, "status");
