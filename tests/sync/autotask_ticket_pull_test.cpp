@@ -28,19 +28,6 @@ class AutotaskTicketPullTest : public PullTest {
   std::map<std::int64_t, json> upstream() {
     return sim_->with_store([](cwsim::Store& s) { return s.at.tickets; });
   }
-  std::int64_t live_tickets() { return cache().counts("acme")->tickets; }
-  std::optional<storage::CachedTicket> cached(std::int64_t id) {
-    auto t = cache().get_ticket("acme", std::to_string(id));
-    EXPECT_TRUE(t.ok());
-    return t.ok() ? *t : std::nullopt;
-  }
-  std::vector<json> ticket_requests(const std::string& what = "Tickets/query") {
-    std::vector<json> out;
-    for (const json& e : requests()) {
-      if (e.value("path", "").find(what) != std::string::npos) out.push_back(e);
-    }
-    return out;
-  }
   json close(std::int64_t id, const std::string& completed) {
     return mutate({{"entity", "autotask_tickets"}, {"ids", {id}},
                    {"fields", {{"status", kAutotaskTicketComplete}, {"completedDate", completed}}},
@@ -82,11 +69,11 @@ TEST_F(AutotaskTicketPullTest, InitialPullTakesTheWindowWithNamesAndAnIdleCycleI
     EXPECT_EQ(row->row.updated_at, upstream_time(t["lastActivityDate"]));
     EXPECT_EQ(json::parse(row->row.raw_json), t) << "the server's bytes";
   }
-  auto first = ticket_requests();
+  auto first = requests_to("Tickets/query");
   ASSERT_EQ(first.size(), 1u) << "120 rows fit one page of 500";
   EXPECT_NE(first[0]["body"].dump().find("completedDate"), std::string::npos);
-  EXPECT_EQ(ticket_requests("Companies/query").size(), 1u) << "one `in` query per page";
-  EXPECT_EQ(ticket_requests("Contacts/query").size(), 1u);
+  EXPECT_EQ(requests_to("Companies/query").size(), 1u) << "one `in` query per page";
+  EXPECT_EQ(requests_to("Contacts/query").size(), 1u);
 
   clear_requests();
   r = pass(PassEntity::kTickets);
@@ -109,7 +96,7 @@ TEST_F(AutotaskTicketPullTest, TiesAtOneLastActivityDateAcrossAPageBoundaryAreNe
   auto r = pass(PassEntity::kTickets);
   ASSERT_TRUE(r.status.ok()) << r.status.error().describe();
   EXPECT_EQ(r.stats.upserted, 510);
-  EXPECT_EQ(ticket_requests("Tickets/query").size(), 2u);
+  EXPECT_EQ(requests_to("Tickets/query").size(), 2u);
   // More rows land in that same second (ids above the cursor's): still read.
   mutate({{"entity", "autotask_tickets"}, {"ids", {1600, 1601}},
           {"fields", {{"title", "Late tie"}}}, {"timestamp", "2026-11-26T08:00:00Z"}});
@@ -118,39 +105,15 @@ TEST_F(AutotaskTicketPullTest, TiesAtOneLastActivityDateAcrossAPageBoundaryAreNe
   EXPECT_EQ(r.stats.upserted, 2);  // the 510 already stored are skipped
   EXPECT_EQ(cached(1601)->row.summary, "Late tie");
   EXPECT_EQ(cached(1519)->row.summary, "Tied update");
-  auto state = cache().cursor("acme", storage::Entity::kTickets);
-  ASSERT_TRUE(state.ok() && *state);
-  EXPECT_EQ((*state)->modified_at, *parse_iso8601("2026-11-26T08:00:00Z"));
+  expect_ticket_cursor("2026-11-26T08:00:00Z");
 }
 
 TEST_F(AutotaskTicketPullTest, ReconcileChecksTheCountAndTombstonesDeletedTickets) {
   ASSERT_TRUE(pass(PassEntity::kTickets).status.ok());
-  LogCapture logs;
-  clear_requests();
-  auto r = pass(PassEntity::kReconcile);
-  ASSERT_TRUE(r.status.ok()) << r.status.error().describe();
-  // Counts agree: one count request, no id listing.
-  auto reqs = ticket_requests("Tickets/query");
-  ASSERT_EQ(reqs.size(), 1u) << json(reqs).dump();
-  EXPECT_NE(reqs[0]["path"].get<std::string>().find("Tickets/query/count"), std::string::npos);
-
-  mutate({{"entity", "autotask_tickets"}, {"kind", "delete"}, {"ids", {1003, 1004, 1005}}});
-  clear_requests();
-  r = pass(PassEntity::kReconcile);
-  ASSERT_TRUE(r.status.ok()) << r.status.error().describe();
-  EXPECT_EQ(live_tickets(), 117);
-  ASSERT_TRUE(cached(1003));
-  EXPECT_TRUE(cached(1003)->deleted_at);
-  bool listed = false;
-  for (const json& e : ticket_requests("Tickets/query")) {
-    listed = listed || e["body"].dump().find("IncludeFields") != std::string::npos;
-  }
-  EXPECT_TRUE(listed);
-  auto checks = logs.events("ticket_count_checked");
-  ASSERT_EQ(checks.size(), 2u);
-  EXPECT_EQ(checks[1]["upstream"], 117);
-  EXPECT_EQ(checks[1]["cached"], 120);
-  EXPECT_EQ(checks[1]["listing"], true);
+  expect_count_checked_ticket_reconcile(
+      "Tickets/query", "Tickets/query/count",
+      {{"entity", "autotask_tickets"}, {"kind", "delete"}, {"ids", {1003, 1004, 1005}}},
+      [](const json& e) { return e["body"].dump().find("IncludeFields") != std::string::npos; });
 }
 
 TEST_F(AutotaskTicketPullTest, MassDeleteIsRefusedAndATicketLeavingTheWindowIsTombstoned) {
