@@ -116,7 +116,8 @@ json with_cursor(json window, const std::optional<storage::SyncCursor>& cursor) 
   json filter = json::array({std::move(window)});
   // gte, not gt: rows sharing the cursor's second are read again and the
   // engine skips those not after (modified_at, id); a tie is never lost.
-  if (cursor) filter.push_back(at_filter("gte", "lastActivityDate", format_iso8601(cursor->modified_at)));
+  if (cursor)
+    filter.push_back(at_filter("gte", "lastActivityDate", format_iso8601(cursor->modified_at)));
   return filter;
 }
 
@@ -170,8 +171,8 @@ Status pull_autotask_tickets(const PullContext& ctx, PullStats& stats, AutotaskE
       },
       [&names](std::vector<TicketRow>& rows) { return names.fill(rows); });
   return run_incremental_pull(
-      ctx, stats, {Entity::kTickets, "tickets", "Tickets/query", LastPage::kNoNextPageUrl},
-      *cursor, adapter, [&](const PageHandler& handler) -> Status {
+      ctx, stats, {Entity::kTickets, "tickets", "Tickets/query", LastPage::kNoNextPageUrl}, *cursor,
+      adapter, [&](const PageHandler& handler) -> Status {
         auto paged = at.query("Tickets", filter, {}, handler, counted_call(stats, "tickets"));
         if (!paged.ok()) return paged.error();
         return {};
@@ -181,12 +182,11 @@ Status pull_autotask_tickets(const PullContext& ctx, PullStats& stats, AutotaskE
 Status reconcile_autotask_tickets(const PullContext& ctx, PullStats& stats, AutotaskEndpoint& at,
                                   ReconcileResult& out) {
   const TimePoint cutoff = ticket_window_cutoff(ctx);
-  const json filter =
-      json::array({at_ticket_window(cutoff, ctx.tenant.tickets.closed_for_days)});
+  const json filter = json::array({at_ticket_window(cutoff, ctx.tenant.tickets.closed_for_days)});
   CallOptions o = counted_call(stats, "ticket count");
   o.resend = Resend::kIfRetryable;  // a count changes nothing
-  auto r = at.execute(json_request("POST", "Tickets/query/count", json{{"filter", filter}}.dump()),
-                      o);
+  auto r =
+      at.execute(json_request("POST", "Tickets/query/count", json{{"filter", filter}}.dump()), o);
   if (!r.ok()) return r.error();
   auto body = parse_json_body(*r, "POST", "Tickets/query/count");
   if (!body.ok()) return body.error();
@@ -200,9 +200,9 @@ Status reconcile_autotask_tickets(const PullContext& ctx, PullStats& stats, Auto
         const IdPageSink sink = [&](const std::vector<std::string>& ids) {
           return rec.add_live_ids(ids);
         };
-        auto paged = at.query("Tickets", filter, {"id"},
-                              id_page_handler(stats, "Tickets/query ids", sink),
-                              counted_call(stats, "ticket ids"));
+        auto paged =
+            at.query("Tickets", filter, {"id"}, id_page_handler(stats, "Tickets/query ids", sink),
+                     counted_call(stats, "ticket ids"));
         if (!paged.ok()) return paged.error();
         return Status{};
       });

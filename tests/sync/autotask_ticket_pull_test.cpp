@@ -29,7 +29,8 @@ class AutotaskTicketPullTest : public PullTest {
     return sim_->with_store([](cwsim::Store& s) { return s.at.tickets; });
   }
   json close(std::int64_t id, const std::string& completed) {
-    return mutate({{"entity", "autotask_tickets"}, {"ids", {id}},
+    return mutate({{"entity", "autotask_tickets"},
+                   {"ids", {id}},
                    {"fields", {{"status", kAutotaskTicketComplete}, {"completedDate", completed}}},
                    {"timestamp", "2026-11-20T00:00:00Z"}});
   }
@@ -90,7 +91,9 @@ TEST_F(AutotaskTicketPullTest, TiesAtOneLastActivityDateAcrossAPageBoundaryAreNe
   // 510 tickets share one second: two pages of 500 hold them.
   json ids = json::array();
   for (int k = 0; k < 510; ++k) ids.push_back(1010 + k);
-  mutate({{"entity", "autotask_tickets"}, {"ids", ids}, {"fields", {{"title", "Tied update"}}},
+  mutate({{"entity", "autotask_tickets"},
+          {"ids", ids},
+          {"fields", {{"title", "Tied update"}}},
           {"timestamp", "2026-11-26T08:00:00Z"}});
   clear_requests();
   auto r = pass(PassEntity::kTickets);
@@ -98,8 +101,10 @@ TEST_F(AutotaskTicketPullTest, TiesAtOneLastActivityDateAcrossAPageBoundaryAreNe
   EXPECT_EQ(r.stats.upserted, 510);
   EXPECT_EQ(requests_to("Tickets/query").size(), 2u);
   // More rows land in that same second (ids above the cursor's): still read.
-  mutate({{"entity", "autotask_tickets"}, {"ids", {1600, 1601}},
-          {"fields", {{"title", "Late tie"}}}, {"timestamp", "2026-11-26T08:00:00Z"}});
+  mutate({{"entity", "autotask_tickets"},
+          {"ids", {1600, 1601}},
+          {"fields", {{"title", "Late tie"}}},
+          {"timestamp", "2026-11-26T08:00:00Z"}});
   r = pass(PassEntity::kTickets);
   ASSERT_TRUE(r.status.ok());
   EXPECT_EQ(r.stats.upserted, 2);  // the 510 already stored are skipped
