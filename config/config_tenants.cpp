@@ -165,8 +165,7 @@ void read_queue(const MapReader& t, QueuePolicy& q) {
   }
 }
 
-void read_tickets(LoadContext& ctx, const MapReader& t, const std::optional<PsaConnection>& psa,
-                  TicketsPolicy& out) {
+void read_tickets(LoadContext& ctx, const MapReader& t, TicketsPolicy& out) {
   auto m = t.read_map("tickets", kTicketsKeys);
   if (!m) return;
   m->read_bool("enabled", out.enabled);
@@ -176,10 +175,6 @@ void read_tickets(LoadContext& ctx, const MapReader& t, const std::optional<PsaC
   if (!t.has("psa")) {
     ctx.problems.add(line, m->child("enabled"),
                      "is true but the tenant has no psa section; tickets come from PSA");
-  } else if (psa && psa->provider == PsaProviderKind::kAutotask) {
-    ctx.problems.add(line, m->child("enabled"),
-                     "the ticket cache reads ConnectWise PSA tickets only so far; remove "
-                     "`tickets` for this Autotask tenant");
   }
 }
 
@@ -236,7 +231,7 @@ Tenant read_tenant(LoadContext& ctx, const MapReader& t, const Defaults& default
   }
 
   read_queue(t, tenant.queue);
-  read_tickets(ctx, t, tenant.psa, tenant.tickets);
+  read_tickets(ctx, t, tenant.tickets);
   if (auto m = t.read_map("intervals", kIntervalKeys)) read_intervals(*m, tenant.intervals);
   return tenant;
 }

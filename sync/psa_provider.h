@@ -127,8 +127,7 @@ class PsaProvider {
   // The local ticket cache (tenants with tickets.enabled): one incremental (or
   // full) ticket pull into psa_tickets, and the ticket reconcile (a cheap
   // count check first, then the ids when the counts differ or on --full).
-  // Errors: as above, and kConfig for a provider without a ticket cache yet
-  // (config refuses tickets.enabled for it, so only a caller's bug sees it).
+  // Errors: as above.
   virtual Status pull_tickets(const PullContext& ctx, PullStats& stats) = 0;
   virtual Status reconcile_tickets(const PullContext& ctx, PullStats& stats,
                                    ReconcileResult& out) = 0;

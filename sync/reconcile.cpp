@@ -1,5 +1,7 @@
 #include "sync/reconcile.h"
 
+#include <chrono>
+
 #include "base/log.h"
 #include "sync/http/api_pager.h"
 #include "sync/http/http_url.h"
@@ -134,6 +136,32 @@ Status reconcile_opportunities(const PullContext& ctx, PullStats& stats, Reconci
   });
   if (!listed.ok()) return listed.error();
   return apply_reconcile(ctx, stats, *rec, Entity::kOpportunities, out);
+}
+
+TimePoint ticket_window_cutoff(const PullContext& ctx) {
+  return ctx.clock.now() - std::chrono::hours(24) * ctx.tenant.tickets.closed_for_days;
+}
+
+Status reconcile_tickets_by_count(const PullContext& ctx, PullStats& stats, ReconcileResult& out,
+                                  std::int64_t upstream, TimePoint local_cutoff,
+                                  const TicketIdLister& add_ids) {
+  auto cached = ctx.cache.live_ticket_count(ctx.tenant.name, local_cutoff);
+  if (!cached.ok()) return cached.error();
+  const bool differ = upstream != *cached;
+  log::info("ticket_count_checked")
+      .tenant(ctx.tenant.name)
+      .entity("tickets")
+      .field("upstream", upstream)
+      .field("cached", *cached)
+      .field("listing", differ || ctx.full)
+      .msg(differ ? "upstream and cached ticket counts differ; listing ticket ids"
+                  : "upstream and cached ticket counts agree");
+  if (!differ && !ctx.full) return {};
+
+  auto rec = ctx.cache.begin_reconcile(ctx.tenant.name, storage::Entity::kTickets, local_cutoff);
+  if (!rec.ok()) return rec.error();
+  if (auto s = add_ids(*rec); !s.ok()) return s;
+  return apply_reconcile(ctx, stats, *rec, storage::Entity::kTickets, out);
 }
 
 }  // namespace cwsync

@@ -6,6 +6,8 @@
 // the cache.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,5 +47,20 @@ Status add_psa_ids(const PullContext& ctx, PullStats& stats, storage::TombstoneR
 // applies and counts the tombstoned rows in stats.deleted.
 Status apply_reconcile(const PullContext& ctx, PullStats& stats, storage::TombstoneReconcile& rec,
                        storage::Entity entity, ReconcileResult& out);
+
+// The start of a tenant's closed-ticket window: now minus
+// tickets.closed_for_days.
+TimePoint ticket_window_cutoff(const PullContext& ctx);
+
+// The ticket reconcile every PSA shares, after the provider counted its
+// window upstream (`upstream`): compares it with the cached live tickets
+// updated or open since `local_cutoff` (the ticket_count_checked log); only
+// when they differ, or on ctx.full, calls `add_ids` to stream the window's
+// ids into the reconcile and applies it (apply_reconcile). Errors: add_ids',
+// kDatabase, and as apply_reconcile.
+using TicketIdLister = std::function<Status(storage::TombstoneReconcile& rec)>;
+Status reconcile_tickets_by_count(const PullContext& ctx, PullStats& stats, ReconcileResult& out,
+                                  std::int64_t upstream, TimePoint local_cutoff,
+                                  const TicketIdLister& add_ids);
 
 }  // namespace cwsync

@@ -1,8 +1,11 @@
 #include "sync/autotask/at_endpoint.h"
 
+#include <algorithm>
+
 #include "base/log.h"
 #include "sync/http/http_classify.h"
 #include "sync/http/http_url.h"
+#include "sync/http/json_page.h"
 
 namespace cwsync {
 namespace {
@@ -81,6 +84,39 @@ Result<PagingStats> AutotaskEndpoint::query(const std::string& entity, const nlo
   paging.next = page_details_next_url;
   paging.same_request = true;
   return for_each_linked_page(api_, std::move(first), handler, o, paging);
+}
+
+Result<AtPicklistLabels> read_picklist_labels(AutotaskEndpoint& at, const std::string& entity,
+                                              const std::vector<std::string>& fields,
+                                              const CallOptions& options) {
+  using nlohmann::json;
+  auto body = at.get_json(entity + "/entityInformation/fields", options);
+  if (!body.ok()) return body.error();
+  AtPicklistLabels out;
+  for (const json& f : body->value("fields", json::array())) {
+    const std::string name = f.is_object() ? f.value("name", std::string()) : std::string();
+    if (std::find(fields.begin(), fields.end(), name) == fields.end()) continue;
+    auto& target = out[name];
+    for (const json& v : f.value("picklistValues", json::array())) {
+      auto value = json_read::id_text(v, "value");
+      if (!value) continue;
+      try {
+        target[std::stoll(*value)] = v.value("label", std::string());
+      } catch (const std::exception&) {
+        continue;  // a non-numeric value names nothing we store
+      }
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> picklist_label(const AtPicklistLabels& labels, const std::string& field,
+                                          std::optional<std::int64_t> v) {
+  if (!v) return std::nullopt;
+  auto f = labels.find(field);
+  if (f == labels.end()) return std::nullopt;
+  auto it = f->second.find(*v);
+  return it == f->second.end() ? std::nullopt : std::optional<std::string>(it->second);
 }
 
 }  // namespace cwsync

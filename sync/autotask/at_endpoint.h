@@ -9,6 +9,7 @@
 // The zone is looked up once and cached; `zone_url` in the config pins it.
 #pragma once
 
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -28,6 +29,22 @@ inline constexpr int kAutotaskMaxRecords = 500;
 
 // A filter item {"op","field","value"}.
 nlohmann::json at_filter(std::string_view op, std::string_view field, nlohmann::json value);
+
+class AutotaskEndpoint;
+
+// Picklist value → label, per field name ("status" → {5: "Complete"}).
+using AtPicklistLabels = std::map<std::string, std::map<std::int64_t, std::string>>;
+
+// The labels of `fields`' picklists from GET {entity}/entityInformation/fields
+// (non-numeric values skipped; a field without a picklist maps to nothing).
+// Errors: the read's.
+Result<AtPicklistLabels> read_picklist_labels(AutotaskEndpoint& at, const std::string& entity,
+                                              const std::vector<std::string>& fields,
+                                              const CallOptions& options);
+
+// The label of value `v` in `labels` (a field's picklist), or nullopt.
+std::optional<std::string> picklist_label(const AtPicklistLabels& labels, const std::string& field,
+                                          std::optional<std::int64_t> v);
 
 class AutotaskEndpoint {
  public:

@@ -17,39 +17,9 @@ bool listed(const std::vector<int>& values, std::int64_t v) {
   return std::find(values.begin(), values.end(), v) != values.end();
 }
 
-std::optional<std::string> label(const std::map<std::int64_t, std::string>& labels,
-                                 std::optional<std::int64_t> v) {
-  if (!v) return std::nullopt;
-  auto it = labels.find(*v);
-  return it == labels.end() ? std::nullopt : std::optional<std::string>(it->second);
-}
-
-// The labels of the Opportunities status and stage picklists.
-Result<AutotaskOpportunityLabels> read_labels(AutotaskEndpoint& at, PullStats& stats) {
-  auto body = at.get_json("Opportunities/entityInformation/fields",
-                          counted_call(stats, "opportunity fields"));
-  if (!body.ok()) return body.error();
-  AutotaskOpportunityLabels out;
-  for (const json& f : body->value("fields", json::array())) {
-    const std::string name = f.is_object() ? f.value("name", std::string()) : std::string();
-    auto* target = name == "status" ? &out.status : name == "stage" ? &out.stage : nullptr;
-    if (target == nullptr) continue;
-    for (const json& v : f.value("picklistValues", json::array())) {
-      auto value = json_read::id_text(v, "value");
-      if (!value) continue;
-      try {
-        (*target)[std::stoll(*value)] = v.value("label", std::string());
-      } catch (const std::exception&) {
-        continue;  // a non-numeric value names nothing we store
-      }
-    }
-  }
-  return out;
-}
-
 class AutotaskOpportunityAdapter final : public OpportunityRowsAdapter {
  public:
-  AutotaskOpportunityAdapter(const AutotaskSettings& settings, AutotaskOpportunityLabels labels)
+  AutotaskOpportunityAdapter(const AutotaskSettings& settings, AtPicklistLabels labels)
       : settings_(settings), labels_(std::move(labels)) {}
 
   Result<RowStamp> add(const PageElement& e) override {
@@ -60,22 +30,20 @@ class AutotaskOpportunityAdapter final : public OpportunityRowsAdapter {
 
  private:
   const AutotaskSettings& settings_;
-  AutotaskOpportunityLabels labels_;
+  AtPicklistLabels labels_;
 };
 
 }  // namespace
 
 Result<OpportunityRow> map_autotask_opportunity(const json& obj, std::string_view raw,
                                                 const AutotaskSettings& settings,
-                                                const AutotaskOpportunityLabels& labels) {
+                                                const AtPicklistLabels& labels) {
   using namespace json_read;
-  const json* id = child(obj, "id");
-  if (id == nullptr || !id->is_number_integer()) {
-    return make_error(ErrorKind::kMalformed, "an opportunity without an integer id", "opportunity");
-  }
+  auto id = required_integer_id(obj, "opportunity");
+  if (!id.ok()) return id.error();
   OpportunityRow o;
   o.source = OpportunitySource::kPsa;
-  o.id = std::to_string(id->get<std::int64_t>());
+  o.id = std::to_string(*id);
   o.name = text(obj, "title");
   if (auto company = id_text(obj, "companyID")) o.client_name = "company " + *company;
   o.value = number(obj, "amount");
@@ -85,8 +53,8 @@ Result<OpportunityRow> map_autotask_opportunity(const json& obj, std::string_vie
   o.date_entered = time(obj, "createDate");
   o.last_updated = time(obj, "lastActivity");
   const auto status = integer(obj, "status");
-  o.status_name = label(labels.status, status);
-  o.stage_name = label(labels.stage, integer(obj, "stage"));
+  o.status_name = picklist_label(labels, "status", status);
+  o.stage_name = picklist_label(labels, "stage", integer(obj, "stage"));
   o.status = !status                                   ? storage::OpportunityStatus::kOpen
              : listed(settings.won_statuses, *status)  ? storage::OpportunityStatus::kWon
              : listed(settings.lost_statuses, *status) ? storage::OpportunityStatus::kLost
@@ -118,7 +86,8 @@ Status pull_autotask_opportunities(const PullContext& ctx, PullStats& stats, Aut
                                    const AutotaskSettings& settings) {
   auto cursor = start_cursor(ctx, Entity::kOpportunities);
   if (!cursor.ok()) return cursor.error();
-  auto labels = read_labels(at, stats);
+  auto labels = read_picklist_labels(at, "Opportunities", {"status", "stage"},
+                                     counted_call(stats, "opportunity fields"));
   if (!labels.ok()) return labels.error();
   const json filter = json::array(
       {*cursor ? at_filter("gt", "lastActivity", format_iso8601((*cursor)->modified_at))

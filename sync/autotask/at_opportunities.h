@@ -22,16 +22,12 @@
 
 namespace cwsync {
 
-// Picklist value → label, for status and stage names.
-struct AutotaskOpportunityLabels {
-  std::map<std::int64_t, std::string> status, stage;
-};
-
-// One Opportunities item → row. kMalformed without an integer id. Pure.
+// One Opportunities item → row; `labels` holds the status and stage
+// picklists. kMalformed without an integer id. Pure.
 Result<storage::OpportunityRow> map_autotask_opportunity(const nlohmann::json& obj,
                                                          std::string_view raw,
                                                          const AutotaskSettings& settings,
-                                                         const AutotaskOpportunityLabels& labels);
+                                                         const AtPicklistLabels& labels);
 
 // One incremental (or full) pull. Errors: the API's, kMalformed naming the
 // page, kDatabase.

@@ -3,6 +3,7 @@
 #include <Poco/String.h>
 
 #include "sync/autotask/at_opportunities.h"
+#include "sync/autotask/at_tickets.h"
 #include "sync/sync_pass.h"
 #include "sync/http/json_page.h"
 #include "sync/note_marker.h"
@@ -12,13 +13,6 @@ namespace cwsync {
 namespace {
 
 using nlohmann::json;
-
-// The ticket cache reads ConnectWise tickets only so far; config refuses
-// tickets.enabled for an Autotask tenant, so this is a caller's bug.
-Status no_ticket_cache(const PullContext& ctx) {
-  return make_error(ErrorKind::kConfig, "the ticket cache is not available for Autotask tenants",
-                    ctx.tenant.name);
-}
 
 constexpr std::size_t kMaxTitle = 250;
 
@@ -371,12 +365,13 @@ Status AutotaskProvider::list_opportunity_ids(const PullContext& ctx, PullStats&
   return list_autotask_opportunity_ids(ctx, stats, at_, sink);
 }
 
-Status AutotaskProvider::pull_tickets(const PullContext& ctx, PullStats&) {
-  return no_ticket_cache(ctx);
+Status AutotaskProvider::pull_tickets(const PullContext& ctx, PullStats& stats) {
+  return pull_autotask_tickets(ctx, stats, at_);
 }
 
-Status AutotaskProvider::reconcile_tickets(const PullContext& ctx, PullStats&, ReconcileResult&) {
-  return no_ticket_cache(ctx);
+Status AutotaskProvider::reconcile_tickets(const PullContext& ctx, PullStats& stats,
+                                           ReconcileResult& out) {
+  return reconcile_autotask_tickets(ctx, stats, at_, out);
 }
 
 }  // namespace cwsync

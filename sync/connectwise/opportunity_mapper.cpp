@@ -71,14 +71,12 @@ storage::OpportunityStatus classify(const PsaStatusInfo& s) {
 Result<MappedOpportunity> map_psa_opportunity(const json& obj, std::string_view raw,
                                               const OpportunityStatusTable& statuses) {
   using namespace json_read;
-  const json* id = child(obj, "id");
-  if (id == nullptr || !id->is_number_integer()) {
-    return make_error(ErrorKind::kMalformed, "an opportunity without an integer id", "opportunity");
-  }
+  auto id = required_integer_id(obj, "opportunity");
+  if (!id.ok()) return id.error();
   MappedOpportunity m;
   storage::OpportunityRow& o = m.row;
   o.source = OpportunitySource::kPsa;
-  o.id = std::to_string(id->get<std::int64_t>());
+  o.id = std::to_string(*id);
   o.name = text(obj, "name");
   if (const json* c = child(obj, "company")) o.client_name = text(*c, "name");
   if (const json* st = child(obj, "stage")) o.stage_name = text(*st, "name");

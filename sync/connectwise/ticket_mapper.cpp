@@ -16,13 +16,11 @@ std::optional<std::string> ref_text(const json& obj, std::string_view ref, std::
 }  // namespace
 
 Result<storage::TicketRow> map_cw_ticket(const json& obj, std::string_view raw) {
-  const json* id = json_read::child(obj, "id");
-  if (id == nullptr || !id->is_number_integer()) {
-    return make_error(ErrorKind::kMalformed, "a ticket without an integer id", "ticket");
-  }
+  auto id = required_integer_id(obj, "ticket");
+  if (!id.ok()) return id.error();
   storage::TicketRow t;
   t.provider = "connectwise";
-  t.id = std::to_string(id->get<std::int64_t>());
+  t.id = std::to_string(*id);
   t.number = t.id;
   t.summary = json_read::text(obj, "summary");
   t.record_type = json_read::text(obj, "recordType");

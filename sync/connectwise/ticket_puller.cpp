@@ -1,8 +1,5 @@
 #include "sync/connectwise/ticket_puller.h"
 
-#include <chrono>
-
-#include "base/log.h"
 #include "sync/connectwise/ticket_mapper.h"
 #include "sync/http/api_pager.h"
 #include "sync/http/http_url.h"
@@ -13,10 +10,6 @@ namespace cwsync {
 namespace {
 
 using storage::Entity;
-
-TimePoint window_cutoff(const PullContext& ctx) {
-  return ctx.clock.now() - std::chrono::hours(24) * ctx.tenant.tickets.closed_for_days;
-}
 
 Status need_psa(const PullContext& ctx) {
   if (ctx.clients.psa() == nullptr) {
@@ -36,7 +29,7 @@ Status pull_cw_tickets(const PullContext& ctx, PullStats& stats) {
   if (auto s = need_psa(ctx); !s.ok()) return s;
   auto cursor = start_cursor(ctx, Entity::kTickets);
   if (!cursor.ok()) return cursor.error();
-  std::string conditions = cw_ticket_window(window_cutoff(ctx), ctx.tenant.tickets.closed_for_days);
+  std::string conditions = cw_ticket_window(ticket_window_cutoff(ctx), ctx.tenant.tickets.closed_for_days);
   if (*cursor) {
     // >=, not >: rows sharing the cursor's second are read again and the
     // engine skips those not after (modified_at, id); a tie is never lost.
@@ -61,7 +54,7 @@ Status pull_cw_tickets(const PullContext& ctx, PullStats& stats) {
 
 Status reconcile_cw_tickets(const PullContext& ctx, PullStats& stats, ReconcileResult& out) {
   if (auto s = need_psa(ctx); !s.ok()) return s;
-  const TimePoint cutoff = window_cutoff(ctx);
+  const TimePoint cutoff = ticket_window_cutoff(ctx);
   const std::string window = cw_ticket_window(cutoff, ctx.tenant.tickets.closed_for_days);
   // The cached rows in the same window (closed_for_days 0: cutoff is now, so
   // only open rows take part, as only open tickets are listed).
@@ -77,25 +70,11 @@ Status reconcile_cw_tickets(const PullContext& ctx, PullStats& stats, ReconcileR
   if (count == nullptr || !count->is_number_integer()) {
     return make_error(ErrorKind::kMalformed, "expected {\"count\": N}", "GET service/tickets/count");
   }
-  auto cached = ctx.cache.live_ticket_count(ctx.tenant.name, local_cutoff);
-  if (!cached.ok()) return cached.error();
-  const bool differ = count->get<std::int64_t>() != *cached;
-  log::info("ticket_count_checked")
-      .tenant(ctx.tenant.name)
-      .entity("tickets")
-      .field("upstream", count->get<std::int64_t>())
-      .field("cached", *cached)
-      .field("listing", differ || ctx.full)
-      .msg(differ ? "upstream and cached ticket counts differ; listing ticket ids"
-                  : "upstream and cached ticket counts agree");
-  if (!differ && !ctx.full) return {};
-
-  auto rec = ctx.cache.begin_reconcile(ctx.tenant.name, Entity::kTickets, local_cutoff);
-  if (!rec.ok()) return rec.error();
-  if (auto s = add_psa_ids(ctx, stats, *rec, "service/tickets", window, "ticket ids"); !s.ok()) {
-    return s;
-  }
-  return apply_reconcile(ctx, stats, *rec, Entity::kTickets, out);
+  return reconcile_tickets_by_count(
+      ctx, stats, out, count->get<std::int64_t>(), local_cutoff,
+      [&](storage::TombstoneReconcile& rec) {
+        return add_psa_ids(ctx, stats, rec, "service/tickets", window, "ticket ids");
+      });
 }
 
 }  // namespace cwsync

@@ -68,6 +68,14 @@ Error malformed_element(std::string_view what, std::string message) {
   return make_error(ErrorKind::kMalformed, std::move(message), std::string(what));
 }
 
+Result<std::int64_t> required_integer_id(const nlohmann::json& obj, std::string_view what) {
+  const nlohmann::json* id = json_read::child(obj, "id");
+  if (id != nullptr && id->is_number_integer()) return id->get<std::int64_t>();
+  const bool vowel = !what.empty() && std::string_view("aeiou").find(what[0]) != std::string_view::npos;
+  return malformed_element(what, std::string(vowel ? "an " : "a ") + std::string(what) +
+                                     " without an integer id");
+}
+
 namespace json_read {
 
 const json* child(const json& obj, std::string_view key) {

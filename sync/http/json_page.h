@@ -53,6 +53,10 @@ Result<SplitPage> split_page(std::string&& body, std::string_view what) = delete
 // what is wrong, `what` names the element ("quote 7f3a…").
 Error malformed_element(std::string_view what, std::string message);
 
+// obj's "id" as an integer (the key of every PSA row). kMalformed "a|an <what>
+// without an integer id" naming `what` otherwise.
+Result<std::int64_t> required_integer_id(const nlohmann::json& obj, std::string_view what);
+
 // ---- small typed readers shared by the mappers (tolerant: null, missing or
 // the wrong type → nullopt) ---------------------------------------------------
 namespace json_read {

@@ -82,6 +82,13 @@ TEST_F(ConfigAutotaskTest, DefaultsAreTheHourlyBudgetTheDefaultRoleAndTheZoneLoo
   EXPECT_EQ(p.private_key_source, "env CONTOSO_AT_SECRET");
 }
 
+TEST_F(ConfigAutotaskTest, TheTicketCacheMayBeEnabled) {
+  const Config c = load_ok(write(
+      "cwsync.yaml", std::string(kMinimal) + "    tickets: { enabled: true, closed_for_days: 30 }\n"));
+  EXPECT_TRUE(c.tenants[0].tickets.enabled);
+  EXPECT_EQ(c.tenants[0].tickets.closed_for_days, 30);
+}
+
 TEST_F(ConfigAutotaskTest, EveryProblemHasItsLineAndAFix) {
   const ConfigError e = load_error(write("cwsync.yaml", R"(
 tenants:

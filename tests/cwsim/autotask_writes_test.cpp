@@ -307,6 +307,13 @@ TEST_F(AutotaskWritesTest, AutotaskMutations) {
   EXPECT_EQ(
       sim_->control("POST", "/_sim/mutate", {{"entity", "autotask_tickets"}, {"ids", {1}}}).status,
       400);
+  // delete: gone from the record route and from the query count.
+  control("POST", "/_sim/mutate",
+          {{"entity", "autotask_tickets"}, {"kind", "delete"}, {"ids", {1004}}});
+  EXPECT_EQ(at("GET", "/Tickets/1004").status, 404);
+  Json count = json(at("POST", "/Tickets/query/count",
+                       {{"filter", {{{"op", "eq"}, {"field", "id"}, {"value", 1004}}}}}));
+  EXPECT_EQ(count["queryCount"], 0);
 }
 
 }  // namespace

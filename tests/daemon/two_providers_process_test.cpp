@@ -58,7 +58,8 @@ class TwoProvidersTest : public ::testing::Test {
         "      secret: cwsim-secret\n"
         "      integration_code: CWSIMINTEGRATIONCODE\n"
         "      zone_lookup_url: " + sim_.base_url() + "/ATServicesRest/\n"
-        "    queue: { lease: 1s, settle: 500ms }\n");
+        "    queue: { lease: 1s, settle: 500ms }\n"
+        "    tickets: { enabled: true }\n");
   }
   std::string config_path() const { return dir_.file("cwsync.yaml").string(); }
   std::string db_path() const { return dir_.file("cache.db").string(); }
@@ -168,6 +169,24 @@ TEST_F(TwoProvidersTest, OneDaemonDeliversAndPullsForAConnectWiseAndAnAutotaskTe
   auto code = daemon.wait(10s);
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 0) << daemon.err();
+
+  // The Autotask tenant's ticket cache: `cwsync ticket` and `cwsync search`.
+  RunResult pulled = cli({"sync", "--once", "--tenant", "contoso", "--entity", "tickets"});
+  ASSERT_EQ(pulled.code, 0) << pulled.out << pulled.err;
+  RunResult ticket = cli({"ticket", "1003", "--tenant", "contoso", "--json"});
+  ASSERT_EQ(ticket.code, 0) << ticket.out << ticket.err;
+  json t = json::parse(ticket.out, nullptr, false);
+  ASSERT_TRUE(t.is_object()) << ticket.out;
+  EXPECT_EQ(t["ticket"]["status"]["name"], "Waiting Customer") << t;
+  EXPECT_EQ(t["ticket"]["number"].get<std::string>().rfind("T2026", 0), 0u) << t;
+  EXPECT_TRUE(t["ticket"]["company"]["name"].is_string()) << t;
+  const std::string title = t["ticket"]["summary"].get<std::string>();
+  RunResult found = cli({"search", title.substr(0, 3) + "*", "--tenant", "contoso", "--kind",
+                         "ticket", "--json"});
+  ASSERT_EQ(found.code, 0) << found.err;
+  json hits = json::parse(found.out, nullptr, false);
+  ASSERT_TRUE(hits.is_object() && !hits["hits"].empty()) << found.out;
+  for (const json& h : hits["hits"]) EXPECT_EQ(h["tenant"], "contoso") << h;
 }
 
 TEST_F(TwoProvidersTest, SigkillWhileAnAutotaskNoteIsInFlightThenRestartDeliversEachOnce) {

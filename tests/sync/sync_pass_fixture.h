@@ -2,6 +2,8 @@
 // SQLite cache in a temp dir, and the production HTTP client and sync core.
 #pragma once
 
+#include <functional>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -133,6 +135,60 @@ class PullTest : public ::testing::Test {
     auto r = sim_->control("POST", "/_sim/faults", rule);
     EXPECT_EQ(r.status, 200) << r.body.dump();
     return r.body.value("id", 0);
+  }
+
+  // The ticket cache (ConnectWise and Autotask tenants alike).
+  std::int64_t live_tickets() { return cache().counts("acme")->tickets; }
+  std::optional<storage::CachedTicket> cached(std::int64_t id) {
+    auto t = cache().get_ticket("acme", std::to_string(id));
+    EXPECT_TRUE(t.ok());
+    return t.ok() ? *t : std::nullopt;
+  }
+  // The ticket cursor stands at `iso`.
+  void expect_ticket_cursor(const char* iso) {
+    auto state = cache().cursor("acme", storage::Entity::kTickets);
+    ASSERT_TRUE(state.ok() && *state);
+    EXPECT_EQ((*state)->modified_at, *parse_iso8601(iso));
+  }
+  // The logged requests whose path contains `part`.
+  std::vector<nlohmann::json> requests_to(const std::string& part) {
+    std::vector<nlohmann::json> out;
+    for (const nlohmann::json& e : requests()) {
+      if (e.value("path", "").find(part) != std::string::npos) out.push_back(e);
+    }
+    return out;
+  }
+  // The ticket reconcile every PSA shares, on a cache of 120 pulled tickets:
+  // equal counts cost one request (to `count_path`, among the requests to
+  // `part`); after `delete_1003_to_1005` (a mutation) the counts differ, an
+  // id listing (`is_listing` of a request) runs and the three are tombstoned.
+  void expect_count_checked_ticket_reconcile(
+      const std::string& part, const std::string& count_path,
+      const nlohmann::json& delete_1003_to_1005,
+      const std::function<bool(const nlohmann::json&)>& is_listing) {
+    LogCapture logs;
+    clear_requests();
+    auto r = pass(PassEntity::kReconcile);
+    ASSERT_TRUE(r.status.ok()) << r.status.error().describe();
+    auto reqs = requests_to(part);
+    ASSERT_EQ(reqs.size(), 1u) << nlohmann::json(reqs).dump();
+    EXPECT_NE(reqs[0]["path"].get<std::string>().find(count_path), std::string::npos);
+
+    mutate(delete_1003_to_1005);
+    clear_requests();
+    r = pass(PassEntity::kReconcile);
+    ASSERT_TRUE(r.status.ok()) << r.status.error().describe();
+    EXPECT_EQ(live_tickets(), 117);
+    ASSERT_TRUE(cached(1003));
+    EXPECT_TRUE(cached(1003)->deleted_at);
+    bool listed = false;
+    for (const nlohmann::json& e : requests_to(part)) listed = listed || is_listing(e);
+    EXPECT_TRUE(listed);
+    auto checks = logs.events("ticket_count_checked");
+    ASSERT_EQ(checks.size(), 2u);
+    EXPECT_EQ(checks[1]["upstream"], 117);
+    EXPECT_EQ(checks[1]["cached"], 120);
+    EXPECT_EQ(checks[1]["listing"], true);
   }
 
   // Every visible upstream quote equals its cached row (typed columns and

@@ -22,12 +22,6 @@ class TicketPullTest : public PullTest {
     tenant_.tickets.enabled = true;
     tenant_.tickets.closed_for_days = 90;
   }
-  std::int64_t live_tickets() { return cache().counts("acme")->tickets; }
-  std::optional<storage::CachedTicket> cached(std::int64_t id) {
-    auto t = cache().get_ticket("acme", std::to_string(id));
-    EXPECT_TRUE(t.ok());
-    return t.ok() ? *t : std::nullopt;
-  }
   // Every upstream ticket inside the window equals its live cached row.
   void expect_window_matches_upstream() {
     const TimePoint cutoff = SystemClock::instance().now() - std::chrono::hours(24 * 90);
@@ -56,13 +50,7 @@ class TicketPullTest : public PullTest {
     }
     return 0;
   }
-  std::vector<json> ticket_requests() {
-    std::vector<json> out;
-    for (const json& e : requests()) {
-      if (e["path"].get<std::string>().find("/service/tickets") != std::string::npos) out.push_back(e);
-    }
-    return out;
-  }
+  std::vector<json> ticket_requests() { return requests_to("/service/tickets"); }
 };
 
 TEST_F(TicketPullTest, InitialPullTakesTheWindowAndAnIdleCycleIsOneRequest) {
@@ -114,39 +102,17 @@ TEST_F(TicketPullTest, TiesAtOneLastUpdatedAcrossAPageBoundaryAreNeverLost) {
   EXPECT_EQ(r.stats.upserted, 3);  // the 75 already stored are skipped
   for (const json& id : created["affected"]) EXPECT_TRUE(cached(id.get<std::int64_t>())) << id;
   expect_window_matches_upstream();
-  auto state = cache().cursor("acme", storage::Entity::kTickets);
-  ASSERT_TRUE(state.ok() && *state);
-  EXPECT_EQ((*state)->modified_at, *parse_iso8601("2026-11-26T08:00:00Z"));
+  expect_ticket_cursor("2026-11-26T08:00:00Z");
 }
 
 TEST_F(TicketPullTest, ReconcileChecksTheCountAndTombstonesDeletedTickets) {
   ASSERT_TRUE(pass(PassEntity::kTickets).status.ok());
-  LogCapture logs;
-  clear_requests();
-  auto r = pass(PassEntity::kReconcile);
-  ASSERT_TRUE(r.status.ok()) << r.status.error().describe();
-  // Counts agree: one count request, no id listing.
-  auto reqs = ticket_requests();
-  ASSERT_EQ(reqs.size(), 1u) << json(reqs).dump();
-  EXPECT_NE(reqs[0]["path"].get<std::string>().find("/service/tickets/count"), std::string::npos);
-
-  mutate({{"entity", "tickets"}, {"kind", "delete"}, {"ids", {1003, 1004, 1005}}});
-  clear_requests();
-  r = pass(PassEntity::kReconcile);
-  ASSERT_TRUE(r.status.ok()) << r.status.error().describe();
-  EXPECT_EQ(live_tickets(), 117);
-  ASSERT_TRUE(cached(1003));
-  EXPECT_TRUE(cached(1003)->deleted_at);
-  bool listed = false;
-  for (const json& e : ticket_requests()) {
-    listed = listed || e["query"].get<std::string>().find("fields=id") != std::string::npos;
-  }
-  EXPECT_TRUE(listed);
-  auto checks = logs.events("ticket_count_checked");
-  ASSERT_EQ(checks.size(), 2u);
-  EXPECT_EQ(checks[1]["upstream"], 117);
-  EXPECT_EQ(checks[1]["cached"], 120);
-  EXPECT_EQ(checks[1]["listing"], true);
+  expect_count_checked_ticket_reconcile(
+      "/service/tickets", "/service/tickets/count",
+      {{"entity", "tickets"}, {"kind", "delete"}, {"ids", {1003, 1004, 1005}}},
+      [](const json& e) {
+        return e["query"].get<std::string>().find("fields=id") != std::string::npos;
+      });
   // A deleted ticket is no longer found by search.
   auto gone = cache().search("\"1003\"", std::string("acme"), std::string("ticket"), 5);
   ASSERT_TRUE(gone.ok());

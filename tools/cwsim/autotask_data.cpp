@@ -506,7 +506,8 @@ Json mutate_autotask(Store& s, const Json& spec) {
     }
     t->second["lastActivityDate"] = at_time(now);
   } else if (entity == "autotask_tickets") {
-    if (kind != "modify") throw std::invalid_argument("autotask_tickets support kind modify only");
+    if (kind != "modify" && kind != "delete")
+      throw std::invalid_argument("autotask_tickets support kind modify and delete only");
     const Json ids = spec.value("ids", Json::array());
     const Json fields = spec.value("fields", Json::object());
     if (!ids.is_array() || ids.empty())
@@ -521,10 +522,15 @@ Json mutate_autotask(Store& s, const Json& spec) {
       auto t = id.is_number_integer() ? s.at.tickets.find(id.get<int64_t>()) : s.at.tickets.end();
       if (t == s.at.tickets.end())
         throw std::invalid_argument("unknown Autotask ticket " + id.dump());
+      affected.push_back(id);
+      if (kind == "delete") {
+        s.at.notes.erase(t->first);
+        s.at.tickets.erase(t);
+        continue;
+      }
       for (const auto& [k, v] : fields.items()) t->second[k] = v;
       t->second["lastActivityDate"] = at_time(ts);
       t->second["lastTrackedModificationDateTime"] = at_time(ts);
-      affected.push_back(id);
     }
   } else {
     throw std::invalid_argument("unknown Autotask entity " + entity);

@@ -1,0 +1,211 @@
+#include "sync/autotask/at_tickets.h"
+
+#include <map>
+#include <set>
+#include <vector>
+
+#include "sync/http/json_page.h"
+#include "sync/pull_engine.h"
+#include "sync/ticket_adapter.h"
+
+namespace cwsync {
+namespace {
+
+using nlohmann::json;
+using storage::Entity;
+using storage::TicketRow;
+
+// Names of one entity's rows by id (as text), remembered for the whole pull
+// so each company or contact is asked for once.
+class NameLookup {
+ public:
+  // `fields`: IncludeFields besides id; `name_of` builds the name of one item.
+  NameLookup(std::string entity, std::vector<std::string> fields,
+             std::optional<std::string> (*name_of)(const json&))
+      : entity_(std::move(entity)), fields_(std::move(fields)), name_(name_of) {}
+
+  // Reads the names of `ids` not asked for yet, in one `in` query (every
+  // page). Errors: the query's, kMalformed for a page that is not a list.
+  Status fetch(AutotaskEndpoint& at, PullStats& stats, const std::set<std::string>& ids) {
+    json wanted = json::array();
+    for (const std::string& id : ids) {
+      if (names_.count(id) != 0) continue;
+      names_[id] = std::nullopt;  // asked for: an unknown id is not asked again
+      try {
+        wanted.push_back(std::stoll(id));
+      } catch (const std::exception&) {
+        continue;  // not an Autotask id; it keeps no name
+      }
+    }
+    if (wanted.empty()) return {};
+    std::vector<std::string> include = fields_;
+    include.insert(include.begin(), "id");
+    auto paged = at.query(
+        entity_, json::array({at_filter("in", "id", wanted)}), include,
+        [&](const Page& page) -> Result<PageVerdict> {
+          stats.pages += 1;
+          auto items = parse_page_items(page);
+          if (!items.ok()) {
+            return make_error(ErrorKind::kMalformed, items.error().message,
+                              entity_ + " names page " + std::to_string(page.number));
+          }
+          for (const json& item : *items) {
+            if (auto id = json_read::id_text(item, "id")) names_[*id] = name_(item);
+          }
+          return PageVerdict{items->size(), false};
+        },
+        counted_call(stats, "ticket " + entity_));
+    if (!paged.ok()) return paged.error();
+    return {};
+  }
+
+  std::optional<std::string> name(const std::optional<std::string>& id) const {
+    if (!id) return std::nullopt;
+    auto it = names_.find(*id);
+    return it == names_.end() ? std::nullopt : it->second;
+  }
+
+ private:
+  std::string entity_;
+  std::vector<std::string> fields_;
+  std::optional<std::string> (*name_)(const json&);
+  std::map<std::string, std::optional<std::string>> names_;
+};
+
+std::optional<std::string> company_name(const json& item) {
+  return json_read::text(item, "companyName");
+}
+
+std::optional<std::string> contact_name(const json& item) {
+  const std::string first = json_read::text(item, "firstName").value_or("");
+  const std::string last = json_read::text(item, "lastName").value_or("");
+  if (first.empty() || last.empty()) {
+    return first.empty() && last.empty() ? std::nullopt : std::optional(first + last);
+  }
+  return first + " " + last;
+}
+
+// Fills company and contact names into the page's rows.
+class TicketNames {
+ public:
+  TicketNames(AutotaskEndpoint& at, PullStats& stats) : at_(at), stats_(stats) {}
+
+  Status fill(std::vector<TicketRow>& rows) {
+    std::set<std::string> companies, contacts;
+    for (const TicketRow& t : rows) {
+      if (t.company_id) companies.insert(*t.company_id);
+      if (t.contact_id) contacts.insert(*t.contact_id);
+    }
+    if (auto s = companies_.fetch(at_, stats_, companies); !s.ok()) return s;
+    if (auto s = contacts_.fetch(at_, stats_, contacts); !s.ok()) return s;
+    for (TicketRow& t : rows) {
+      t.company = companies_.name(t.company_id);
+      t.contact = contacts_.name(t.contact_id);
+    }
+    return {};
+  }
+
+ private:
+  AutotaskEndpoint& at_;
+  PullStats& stats_;
+  NameLookup companies_{"Companies", {"companyName"}, &company_name};
+  NameLookup contacts_{"Contacts", {"firstName", "lastName"}, &contact_name};
+};
+
+json with_cursor(json window, const std::optional<storage::SyncCursor>& cursor) {
+  json filter = json::array({std::move(window)});
+  // gte, not gt: rows sharing the cursor's second are read again and the
+  // engine skips those not after (modified_at, id); a tie is never lost.
+  if (cursor)
+    filter.push_back(at_filter("gte", "lastActivityDate", format_iso8601(cursor->modified_at)));
+  return filter;
+}
+
+}  // namespace
+
+json at_ticket_window(TimePoint cutoff, int closed_for_days) {
+  json open = at_filter("noteq", "status", kAutotaskTicketComplete);
+  if (closed_for_days <= 0) return open;
+  return {{"op", "or"},
+          {"items", json::array({open, at_filter("gt", "completedDate", format_iso8601(cutoff))})}};
+}
+
+Result<TicketRow> map_autotask_ticket(const json& obj, std::string_view raw,
+                                      const AtPicklistLabels& labels) {
+  using namespace json_read;
+  auto id = required_integer_id(obj, "ticket");
+  if (!id.ok()) return id.error();
+  TicketRow t;
+  t.provider = "autotask";
+  t.id = std::to_string(*id);
+  t.number = text(obj, "ticketNumber").value_or(t.id);
+  t.summary = text(obj, "title");
+  const auto status = integer(obj, "status");
+  t.status_id = id_text(obj, "status");
+  t.status = picklist_label(labels, "status", status);
+  t.priority = picklist_label(labels, "priority", integer(obj, "priority"));
+  t.board_id = id_text(obj, "queueID");
+  t.board = picklist_label(labels, "queueID", integer(obj, "queueID"));
+  t.company_id = id_text(obj, "companyID");
+  t.contact_id = id_text(obj, "contactID");
+  t.closed = status == kAutotaskTicketComplete;
+  t.closed_at = time(obj, "completedDate");
+  t.created_at = time(obj, "createDate");
+  t.updated_at = time(obj, "lastActivityDate");
+  t.raw_json.assign(raw);
+  return t;
+}
+
+Status pull_autotask_tickets(const PullContext& ctx, PullStats& stats, AutotaskEndpoint& at) {
+  auto cursor = start_cursor(ctx, Entity::kTickets);
+  if (!cursor.ok()) return cursor.error();
+  auto labels = read_picklist_labels(at, "Tickets", {"status", "priority", "queueID"},
+                                     counted_call(stats, "ticket fields"));
+  if (!labels.ok()) return labels.error();
+  const json filter = with_cursor(
+      at_ticket_window(ticket_window_cutoff(ctx), ctx.tenant.tickets.closed_for_days), *cursor);
+  TicketNames names(at, stats);
+  TicketAdapter adapter(
+      [&labels](const json& obj, std::string_view raw) {
+        return map_autotask_ticket(obj, raw, *labels);
+      },
+      [&names](std::vector<TicketRow>& rows) { return names.fill(rows); });
+  return run_incremental_pull(
+      ctx, stats, {Entity::kTickets, "tickets", "Tickets/query", LastPage::kNoNextPageUrl}, *cursor,
+      adapter, [&](const PageHandler& handler) -> Status {
+        auto paged = at.query("Tickets", filter, {}, handler, counted_call(stats, "tickets"));
+        if (!paged.ok()) return paged.error();
+        return {};
+      });
+}
+
+Status reconcile_autotask_tickets(const PullContext& ctx, PullStats& stats, AutotaskEndpoint& at,
+                                  ReconcileResult& out) {
+  const TimePoint cutoff = ticket_window_cutoff(ctx);
+  const json filter = json::array({at_ticket_window(cutoff, ctx.tenant.tickets.closed_for_days)});
+  CallOptions o = counted_call(stats, "ticket count");
+  o.resend = Resend::kIfRetryable;  // a count changes nothing
+  auto r =
+      at.execute(json_request("POST", "Tickets/query/count", json{{"filter", filter}}.dump()), o);
+  if (!r.ok()) return r.error();
+  auto body = parse_json_body(*r, "POST", "Tickets/query/count");
+  if (!body.ok()) return body.error();
+  auto count = json_read::integer(*body, "queryCount");
+  if (!count) {
+    return make_error(ErrorKind::kMalformed, "expected {\"queryCount\": N}",
+                      "POST Tickets/query/count");
+  }
+  return reconcile_tickets_by_count(
+      ctx, stats, out, *count, cutoff, [&](storage::TombstoneReconcile& rec) -> Status {
+        const IdPageSink sink = [&](const std::vector<std::string>& ids) {
+          return rec.add_live_ids(ids);
+        };
+        auto paged =
+            at.query("Tickets", filter, {"id"}, id_page_handler(stats, "Tickets/query ids", sink),
+                     counted_call(stats, "ticket ids"));
+        if (!paged.ok()) return paged.error();
+        return Status{};
+      });
+}
+
+}  // namespace cwsync
