@@ -4,6 +4,8 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include "sync/note_marker.h"
+
 namespace cwsync::test {
 namespace {
 
@@ -15,8 +17,8 @@ SQLite::Database open_ro(const std::string& path) {
   return db;
 }
 
-// Every text cwsim stored that can carry a marker: note texts and time-entry
-// notes.
+// Every text cwsim stored that can carry a marker: ConnectWise note texts and
+// time-entry notes, Autotask note descriptions and time-entry summaryNotes.
 std::vector<std::string> stored_texts(const SimControl& sim) {
   std::vector<std::string> texts;
   // Keep each reply alive: a range-for over get(...)["x"] would iterate a
@@ -28,6 +30,14 @@ std::vector<std::string> stored_texts(const SimControl& sim) {
   const json entries = sim.get("/_sim/store/time-entries");
   for (const auto& e : entries["time_entries"]) {
     if (e.contains("notes") && e["notes"].is_string()) texts.push_back(e["notes"]);
+  }
+  const json at_notes = sim.get("/_sim/store/autotask-notes");
+  for (const auto& n : at_notes["notes"]) {
+    if (n.contains("description") && n["description"].is_string()) texts.push_back(n["description"]);
+  }
+  const json at_entries = sim.get("/_sim/store/autotask-time-entries");
+  for (const auto& e : at_entries["time_entries"]) {
+    if (e.contains("summaryNotes") && e["summaryNotes"].is_string()) texts.push_back(e["summaryNotes"]);
   }
   return texts;
 }
@@ -112,20 +122,62 @@ void check_invariants(const std::string& db_path, const std::vector<CampaignPost
     q.bind(1, p.id);
     if (!q.executeStep()) {
       f.add(&Findings::lost, "post " + std::to_string(p.id) + " is gone from psa_posts");
+      ++f.lost_by_provider[p.provider];
       continue;
     }
     const std::string status = q.getColumn(0).getString();
     if (!known.count(status)) {
       f.add(&Findings::lost, "post " + std::to_string(p.id) + " in unknown state " + status);
+      ++f.lost_by_provider[p.provider];
       continue;
     }
     check_activity(db, p.id, status, f);
   }
   check_cursor(db, "quotes", "cpq_quotes", "modify_date", f);
   check_cursor(db, "opportunities", "cpq_opportunities", "last_updated", f);
-  for (const auto& [id, n] : applied_counts(posts, sim)) {
-    if (n > 1) f.add(&Findings::duplicated, "post " + std::to_string(id) + " applied " + std::to_string(n) + " times");
+  const std::map<std::int64_t, int> counts = applied_counts(posts, sim);
+  for (const auto& p : posts) {
+    const int n = counts.at(p.id);
+    if (n <= 1) continue;
+    f.add(&Findings::duplicated, p.provider + " post " + std::to_string(p.id) + " applied " +
+                                     std::to_string(n) + " times");
+    ++f.duplicated_by_provider[p.provider];
   }
+}
+
+std::string autotask_tenant_yaml(const std::string& name, const std::string& sim_base_url,
+                                 const std::string& secret, const std::string& queue) {
+  return "  - name: " + name + "\n"
+         "    psa:\n"
+         "      provider: autotask\n"
+         "      username: apiuser@msp.example.com\n"
+         "      " + secret + "\n"
+         "      integration_code: CWSIMINTEGRATIONCODE\n"
+         "      zone_url: " + sim_base_url + "/ATServicesRest/\n"
+         "      rate_limit: { requests: 100000, per: 1h }\n"
+         "    queue: " + queue + "\n";
+}
+
+CampaignPost insert_post(SQLite::Database& db, const std::string& tenant, const std::string& provider,
+                         const std::string& kind, int ticket, const nlohmann::json& payload,
+                         const std::string& now) {
+  SQLite::Statement ins(db, now.empty()
+      ? "INSERT INTO psa_posts (tenant, kind, ticket_id, payload) VALUES (?, ?, ?, ?)"
+      : "INSERT INTO psa_posts (tenant, kind, ticket_id, payload, created_at, next_retry_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)");
+  ins.bind(1, tenant);
+  ins.bind(2, kind);
+  ins.bind(3, ticket);
+  ins.bind(4, payload.dump());
+  if (!now.empty()) {
+    ins.bind(5, now);
+    ins.bind(6, now);
+  }
+  ins.exec();
+  const std::int64_t id = db.getLastInsertRowid();
+  const std::string key =
+      db.execAndGet("SELECT idempotency_key FROM psa_posts WHERE id = " + std::to_string(id)).getString();
+  return {id, kind, format_marker("[cwsync:{marker}]", key), provider};
 }
 
 int undelivered(const std::string& db_path) {

@@ -13,6 +13,8 @@
 
 #include "sim_control.h"
 
+namespace SQLite { class Database; }
+
 namespace cwsync::test {
 
 // A post the campaign enqueued, with the marker cwsync appends to its text.
@@ -20,6 +22,7 @@ struct CampaignPost {
   std::int64_t id = 0;
   std::string kind;    // "note" | "time_entry"
   std::string marker;  // e.g. "[cwsync:7f3a9c1e]"
+  std::string provider = "connectwise";  // "connectwise" | "autotask": where it is delivered
 };
 
 struct Findings {
@@ -29,6 +32,8 @@ struct Findings {
   int cursor_ahead = 0;    // sync_state points past every committed row
   int log_gaps = 0;        // a post's activity log does not explain its state
   std::vector<std::string> details;  // the first few, for the report
+  // lost and duplicated again, by the post's provider
+  std::map<std::string, int> lost_by_provider, duplicated_by_provider;
 
   int total() const { return integrity_failures + lost + duplicated + cursor_ahead + log_gaps; }
   void add(int Findings::*counter, const std::string& what);
@@ -41,9 +46,25 @@ void check_invariants(const std::string& db_path, const std::vector<CampaignPost
                       const SimControl& sim, Findings& f);
 
 // How many times each post's marker appears in cwsim's notes and time
-// entries (0 = not applied, 1 = applied once).
+// entries, ConnectWise's and Autotask's together (0 = not applied, 1 =
+// applied once; a post sent to the wrong PSA counts there too).
 std::map<std::int64_t, int> applied_counts(const std::vector<CampaignPost>& posts,
                                            const SimControl& sim);
+
+// The YAML of an Autotask tenant `name` against cwsim at `sim_base_url` (its
+// default credentials; `secret` is the secret key line, e.g. "secret_env:
+// X"), with `queue` as its queue settings. Its limiter is opened wide: cwsim
+// runs with a high hourly limit too.
+std::string autotask_tenant_yaml(const std::string& name, const std::string& sim_base_url,
+                                 const std::string& secret, const std::string& queue);
+
+// Inserts one post with plain SQL (docs/schema.md: the four columns another
+// program writes; the provider column keeps its default, which either
+// provider accepts), plus created_at/next_retry_at when `now` is given.
+// Returns it with the marker cwsync will append.
+CampaignPost insert_post(SQLite::Database& db, const std::string& tenant, const std::string& provider,
+                         const std::string& kind, int ticket, const nlohmann::json& payload,
+                         const std::string& now = "");
 
 // Posts still pending or in flight.
 int undelivered(const std::string& db_path);

@@ -1,8 +1,10 @@
 // The crash campaign: SQLite's way of earning trust, applied to cwsync.
 //
 // cwsim runs with scripted faults (applied-then-lost posts, 5xx, 429s,
-// malformed pages) and the campaign mutates its data between rounds. Each
-// round enqueues posts with plain SQL (as another program would), starts
+// malformed pages) and the campaign mutates its data between rounds. Two
+// tenants share the daemon: a ConnectWise one (CPQ + PSA) and an Autotask
+// one (cwsim's Autotask personality). Each round enqueues posts for either
+// with plain SQL (as another program would), starts
 // `cwsync run`, and kills it with SIGKILL: at a random moment, or at an
 // instrumented crash point (CWSYNC_CRASH_AT, base/crash_point.h).
 // After every kill the invariants in campaign_checks.h must hold. At the end
@@ -12,7 +14,8 @@
 //   crash_campaign [--crash-points N] [--budget S] [--long] [--seed N]
 //
 // Prints: crash points: N, lost: 0, duplicated: 0, integrity failures: 0
-// Exit 0 only when every invariant held.
+// (both providers' posts), then a line per provider. Exit 0 only when every
+// invariant held.
 #include <signal.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -33,7 +36,6 @@
 #include "campaign_checks.h"
 #include "cwsim_process.h"
 #include "sim_control.h"
-#include "sync/note_marker.h"
 #include "temp_dir.h"
 
 extern char** environ;
@@ -107,7 +109,7 @@ class Campaign {
   explicit Campaign(const Options& o)
       : opt_(o), rng_(o.seed),
         sim_({"--seed", std::to_string(o.seed), "--quotes", "150", "--opportunities", "40",
-              "--tickets", "12"}),
+              "--tickets", "12", "--at-hourly-limit", "1000000"}),
         ctl_(sim_.port()) {}
 
   int run() {
@@ -131,6 +133,7 @@ class Campaign {
               << " (cursor ahead: " << findings_.cursor_ahead << ", log gaps: " << findings_.log_gaps
               << ", posts: " << posts_.size() << ", final check: " << (quiet_ok ? "ok" : "FAILED")
               << ")\n";
+    print_by_provider();
     std::cout << "instrumented kills (hit/asked):";
     for (const auto& [name, st] : point_stats_) {
       std::cout << " " << name << " " << st.hit << "/" << st.hit + st.missed;
@@ -185,16 +188,23 @@ class Campaign {
         "      private_key_env: CAMPAIGN_KEY\n"
         "      client_id: 00000000-0000-0000-0000-000000000000\n"
         "      rate_limit: { requests: 500, per: 1s }\n"
-        "    queue: { max_attempts: 1000, max_age: 72h, lease: 3s, settle: 1s }\n";
+        "    queue: { max_attempts: 1000, max_age: 72h, lease: 3s, settle: 1s }\n"
+        << autotask_tenant_yaml("contoso", sim_.base_url(), "secret_env: CAMPAIGN_AT_SECRET",
+                                "{ max_attempts: 1000, max_age: 72h, lease: 3s, settle: 1s }");
     setenv("CAMPAIGN_KEY", "cwsim-private", 1);
+    setenv("CAMPAIGN_AT_SECRET", "cwsim-secret", 1);
   }
 
   void arm_faults() {
     const int forever = 1000000;
-    ctl_.add_fault({{"kind", "applied_then_lost"}, {"api", "psa"}, {"method", "POST"},
-                    {"path", "*/notes"}, {"probability", 0.2}, {"count", forever}});
-    ctl_.add_fault({{"kind", "applied_then_lost"}, {"api", "psa"}, {"method", "POST"},
-                    {"path", "*/time/entries"}, {"probability", 0.2}, {"count", forever}});
+    // Applied-then-lost on 20% of one PSA API's note and time-entry POSTs.
+    auto applied_then_lost = [&](const char* api, const char* notes, const char* time_entries) {
+      for (const char* path : {notes, time_entries}) {
+        ctl_.add_fault({{"kind", "applied_then_lost"}, {"api", api}, {"method", "POST"},
+                        {"path", path}, {"probability", 0.2}, {"count", forever}});
+      }
+    };
+    applied_then_lost("psa", "*/notes", "*/time/entries");
     ctl_.add_fault({{"kind", "status"}, {"status", 500}, {"api", "psa"}, {"method", "POST"},
                     {"probability", 0.05}, {"count", forever}});
     ctl_.add_fault({{"kind", "status"}, {"status", 503}, {"api", "cpq"}, {"probability", 0.05},
@@ -205,6 +215,36 @@ class Campaign {
                     {"probability", 0.05}, {"count", forever}});
     ctl_.add_fault({{"kind", "wrong_type"}, {"api", "psa"}, {"path", "*/sales/opportunities"},
                     {"probability", 0.05}, {"count", forever}});
+    // The Autotask tenant: applied-then-lost notes and time entries, and 503
+    // on its POSTs (not 500: Autotask answers a rejection with 500, which
+    // dead-letters the post by design).
+    applied_then_lost("autotask", "*/Notes", "*/TimeEntries");
+    ctl_.add_fault({{"kind", "status"}, {"status", 503}, {"api", "autotask"}, {"method", "POST"},
+                    {"probability", 0.05}, {"count", forever}});
+  }
+
+  // Posts enqueued, applied once at the end, found by their marker after an
+  // ambiguous attempt (deduplicated), lost and duplicated, per provider.
+  void print_by_provider() {
+    std::map<std::string, int> enqueued, once, deduplicated;
+    const std::map<std::int64_t, int> counts = applied_counts(posts_, ctl_);
+    SQLite::Database db(db_, SQLite::OPEN_READONLY, 5000);
+    SQLite::Statement dedup(db, "SELECT COUNT(*) FROM psa_activity_log WHERE post_id = ? AND event = 'deduplicated'");
+    for (const auto& p : posts_) {
+      ++enqueued[p.provider];
+      once[p.provider] += counts.at(p.id) == 1;
+      dedup.bind(1, p.id);
+      if (dedup.executeStep()) deduplicated[p.provider] += dedup.getColumn(0).getInt();
+      dedup.reset();
+    }
+    std::cout << "by provider:";
+    for (const auto& [provider, n] : enqueued) {
+      std::cout << " " << provider << " posts: " << n << ", applied once: " << once[provider]
+                << ", deduplicated: " << deduplicated[provider]
+                << ", lost: " << findings_.lost_by_provider[provider]
+                << ", duplicated: " << findings_.duplicated_by_provider[provider] << ";";
+    }
+    std::cout << "\n";
   }
 
   // Plain SQL, exactly as docs/schema.md tells another program to do it.
@@ -214,20 +254,15 @@ class Campaign {
     std::uniform_int_distribution<int> ticket(1001, 1012);
     for (int k = 0; k < n; ++k) {
       const bool note = std::uniform_int_distribution<int>(0, 9)(rng_) < 7;
+      // One post in three goes to the Autotask tenant.
+      const bool autotask = std::uniform_int_distribution<int>(0, 2)(rng_) == 0;
       const int t = ticket(rng_);
       nlohmann::json payload =
           note ? nlohmann::json{{"text", "campaign note " + std::to_string(posts_.size())}, {"type", "internal"}}
                : nlohmann::json{{"start", "2026-11-20T09:00:00Z"}, {"end", "2026-11-20T09:30:00Z"},
                                 {"rounding", "none"}, {"notes", "campaign time " + std::to_string(posts_.size())}};
-      SQLite::Statement ins(db, "INSERT INTO psa_posts (tenant, kind, ticket_id, payload) VALUES ('acme', ?, ?, ?)");
-      ins.bind(1, note ? "note" : "time_entry");
-      ins.bind(2, t);
-      ins.bind(3, payload.dump());
-      ins.exec();
-      const std::int64_t id = db.getLastInsertRowid();
-      const std::string key =
-          db.execAndGet("SELECT idempotency_key FROM psa_posts WHERE id = " + std::to_string(id)).getString();
-      posts_.push_back({id, note ? "note" : "time_entry", format_marker("[cwsync:{marker}]", key)});
+      posts_.push_back(insert_post(db, autotask ? "contoso" : "acme", autotask ? "autotask" : "connectwise",
+                                   note ? "note" : "time_entry", t, payload));
     }
   }
 
@@ -296,7 +331,14 @@ class Campaign {
       if (n != 1) problem("post " + std::to_string(id) + " applied " + std::to_string(n) + " times");
     }
     check_invariants(db_, posts_, ctl_, findings_);
-    if (run_to_end({"--config", config_, "sync", "--once", "--full"}, log_) != 0) problem("full sync failed");
+    // Per tenant: the Autotask tenant has no CPQ connection, so it has
+    // opportunities but no quotes to pull (a `sync --full` over all tenants
+    // reports its quotes as failed).
+    if (run_to_end({"--config", config_, "sync", "--once", "--full", "--tenant", "acme"}, log_) != 0 ||
+        run_to_end({"--config", config_, "sync", "--once", "--full", "--tenant", "contoso", "--entity",
+                    "opportunities"}, log_) != 0) {
+      problem("full sync failed");
+    }
     if (run_to_end({"--config", config_, "sync", "--once", "--entity", "reconcile"}, log_) != 0) {
       problem("reconcile failed");
     }

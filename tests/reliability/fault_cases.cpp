@@ -474,6 +474,50 @@ std::vector<FaultCase> build_cases() {
   c.clear = clear_file_size_limit;
   rows.push_back(c);
 
+  // The Autotask tenant beside the ConnectWise one: faults on Autotask's API
+  // only, posts for the Autotask tenant only; the ConnectWise tenant's pulls
+  // go on (blocks_pull off), the Autotask tenant's posts are what is checked.
+  auto autotask_row = [&](std::string name, std::string fault, std::vector<std::string> events,
+                          std::string needle, json rule) {
+    FaultCase r;
+    r.name = std::move(name);
+    r.fault = std::move(fault);
+    r.events = std::move(events);
+    r.needle = std::move(needle);
+    r.autotask = true;
+    r.blocks_pull = false;
+    rule["api"] = "autotask";
+    r.inject = every_request(std::move(rule));
+    r.clear = clear_sim_faults;
+    rows.push_back(r);
+    return rows.size() - 1;
+  };
+  autotask_row("AutotaskHttp503", "every Autotask request answers 503", {"sync_failed"}, "HTTP 503",
+               {{"kind", "status"}, {"status", 503}});
+  autotask_row("AutotaskHttp429", "every Autotask request answers 429 with Retry-After: 1",
+               {"http_throttled"}, "\"http_status\":429",
+               {{"kind", "status"}, {"status", 429}, {"retry_after", 1}});
+  autotask_row("AutotaskResetBeforeResponse", "every Autotask connection is reset before anything is done",
+               {"sync_failed"}, "connection", {{"kind", "reset"}});
+  {
+    FaultCase& r = rows[autotask_row(
+        "AutotaskAppliedThenLost",
+        "every Autotask POST (note, time entry) is stored, then the connection is reset",
+        {"http_not_resent"}, "", {{"kind", "applied_then_lost"}, {"method", "POST"}})];
+    r.also_logged = {"post_deduplicated"};
+    r.blocks_posts = false;  // the marker check finds them: delivered, once
+  }
+  {
+    FaultCase& r = rows[autotask_row(
+        "AutotaskRejection",
+        "every note POST to one Autotask ticket answers 500 with an errors body (a rejection)",
+        {"post_dead_lettered"}, "rejected by Autotask: An error has occurred.",
+        {{"kind", "status"}, {"status", 500}, {"method", "POST"}, {"path", "*/Tickets/1001/Notes"}})];
+    r.blocks_posts = false;  // the other ticket's note and the time entry go through
+    r.dead = 1;              // dead with Autotask's reason, never applied
+    r.dead_reason = "An error has occurred.";
+  }
+
   c = FaultCase{};
   c.name = "ClockJumpsBackwards";
   c.fault = "the daemon's wall clock steps back 2 h mid-run and stays there";

@@ -69,8 +69,11 @@ class FaultRig {
   std::filesystem::path db_dir() const { return dir_.file("db"); }
   std::string db_path() const { return (db_dir() / "cache.db").string(); }
   std::string config_path() const { return dir_.file("cwsync.yaml").string(); }
-  // Writes the config (mode 0600) pointing the tenant at `where`.
+  // Writes the config (mode 0600) pointing the tenant at `where`; with
+  // `autotask`, an Autotask tenant `contoso` at cwsim is added.
   void write_config(const Endpoints& where);
+  // An Autotask row: the config has the Autotask tenant and the posts go to it.
+  bool autotask = false;
 
   // --- the daemon --------------------------------------------------------------
   // `cwsync run`, with `daemon_env` added to the environment.
@@ -98,12 +101,14 @@ class FaultRig {
                                             LogMark from = {}) const;
 
   // --- database ---------------------------------------------------------------
-  // Inserts two notes and a time entry with plain SQL (docs/schema.md), and
-  // remembers their markers.
+  // Inserts two notes and a time entry with plain SQL (docs/schema.md), for
+  // the Autotask tenant when `autotask`, and remembers their markers.
   void enqueue_posts();
   const std::vector<CampaignPost>& posts() const { return posts_; }
   // Posts by status.
   std::map<std::string, int> post_states() const;
+  // last_error of every dead post.
+  std::vector<std::string> dead_reasons() const;
   // sync_state's quotes cursor (modified_at), or "" when there is none yet.
   std::string quotes_cursor() const;  // also "" before the schema exists
   // The cached quote's modify_date, or "" when it is not cached.
@@ -152,6 +157,13 @@ struct FaultCase {
   // No post can be delivered while the fault holds (checked only for posts
   // enqueued after the fault was injected).
   bool blocks_posts = true;
+  // Runs against the Autotask tenant (FaultRig::autotask): only its posts are
+  // enqueued, and the ConnectWise tenant beside it keeps working.
+  bool autotask = false;
+  // Posts the PSA rejects for good: they end `dead` (and are never applied),
+  // each with a last_error containing `dead_reason`; the rest are delivered.
+  int dead = 0;
+  std::string dead_reason;
   // Database faults: the posts are enqueued before the fault, since the
   // fault stops plain-SQL writers too.
   bool enqueue_before_fault = false;

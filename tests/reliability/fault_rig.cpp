@@ -12,7 +12,6 @@
 
 #include "base/clock.h"
 #include "fault_cases.h"
-#include "sync/note_marker.h"
 
 namespace cwsync::test {
 namespace {
@@ -105,6 +104,10 @@ void FaultRig::write_config(const Endpoints& where) {
           "      client_id: 00000000-0000-0000-0000-000000000000\n"
           "      rate_limit: { requests: 1000, per: 1s }\n"
           "    queue: { max_attempts: 1000, max_age: 72h, lease: 2s, settle: 6s }\n";
+  if (autotask) {
+    text << autotask_tenant_yaml("contoso", sim_->base_url(), "secret: cwsim-secret",
+                                 "{ max_attempts: 1000, max_age: 72h, lease: 2s, settle: 6s }");
+  }
   write_private_file(config_path(), text.str());
 }
 
@@ -181,21 +184,9 @@ void FaultRig::enqueue_posts() {
   int ticket = 1001 + static_cast<int>(posts_.size() % 6);
   for (const auto& [kind, payload] : batch) {
     // The enqueuing program shares the daemon's clock (the clock row moves it).
-    SQLite::Statement ins(db, "INSERT INTO psa_posts "
-                              "(tenant, kind, ticket_id, payload, created_at, next_retry_at) "
-                              "VALUES ('acme', ?, ?, ?, ?, ?)");
     const std::string now = format_iso8601(SysClock::now() + daemon_clock_shift);
-    ins.bind(1, kind);
-    ins.bind(2, ticket++);
-    ins.bind(3, payload.dump());
-    ins.bind(4, now);
-    ins.bind(5, now);
-    ins.exec();
-    const std::int64_t id = db.getLastInsertRowid();
-    const std::string key =
-        db.execAndGet("SELECT idempotency_key FROM psa_posts WHERE id = " + std::to_string(id))
-            .getString();
-    posts_.push_back({id, kind, format_marker("[cwsync:{marker}]", key)});
+    posts_.push_back(insert_post(db, autotask ? "contoso" : "acme", autotask ? "autotask" : "connectwise",
+                                 kind, ticket++, payload, now));
   }
 }
 
@@ -204,6 +195,14 @@ std::map<std::string, int> FaultRig::post_states() const {
   SQLite::Statement q(db, "SELECT status, COUNT(*) FROM psa_posts GROUP BY status");
   std::map<std::string, int> out;
   while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getInt();
+  return out;
+}
+
+std::vector<std::string> FaultRig::dead_reasons() const {
+  SQLite::Database db = open_read_only(db_path());
+  SQLite::Statement q(db, "SELECT coalesce(last_error, '') FROM psa_posts WHERE status = 'dead'");
+  std::vector<std::string> out;
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
   return out;
 }
 
