@@ -18,6 +18,11 @@ std::string padded_cursor_id(const std::string& id) {
   return id.size() >= 12 ? id : std::string(12 - id.size(), '0') + id;
 }
 
+Error no_connection(const PullContext& ctx, const char* api) {
+  return make_error(ErrorKind::kConfig, std::string("tenant has no ") + api + " connection",
+                    ctx.tenant.name);
+}
+
 Result<std::optional<SyncCursor>> start_cursor(const PullContext& ctx, storage::Entity entity) {
   if (ctx.full) return std::optional<SyncCursor>();
   auto c = ctx.cache.cursor(ctx.tenant.name, entity);

@@ -107,6 +107,10 @@ using PageLoop = std::function<Status(const PageHandler& handler)>;
 Result<std::optional<storage::SyncCursor>> start_cursor(const PullContext& ctx,
                                                         storage::Entity entity);
 
+// The kConfig error of a pull or reconcile whose tenant has no `api`
+// ("cpq", "psa") connection.
+Error no_connection(const PullContext& ctx, const char* api);
+
 // Runs the pages `loop` delivers through `adapter`, committing each page
 // that changed something together with (on the last page) the cursor.
 // Counts pages and upserted rows in `stats`. Errors: the loop's, the

@@ -7,6 +7,7 @@
 #include "sync/http/http_url.h"
 #include "sync/psa_provider.h"
 #include "sync/http/json_page.h"
+#include "sync/pull_engine.h"
 
 namespace cwsync {
 namespace {
@@ -91,7 +92,7 @@ Status add_psa_ids(const PullContext& ctx, PullStats& stats, storage::TombstoneR
 Status reconcile_quotes(const PullContext& ctx, PullStats& stats, ReconcileResult& out,
                         std::vector<std::string>* quote_numbers) {
   ApiClient* api = ctx.clients.cpq();
-  if (api == nullptr) return make_error(ErrorKind::kConfig, "tenant has no cpq connection", ctx.tenant.name);
+  if (api == nullptr) return no_connection(ctx, "cpq");
   auto rec = ctx.cache.begin_reconcile(ctx.tenant.name, Entity::kQuotes);
   if (!rec.ok()) return rec.error();
   std::string url =
@@ -127,7 +128,7 @@ Status reconcile_opportunities(const PullContext& ctx, PullStats& stats, Reconci
   }
   PsaProvider* psa = ctx.clients.psa_provider();
   if (psa == nullptr) {
-    return make_error(ErrorKind::kConfig, "tenant has no psa connection", ctx.tenant.name);
+    return no_connection(ctx, "psa");
   }
   auto listed = psa->list_opportunity_ids(ctx, stats, [&](const std::vector<std::string>& ids) {
     if (auto s = rec->add_live_ids(ids); !s.ok()) return s;

@@ -5,6 +5,7 @@
 #include "sync/cpq/cpq_puller.h"
 #include "sync/autotask/at_errors.h"
 #include "sync/psa_provider.h"
+#include "sync/pull_engine.h"
 #include "sync/reconcile.h"
 
 namespace cwsync {
@@ -235,8 +236,7 @@ PassResult run_pass(PassEntity entity, const PassTarget& t, const PassOptions& o
       }
       if (t.clients.psa_provider() == nullptr) {
         (void)run(Entity::kOpportunities, kind, "opportunities", "psa", [&](PullStats&) {
-          return Status(make_error(ErrorKind::kConfig, "tenant has no psa connection",
-                                   t.tenant.name));
+          return Status(no_connection(ctx, "psa"));
         });
         break;
       }

@@ -85,7 +85,7 @@ class OpportunityAdapter final : public OpportunityRowsAdapter {
 Status pull_psa_opportunities(const PullContext& ctx, PullStats& stats) {
   PsaEndpoint* psa = ctx.clients.psa();
   if (psa == nullptr) {
-    return make_error(ErrorKind::kConfig, "tenant has no psa connection", ctx.tenant.name);
+    return no_connection(ctx, "psa");
   }
   auto cursor = start_cursor(ctx, Entity::kOpportunities);
   if (!cursor.ok()) return cursor.error();
@@ -116,7 +116,7 @@ Status pull_psa_opportunities(const PullContext& ctx, PullStats& stats) {
 Status list_psa_opportunity_ids(const PullContext& ctx, PullStats& stats, const IdPageSink& sink) {
   PsaEndpoint* psa = ctx.clients.psa();
   if (psa == nullptr) {
-    return make_error(ErrorKind::kConfig, "tenant has no psa connection", ctx.tenant.name);
+    return no_connection(ctx, "psa");
   }
   HttpRequest first = get_request(UrlBuilder("sales/opportunities")
                                       .add("fields", "id")

@@ -13,7 +13,7 @@ using storage::Entity;
 
 Status need_psa(const PullContext& ctx) {
   if (ctx.clients.psa() == nullptr) {
-    return make_error(ErrorKind::kConfig, "tenant has no psa connection", ctx.tenant.name);
+    return no_connection(ctx, "psa");
   }
   return {};
 }

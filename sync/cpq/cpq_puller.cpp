@@ -180,7 +180,7 @@ class QuoteAdapter final : public PullAdapter {
 Status pull_quotes(const PullContext& ctx, PullStats& stats) {
   ApiClient* api = ctx.clients.cpq();
   if (api == nullptr) {
-    return make_error(ErrorKind::kConfig, "tenant has no cpq connection", ctx.tenant.name);
+    return no_connection(ctx, "cpq");
   }
   auto cursor = start_cursor(ctx, Entity::kQuotes);
   if (!cursor.ok()) return cursor.error();
