@@ -75,7 +75,14 @@ int run_sync(const Context& ctx, const SyncArgs& args) {
   nlohmann::json report = nlohmann::json::array();
   for (const Tenant* tenant : tenants) {
     TenantClients clients(cfg->defaults, *tenant, env);
-    std::vector<PassEntity> passes = entities;
+    // Without --entity, the passes the daemon would schedule for this tenant:
+    // quotes only with a cpq connection (an Autotask-only tenant has none),
+    // tickets only when enabled. A named --entity always runs and reports.
+    std::vector<PassEntity> passes;
+    for (PassEntity e : entities) {
+      if (args.entity.empty() && e == PassEntity::kQuotes && !tenant->cpq) continue;
+      passes.push_back(e);
+    }
     if (args.entity.empty() && tenant->tickets.enabled) passes.push_back(PassEntity::kTickets);
     for (PassEntity entity : passes) {
       PassOptions opts;

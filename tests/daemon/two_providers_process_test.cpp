@@ -187,6 +187,20 @@ TEST_F(TwoProvidersTest, OneDaemonDeliversAndPullsForAConnectWiseAndAnAutotaskTe
   json hits = json::parse(found.out, nullptr, false);
   ASSERT_TRUE(hits.is_object() && !hits["hits"].empty()) << found.out;
   for (const json& h : hits["hits"]) EXPECT_EQ(h["tenant"], "contoso") << h;
+
+  // A pass over every tenant runs what the daemon would schedule: no quote
+  // pull for the Autotask tenant, which has no CPQ connection.
+  RunResult all = cli({"sync", "--once", "--full", "--json"});
+  EXPECT_EQ(all.code, 0) << all.out << all.err;
+  json passes = json::parse(all.out, nullptr, false);
+  ASSERT_TRUE(passes.is_array()) << all.out;
+  bool contoso_opportunities = false;
+  for (const json& p : passes) {
+    EXPECT_TRUE(p["ok"].get<bool>()) << p;
+    EXPECT_FALSE(p["tenant"] == "contoso" && p["entity"] == "quotes") << p;
+    contoso_opportunities |= p["tenant"] == "contoso" && p["entity"] == "opportunities";
+  }
+  EXPECT_TRUE(contoso_opportunities) << all.out;
 }
 
 TEST_F(TwoProvidersTest, SigkillWhileAnAutotaskNoteIsInFlightThenRestartDeliversEachOnce) {
