@@ -120,8 +120,14 @@ Result<PostPayload> parse_time(const json& j) {
     return invalid("'end' (" + format_iso8601(p.end) + ") must be after 'start' (" +
                    format_iso8601(p.start) + ")");
   }
-  if (p.end - p.start > kMaxTimeEntry) {
-    const auto hours = std::chrono::duration_cast<std::chrono::hours>(p.end - p.start).count();
+  // In whole seconds: parsed times span 1678..2262, and that gap in the
+  // clock's nanoseconds overflows a 64-bit count.
+  const auto seconds_of = [](TimePoint t) {
+    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch());
+  };
+  const auto length = seconds_of(p.end) - seconds_of(p.start);
+  if (length > kMaxTimeEntry) {
+    const auto hours = std::chrono::duration_cast<std::chrono::hours>(length).count();
     return invalid("a time entry from " + format_iso8601(p.start) + " to " + format_iso8601(p.end) +
                    " is " + std::to_string(hours) +
                    " hours long; at most 24 h is accepted (check the date and year)");

@@ -74,6 +74,11 @@ TEST(PostPayload, RejectsInvalidPayloadsWithAReason) {
                      R"({"start":"2026-11-23T08:00:00Z","end":"2026-11-23T09:00:00Z","rounding":"7m"})")
                 .find("'rounding'"),
             std::string::npos);
+  // 333 years apart: more than a 64-bit count of nanoseconds holds (the
+  // fuzzer found the subtraction overflowing).
+  EXPECT_NE(error_of(PostKind::kTimeEntry, R"({"start":"1704-01-01T00:00:00Z","end":"2037-11-22T00:00:00Z"})")
+                .find("2926848 hours long"),
+            std::string::npos);
 }
 
 TEST(PsaBodies, NoteCarriesFlagsMarkerAndMember) {
