@@ -6,6 +6,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include "storage/cache_store.h"
+#include "storage/search_index.h"
 #include "storage/sql_util.h"
 
 namespace cwsync::storage {
@@ -139,6 +140,7 @@ Result<ReconcileCounts> TombstoneReconcile::apply(TimePoint now,
     state.bind(2, to_string(entity_));
     state.bind(3, now_iso);
     state.exec();
+    detail::index_pending_search(db);
     if (auto st = txn->commit(); !st) return st.error();
     return c;
   });

@@ -6,6 +6,7 @@
 
 #include "base/crash_point.h"
 #include "storage/row_codec.h"
+#include "storage/search_index.h"
 #include "storage/sql_util.h"
 
 namespace cwsync::storage {
@@ -142,7 +143,10 @@ Status PageWriter::advance_cursor(Entity entity, const SyncCursor& cursor) {
 
 Result<PageStats> PageWriter::commit() {
   crash_point("page_before_commit");
-  Status st = impl_->step("commit page", [&]() -> Status { return impl_->txn.commit(); });
+  Status st = impl_->step("commit page", [&]() -> Status {
+    detail::index_pending_search(impl_->db.handle());
+    return impl_->txn.commit();
+  });
   if (!st) return st.error();
   crash_point("page_after_commit");
   impl_->done = true;

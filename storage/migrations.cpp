@@ -19,8 +19,8 @@ struct Migration {
   std::array<const char*, 2> scripts;
 };
 
-const std::array<Migration, 5>& migrations() {
-  static const std::array<Migration, 5> list = {{
+const std::array<Migration, 6>& migrations() {
+  static const std::array<Migration, 6> list = {{
       {1, "initial schema: cache tables, sync bookkeeping, PSA queue, views",
        {detail::kSchemaV1Tables, detail::kSchemaV1Views}},
       {2, "queue budget (psa_posts.failures) and tenant_states",
@@ -31,6 +31,8 @@ const std::array<Migration, 5>& migrations() {
        {detail::kSchemaTickets, detail::search_triggers()}},
       {5, "the dashboard views read maintained pipeline summaries and covering indexes",
        {detail::schema_pipeline_summary(), nullptr}},
+      {6, "the full-text index is brought up to date once per write transaction, not per row",
+       {detail::schema_search_batched(), nullptr}},
   }};
   return list;
 }
@@ -63,7 +65,9 @@ std::string newer_schema_message(int found_version) {
          "); refusing to use it. Upgrade cwsync, or point it at another database file";
 }
 
-Status migrate(Database& db) {
+Status migrate(Database& db) { return migrate_to(db, latest_schema_version()); }
+
+Status migrate_to(Database& db, int target) {
   if (db.read_only()) {
     return make_error(ErrorKind::kDatabase, "cannot migrate a read-only connection", db.path());
   }
@@ -79,7 +83,7 @@ Status migrate(Database& db) {
     return st;
   }
   for (const Migration& m : migrations()) {
-    if (m.version <= *version) continue;
+    if (m.version <= *version || m.version > target) continue;
     if (auto st = apply(db, m); !st) return detail::explain_disk_error(st.error(), db.path());
   }
   return {};

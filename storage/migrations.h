@@ -25,4 +25,8 @@ std::string newer_schema_message(int found_version);
 // rolled back, earlier steps kept).
 Status migrate(Database& db);
 
+// Brings the database to `version` (at most latest_schema_version()) and
+// stops there; tests stage an older schema this way to check an upgrade.
+Status migrate_to(Database& db, int version);
+
 }  // namespace cwsync::storage

@@ -1,4 +1,4 @@
-// Migration 6: the dashboard views answer from maintained summaries instead
+// Migration 5: the dashboard views answer from maintained summaries instead
 // of aggregating the cache tables on every read (docs/schema.md, "How the
 // views stay fast"). Their columns, types and meaning do not change.
 //

@@ -229,6 +229,103 @@ TEST_F(SearchTest, TicketRowsRoundTrip) {
   EXPECT_EQ(cache.counts("acme")->tickets, 1);
 }
 
+// ---- schema 6: the index is brought up to date once per transaction --------
+
+TEST_F(SearchTest, ABigPageLeavesNothingNotedAndAnIndexThatPassesItsIntegrityCheck) {
+  page("acme", [&](PageWriter& w) {
+    for (int n = 1; n <= 1500; ++n) {
+      // Two versions of every third number: the latest one is indexed.
+      ASSERT_TRUE(w.upsert_quote(quote("q" + std::to_string(n), n, 1, "Router swap " + std::to_string(n),
+                                       "Contoso", 10)).ok());
+      if (n % 3 == 0) {
+        ASSERT_TRUE(w.upsert_quote(quote("q" + std::to_string(n) + "b", n, 2, "Switch swap",
+                                         "Contoso", 10)).ok());
+      }
+    }
+    // Noted inside the page, indexed only at its commit.
+    EXPECT_EQ(scalar("SELECT COUNT(*) FROM search_pending"), 2000);
+  });
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM search_pending"), 0);
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM search WHERE kind = 'quote'"), 1500);
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM search WHERE search MATCH 'switch'"), 500);
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM search WHERE search MATCH 'router'"), 1000);
+  db().handle().exec("INSERT INTO search (search) VALUES ('integrity-check')");  // throws if not
+
+  tombstone_all_but("acme", Entity::kQuotes, {"q1", "q2", "q3b"});
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM search_pending"), 0);
+  EXPECT_EQ(text("SELECT group_concat(id) FROM (SELECT id FROM search ORDER BY rowid)"), "1,2,3");
+  db().handle().exec("INSERT INTO search (search) VALUES ('integrity-check')");
+}
+
+TEST_F(SearchTest, RewritingAnUnchangedRowNotesNothing) {
+  page("acme", [&](PageWriter& w) {
+    ASSERT_TRUE(w.upsert_quote(quote("q1", 7, 1, "Firewall", "Contoso", 10)).ok());
+    ASSERT_TRUE(w.upsert_ticket(ticket("1001", "Printer offline", "Contoso")).ok());
+  });
+  page("acme", [&](PageWriter& w) {
+    QuoteRow same = quote("q1", 7, 1, "Firewall", "Contoso", 99);  // total is not indexed
+    ASSERT_TRUE(w.upsert_quote(same).ok());
+    ASSERT_TRUE(w.upsert_ticket(ticket("1001", "Printer offline", "Contoso")).ok());
+    EXPECT_EQ(scalar("SELECT COUNT(*) FROM search_pending"), 0);
+    ASSERT_TRUE(w.upsert_ticket(ticket("1001", "Printer back online", "Contoso")).ok());
+    EXPECT_EQ(scalar("SELECT COUNT(*) FROM search_pending"), 1);
+  });
+  EXPECT_EQ(ids(find("online")), std::vector<std::string>{"ticket:acme:1001"});
+}
+
+TEST_F(SearchTest, AHandEditIsIndexedByTheNextWriteOfAnyTenant) {
+  page("acme", [&](PageWriter& w) {
+    ASSERT_TRUE(w.upsert_quote(quote("q1", 7, 1, "Firewall", "Contoso", 10)).ok());
+  });
+  db().handle().exec("UPDATE cpq_quotes SET name = 'Zebra crossing' WHERE id = 'q1'");
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM search_pending"), 1);
+  EXPECT_TRUE(find("zebra").empty());  // noted, not yet indexed
+  page("other", [&](PageWriter& w) {
+    ASSERT_TRUE(w.upsert_ticket(ticket("5", "Unrelated", "Fabrikam")).ok());
+  });
+  EXPECT_EQ(ids(find("zebra")), std::vector<std::string>{"quote:acme:7"});
+  EXPECT_TRUE(find("firewall").empty());
+}
+
+TEST(SearchUpgradeTest, Version5IndexSurvivesTheUpgradeAndFollowsLaterWrites) {
+  testing::TempDir dir;
+  auto opened = Database::open(dir.file("cache.db"));
+  ASSERT_TRUE(opened.ok());
+  Database& db = *opened;
+  ASSERT_TRUE(migrate_to(db, 5).ok());
+  // Rows written under version 5 (its row triggers index them at once).
+  db.handle().exec(
+      "INSERT INTO cpq_quotes (tenant, id, quote_number, name, account_name, raw_json, synced_at) "
+      "VALUES ('acme', 'q1', 7, 'Firewall refresh', 'Contoso', '{}', '2026-11-20T00:00:00Z'), "
+      "       ('acme', 'q2', 8, 'Wi-Fi survey', 'Fabrikam', '{}', '2026-11-20T00:00:00Z')");
+  ASSERT_TRUE(migrate(db).ok());
+  EXPECT_EQ(db.handle().execAndGet("PRAGMA user_version").getInt(), latest_schema_version());
+  CacheStore cache(db);
+  auto count = [&](const char* match) {
+    SQLite::Statement st(db.handle(), "SELECT COUNT(*) FROM search WHERE search MATCH ?");
+    st.bind(1, match);
+    st.executeStep();
+    return st.getColumn(0).getInt();
+  };
+  EXPECT_EQ(count("firewall"), 1);
+  EXPECT_EQ(count("survey"), 1);
+  auto w = cache.begin_page("acme", testing::at("2026-11-21T00:00:00Z"));
+  ASSERT_TRUE(w.ok());
+  QuoteRow renamed;
+  renamed.id = "q1";
+  renamed.quote_number = 7;
+  renamed.quote_version = 1;
+  renamed.name = "Firewall replacement";
+  renamed.account_name = "Contoso";
+  renamed.raw_json = "{}";
+  ASSERT_TRUE(w->upsert_quote(renamed).ok());
+  ASSERT_TRUE(w->commit().ok());
+  EXPECT_EQ(count("refresh"), 0);
+  EXPECT_EQ(count("replacement"), 1);
+  EXPECT_EQ(count("survey"), 1);
+  db.handle().exec("INSERT INTO search (search) VALUES ('integrity-check')");
+}
+
 TEST_F(SearchTest, ClientsViewSummarisesLatestLiveQuotesPerAccount) {
   QuoteRow won = quote("w", 1, 1, "A", "Contoso", 100);
   won.is_accepted = true;
