@@ -47,9 +47,7 @@ struct PageWriter::Impl {
                 const Row& row, std::int64_t& counter) {
     return step(what, [&]() -> Status {
       auto& st = prepared(slot, sql);
-      st.bind(":tenant", tenant);
-      st.bind(":synced_at", now_iso);
-      detail::bind_row(st, row);
+      detail::bind_upsert(st, tenant, now_iso, row);
       st.exec();
       ++counter;
       return {};
@@ -87,9 +85,7 @@ Status PageWriter::replace_items(std::string_view quote_id, const std::vector<Qu
                           "item " + item.id + " belongs to quote " + item.quote_id);
       }
       auto& st = impl_->prepared(impl_->item_st, sql);
-      st.bind(":tenant", impl_->tenant);
-      st.bind(":synced_at", impl_->now_iso);
-      detail::bind_row(st, item);
+      detail::bind_upsert(st, impl_->tenant, impl_->now_iso, item);
       st.exec();
       ids.push_back(item.id);
       ++impl_->stats.items;

@@ -27,10 +27,16 @@ std::string ticket_window_sql(TimePoint closed_after);
 // "c1, c2, ..." for SELECTs.
 std::string select_list(const std::vector<const char*>& columns);
 
-void bind_row(SQLite::Statement& st, const QuoteRow& row);
-void bind_row(SQLite::Statement& st, const QuoteItemRow& row);
-void bind_row(SQLite::Statement& st, const OpportunityRow& row);
-void bind_row(SQLite::Statement& st, const TicketRow& row);
+// Binds every parameter of the table's upsert_sql() statement. The row must
+// outlive the statement's exec() (its strings are bound without a copy).
+void bind_upsert(SQLite::Statement& st, const std::string& tenant, const std::string& synced_at,
+                 const QuoteRow& row);
+void bind_upsert(SQLite::Statement& st, const std::string& tenant, const std::string& synced_at,
+                 const QuoteItemRow& row);
+void bind_upsert(SQLite::Statement& st, const std::string& tenant, const std::string& synced_at,
+                 const OpportunityRow& row);
+void bind_upsert(SQLite::Statement& st, const std::string& tenant, const std::string& synced_at,
+                 const TicketRow& row);
 
 // Read the current row of a SELECT that lists the table's columns by name.
 QuoteRow read_quote(SQLite::Statement& st);
