@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "daemon/command.h"
 #include "daemon/http_clients.h"
+#include "sync/cpq/cpq_auth.h"
 #include "sync/http/backoff.h"
 #include "sync/sync_pass.h"
 #include "sync/tenant_clients.h"
@@ -59,10 +60,6 @@ std::string transport_diagnosis(const Error& e) {
   return {};
 }
 
-std::string diagnosis_for(const Error& e, const std::string& api) {
-  std::string d = diagnose(e, api);
-  return d.empty() ? transport_diagnosis(e) : d;
-}
 
 template <typename Fn>
 Probe timed_probe(const std::string& tenant, const std::string& api, std::string endpoint,
@@ -78,18 +75,20 @@ Probe timed_probe(const std::string& tenant, const std::string& api, std::string
   return p;
 }
 
-void record_failure(Probe& p, const Error& e) {
+// `account_problem`: the upstream's own words for `e` ("" when it is not an
+// account problem); transport failures get the generic words.
+void record_failure(Probe& p, const Error& e, const std::string& account_problem) {
   p.ok = false;
   p.http_status = e.http_status;
   p.detail = e.describe();
-  p.diagnosis = diagnosis_for(e, p.api);
+  p.diagnosis = account_problem.empty() ? transport_diagnosis(e) : account_problem;
 }
 
 Probe check_cpq(TenantClients& clients) {
   return timed_probe(clients.tenant(), "cpq", "GET /api/quotes?pageSize=1", [&](Probe& p) {
     auto r = clients.cpq()->get_json(clients.cpq_api_base() + "/quotes?page=1&pageSize=1&includeFields=id",
                                      single_attempt("check"));
-    if (!r.ok()) return record_failure(p, r.error());
+    if (!r.ok()) return record_failure(p, r.error(), diagnose_cpq(r.error()));
     p.ok = r->is_array();
     p.http_status = 200;
     p.detail = p.ok ? "quotes readable" : "the answer was not a list of quotes";
@@ -101,7 +100,7 @@ Probe check_psa(TenantClients& clients) {
   PsaProvider& psa = *clients.psa_provider();
   return timed_probe(clients.tenant(), psa.api(), psa.check_endpoint(), [&](Probe& p) {
     auto r = psa.check();
-    if (!r.ok()) return record_failure(p, r.error());
+    if (!r.ok()) return record_failure(p, r.error(), psa.diagnose(r.error()));
     p.ok = true;
     p.http_status = 200;
     p.endpoint = r->endpoint;

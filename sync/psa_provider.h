@@ -137,6 +137,10 @@ class PsaProvider {
   virtual Result<PsaCheck> check() = 0;
   // What `check` calls, for its report when the call fails.
   virtual std::string check_endpoint() const = 0;
+  // Plain words for an account problem in this provider's terms (bad keys,
+  // a missing permission, a wrong company, code or zone), or "" when `error`
+  // is not one. A non-empty answer stops the tenant's pulls until a reload.
+  virtual std::string diagnose(const Error& error) const = 0;
 };
 
 }  // namespace cwsync

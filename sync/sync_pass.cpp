@@ -2,8 +2,8 @@
 
 #include "base/log.h"
 #include "storage/db_lock.h"
+#include "sync/cpq/cpq_auth.h"
 #include "sync/cpq/cpq_puller.h"
-#include "sync/autotask/at_errors.h"
 #include "sync/psa_provider.h"
 #include "sync/pull_engine.h"
 #include "sync/reconcile.h"
@@ -23,9 +23,16 @@ struct RunScope {
   Entity entity;
   RunKind kind;
   const char* label;      // log entity
-  std::string api;        // "cpq" | "psa": for the diagnosis
+  std::string api;        // "cpq", or the PSA provider's api(): log field and diagnosis
   std::optional<std::int64_t> run_id;
   TimePoint started{};
+
+  // The upstream's own words for an account problem ("" when it is not one).
+  std::string diagnosis(const Error& e) {
+    if (api == "cpq") return diagnose_cpq(e);
+    PsaProvider* psa = t.clients.psa_provider();
+    return psa != nullptr ? psa->diagnose(e) : std::string();
+  }
 
   Status start() {
     started = t.clock.now();
@@ -63,7 +70,7 @@ struct RunScope {
     } else {
       const Error& e = status.error();
       o.status = RunStatus::kFailed;
-      std::string diag = diagnose(e, api);
+      std::string diag = diagnosis(e);
       o.error = diag.empty() ? e.describe() : e.describe() + ": " + diag;
       if (!diag.empty()) {
         result.stop_tenant = true;
@@ -134,30 +141,6 @@ CallOptions counted_call(PullStats& stats, std::string label) {
   o.label = std::move(label);
   o.on_attempt = [&stats](const AttemptInfo&) { stats.api_calls += 1; };
   return o;
-}
-
-std::string diagnose(const Error& e, std::string_view api) {
-  if (api == "autotask") return diagnose_autotask(e);  // its own words (401, code, zone)
-  const bool cpq = api == "cpq";
-  if (e.kind == ErrorKind::kAuth && e.http_status == 403) {
-    return cpq ? "403 Forbidden: the CPQ account has no API licence, or the API user's role "
-                 "lacks permission for this endpoint; ask the Sell administrator"
-               : "403 Forbidden: the PSA API member's security role does not allow this "
-                 "(check the role's Sales/Opportunities and Service permissions)";
-  }
-  if (e.kind == ErrorKind::kAuth) {
-    return cpq ? "401 Unauthorized: the CPQ public/private API keys are wrong or expired "
-                 "(regenerate them in Sell: Settings > API keys)"
-               : "401 Unauthorized: the PSA public/private keys or company id are wrong or "
-                 "expired (check the API member's keys in Manage)";
-  }
-  if (e.kind == ErrorKind::kNotFound) {
-    return cpq ? "404 Not Found: the CPQ access key is wrong (use the accesskey= value from "
-                 "your Sell URL) or the base URL is not the Sell API"
-               : "404 Not Found: the PSA company id or site is wrong (on cloud a 404 often "
-                 "means bad credentials)";
-  }
-  return {};
 }
 
 PassResult run_pass(PassEntity entity, const PassTarget& t, const PassOptions& options) {

@@ -93,10 +93,4 @@ struct PassTarget {
 // Every run gets a sync_runs row. Never throws.
 PassResult run_pass(PassEntity entity, const PassTarget& target, const PassOptions& options = {});
 
-// The troubleshooting table in words for `api` ("cpq", "psa", "autotask":
-// 401 keys, 403 licence/role, 404 access key / company id; Autotask's
-// integration code and zone lookup), or "" when `error` is not an account
-// problem.
-std::string diagnose(const Error& error, std::string_view api);
-
 }  // namespace cwsync

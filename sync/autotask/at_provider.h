@@ -25,6 +25,7 @@
 
 #include "config/config.h"
 #include "sync/autotask/at_endpoint.h"
+#include "sync/autotask/at_errors.h"
 #include "sync/psa_directory.h"
 #include "sync/psa_provider.h"
 
@@ -54,6 +55,7 @@ class AutotaskProvider final : public PsaProvider {
                            ReconcileResult& out) override;
   Result<PsaCheck> check() override;
   std::string check_endpoint() const override { return "GET ThresholdInformation"; }
+  std::string diagnose(const Error& e) const override { return diagnose_autotask(e); }
 
   // The note types in psa.note_types are active TicketNotes picklist values
   // (read once, then remembered). kConfig naming the key and the valid

@@ -3,6 +3,7 @@
 // puller of this folder behind the vendor-neutral interface.
 #pragma once
 
+#include "sync/connectwise/psa_auth.h"
 #include "sync/connectwise/psa_codebase.h"
 #include "sync/connectwise/psa_members.h"
 #include "sync/connectwise/psa_poster.h"
@@ -38,6 +39,7 @@ class ConnectWiseProvider final : public PsaProvider {
                            ReconcileResult& out) override;
   Result<PsaCheck> check() override;
   std::string check_endpoint() const override { return "GET system/members?pageSize=1"; }
+  std::string diagnose(const Error& e) const override { return diagnose_connectwise(e); }
 
   MemberDirectory& members() { return members_; }
 

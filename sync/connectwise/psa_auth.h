@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "base/result.h"
 #include "config/config.h"
 #include "sync/http/auth.h"
 
@@ -21,5 +22,10 @@ class PsaAuth final : public AuthProvider {
   std::string client_id_;
   std::string accept_;
 };
+
+// Plain words for a ConnectWise PSA account problem (401 keys or company id,
+// 403 the API member's role, 404 company id or site) for `cwsync check` and
+// the stop-tenant diagnosis; "" when `error` is not one.
+std::string diagnose_connectwise(const Error& error);
 
 }  // namespace cwsync

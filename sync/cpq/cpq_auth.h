@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "base/result.h"
 #include "config/config.h"
 #include "sync/http/auth.h"
 
@@ -19,5 +20,10 @@ class CpqAuth final : public AuthProvider {
  private:
   Secret authorization_;  // the whole header value, itself a secret
 };
+
+// Plain words for a CPQ account problem (401 keys, 403 licence or role, 404
+// access key or base URL) for `cwsync check` and the stop-tenant diagnosis;
+// "" when `error` is not one.
+std::string diagnose_cpq(const Error& error);
 
 }  // namespace cwsync
