@@ -14,6 +14,11 @@
 //
 // The notes are skipped when an update leaves the indexed columns as they
 // were (an incremental sync rewrites unchanged rows).
+//
+// Pipeline items derived from quotes (source 'quotes') leave the index: each
+// was a second hit with the same words as its quote, which is indexed
+// already; a search now finds it once, as the quote.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +48,10 @@ DROP TRIGGER cpq_opportunities_search_delete;
 DROP TRIGGER psa_tickets_search_insert;
 DROP TRIGGER psa_tickets_search_update;
 DROP TRIGGER psa_tickets_search_delete;
+DELETE FROM search WHERE rowid IN (
+  SELECT k.key FROM search_keys k
+  JOIN cpq_opportunities o ON o.tenant = k.tenant AND o.id = k.id
+  WHERE k.kind = 'opportunity' AND o.source = 'quotes');
 )SQL";
 
 // Notes that (kind, tenant, id) needs re-indexing; `guard`, when given, is a
@@ -75,16 +84,19 @@ std::string join(const std::vector<std::string>& columns) {
   return out;
 }
 
-// One index entry per row, keyed by the row's id.
+// One index entry per row, keyed by the row's id. `indexed(row)`: a
+// condition over OLD or NEW for rows the index holds at all.
 std::string row_triggers(const std::string& kind, const std::string& table,
-                         const std::vector<std::string>& columns) {
-  return trigger(table + "_search_insert", "AFTER INSERT ON " + table,
+                         const std::vector<std::string>& columns,
+                         const std::function<std::string(const std::string&)>& indexed) {
+  return trigger(table + "_search_insert", "AFTER INSERT ON " + table + " WHEN " + indexed("NEW"),
                  note(kind, "NEW.tenant", "NEW.id")) +
          trigger(table + "_search_update",
-                 "AFTER UPDATE OF " + join(columns) + " ON " + table + " WHEN " + changed(columns),
+                 "AFTER UPDATE OF " + join(columns) + " ON " + table + " WHEN (" +
+                     indexed("OLD") + " OR " + indexed("NEW") + ") AND (" + changed(columns) + ")",
                  note(kind, "OLD.tenant", "OLD.id", "OLD.id IS NOT NEW.id") +
                      note(kind, "NEW.tenant", "NEW.id")) +
-         trigger(table + "_search_delete", "AFTER DELETE ON " + table,
+         trigger(table + "_search_delete", "AFTER DELETE ON " + table + " WHEN " + indexed("OLD"),
                  note(kind, "OLD.tenant", "OLD.id"));
 }
 
@@ -107,9 +119,12 @@ std::string build() {
                      note("quote", "NEW.tenant", new_number));
   sql += trigger("cpq_quotes_search_delete", "AFTER DELETE ON cpq_quotes",
                  note("quote", "OLD.tenant", old_number));
-  sql += row_triggers("opportunity", "cpq_opportunities", {"id", "name", "client_name", "deleted_at"});
+  sql += row_triggers("opportunity", "cpq_opportunities",
+                      {"id", "source", "name", "client_name", "deleted_at"},
+                      [](const std::string& row) { return row + ".source <> 'quotes'"; });
   sql += row_triggers("ticket", "psa_tickets",
-                      {"id", "number", "summary", "company", "contact", "deleted_at"});
+                      {"id", "number", "summary", "company", "contact", "deleted_at"},
+                      [](const std::string&) { return std::string("1"); });
   return sql;
 }
 

@@ -41,7 +41,7 @@ INSERT INTO search (rowid, kind, id, tenant, number, title, body)
   FROM temp.search_noted n
   CROSS JOIN search_keys k ON k.key = n.key
   JOIN cpq_opportunities o ON o.tenant = k.tenant AND o.id = k.id
-  WHERE k.kind = 'opportunity' AND o.deleted_at IS NULL
+  WHERE k.kind = 'opportunity' AND o.deleted_at IS NULL AND o.source <> 'quotes'
   ORDER BY n.key;
 
 INSERT INTO search (rowid, kind, id, tenant, number, title, body)

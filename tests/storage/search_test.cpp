@@ -257,6 +257,32 @@ TEST_F(SearchTest, ABigPageLeavesNothingNotedAndAnIndexThatPassesItsIntegrityChe
   db().handle().exec("INSERT INTO search (search) VALUES ('integrity-check')");
 }
 
+TEST_F(SearchTest, APipelineItemDerivedFromAQuoteIsFoundOnceAsTheQuote) {
+  OpportunityRow derived;
+  derived.source = OpportunitySource::kQuotes;
+  derived.id = "7";
+  derived.name = "Firewall refresh";
+  derived.client_name = "Contoso";
+  derived.raw_json = "{}";
+  OpportunityRow psa = derived;
+  psa.source = OpportunitySource::kPsa;
+  psa.id = "4711";
+  psa.name = "Firewall support contract";
+  page("acme", [&](PageWriter& w) {
+    ASSERT_TRUE(w.upsert_quote(quote("q1", 7, 1, "Firewall refresh", "Contoso", 10)).ok());
+    ASSERT_TRUE(w.upsert_opportunity(derived).ok());
+    ASSERT_TRUE(w.upsert_opportunity(psa).ok());
+  });
+  EXPECT_EQ(ids(find("firewall")),
+            (std::vector<std::string>{"quote:acme:7", "opportunity:acme:4711"}));
+  derived.name = "Firewall refresh, phase 2";  // a change to it notes nothing either
+  page("acme", [&](PageWriter& w) {
+    ASSERT_TRUE(w.upsert_opportunity(derived).ok());
+    EXPECT_EQ(scalar("SELECT COUNT(*) FROM search_pending"), 0);
+  });
+  EXPECT_TRUE(find("phase").empty());
+}
+
 TEST_F(SearchTest, RewritingAnUnchangedRowNotesNothing) {
   page("acme", [&](PageWriter& w) {
     ASSERT_TRUE(w.upsert_quote(quote("q1", 7, 1, "Firewall", "Contoso", 10)).ok());
@@ -298,7 +324,13 @@ TEST(SearchUpgradeTest, Version5IndexSurvivesTheUpgradeAndFollowsLaterWrites) {
       "INSERT INTO cpq_quotes (tenant, id, quote_number, name, account_name, raw_json, synced_at) "
       "VALUES ('acme', 'q1', 7, 'Firewall refresh', 'Contoso', '{}', '2026-11-20T00:00:00Z'), "
       "       ('acme', 'q2', 8, 'Wi-Fi survey', 'Fabrikam', '{}', '2026-11-20T00:00:00Z')");
+  // Version 5 also indexed the pipeline item derived from quote 7.
+  db.handle().exec(
+      "INSERT INTO cpq_opportunities (tenant, id, source, name, status, raw_json, synced_at) "
+      "VALUES ('acme', '7', 'quotes', 'Firewall refresh', 'open', '{}', '2026-11-20T00:00:00Z')");
+  ASSERT_EQ(db.handle().execAndGet("SELECT COUNT(*) FROM search WHERE kind = 'opportunity'").getInt(), 1);
   ASSERT_TRUE(migrate(db).ok());
+  EXPECT_EQ(db.handle().execAndGet("SELECT COUNT(*) FROM search WHERE kind = 'opportunity'").getInt(), 0);
   EXPECT_EQ(db.handle().execAndGet("PRAGMA user_version").getInt(), latest_schema_version());
   CacheStore cache(db);
   auto count = [&](const char* match) {
