@@ -15,19 +15,14 @@ void PsaAuth::apply(HttpHeaders& headers) const {
 }
 
 std::string diagnose_connectwise(const Error& e) {
-  if (e.kind == ErrorKind::kAuth && e.http_status == 403) {
-    return "403 Forbidden: the PSA API member's security role does not allow this (check the "
-           "role's Sales/Opportunities and Service permissions)";
-  }
-  if (e.kind == ErrorKind::kAuth) {
-    return "401 Unauthorized: the PSA public/private keys or company id are wrong or expired "
-           "(check the API member's keys in Manage)";
-  }
-  if (e.kind == ErrorKind::kNotFound) {
-    return "404 Not Found: the PSA company id or site is wrong (on cloud a 404 often means bad "
-           "credentials)";
-  }
-  return {};
+  static const AccountProblemWords kWords{
+      "401 Unauthorized: the PSA public/private keys or company id are wrong or expired "
+      "(check the API member's keys in Manage)",
+      "403 Forbidden: the PSA API member's security role does not allow this (check the "
+      "role's Sales/Opportunities and Service permissions)",
+      "404 Not Found: the PSA company id or site is wrong (on cloud a 404 often means bad "
+      "credentials)"};
+  return account_problem(e, kWords);
 }
 
 }  // namespace cwsync

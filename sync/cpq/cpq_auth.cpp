@@ -11,19 +11,14 @@ void CpqAuth::apply(HttpHeaders& headers) const {
 }
 
 std::string diagnose_cpq(const Error& e) {
-  if (e.kind == ErrorKind::kAuth && e.http_status == 403) {
-    return "403 Forbidden: the CPQ account has no API licence, or the API user's role lacks "
-           "permission for this endpoint; ask the Sell administrator";
-  }
-  if (e.kind == ErrorKind::kAuth) {
-    return "401 Unauthorized: the CPQ public/private API keys are wrong or expired (regenerate "
-           "them in Sell: Settings > API keys)";
-  }
-  if (e.kind == ErrorKind::kNotFound) {
-    return "404 Not Found: the CPQ access key is wrong (use the accesskey= value from your Sell "
-           "URL) or the base URL is not the Sell API";
-  }
-  return {};
+  static const AccountProblemWords kWords{
+      "401 Unauthorized: the CPQ public/private API keys are wrong or expired (regenerate "
+      "them in Sell: Settings > API keys)",
+      "403 Forbidden: the CPQ account has no API licence, or the API user's role lacks "
+      "permission for this endpoint; ask the Sell administrator",
+      "404 Not Found: the CPQ access key is wrong (use the accesskey= value from your Sell "
+      "URL) or the base URL is not the Sell API"};
+  return account_problem(e, kWords);
 }
 
 }  // namespace cwsync

@@ -17,4 +17,10 @@ Secret basic_authorization(const std::string& user, const Secret& password) {
   return Secret("Basic " + out.str());
 }
 
+std::string account_problem(const Error& e, const AccountProblemWords& words) {
+  if (e.kind == ErrorKind::kAuth) return e.http_status == 403 ? words.forbidden : words.unauthorized;
+  if (e.kind == ErrorKind::kNotFound) return words.not_found;
+  return {};
+}
+
 }  // namespace cwsync

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "base/result.h"
 #include "base/secret.h"
 #include "sync/http/http_client.h"
 
@@ -23,5 +24,16 @@ class AuthProvider {
 // "Basic " + base64(user + ":" + password), no line breaks. The result holds
 // the password, so it is returned as a Secret.
 Secret basic_authorization(const std::string& user, const Secret& password);
+
+// What an upstream says, in its own terms, when its account is the problem.
+struct AccountProblemWords {
+  const char* unauthorized;  // 401 (and kAuth without 403)
+  const char* forbidden;     // 403
+  const char* not_found;     // 404
+};
+
+// The words for `error` when it is an account problem (kAuth, kNotFound);
+// "" otherwise.
+std::string account_problem(const Error& error, const AccountProblemWords& words);
 
 }  // namespace cwsync

@@ -68,6 +68,23 @@ TEST(AuthTest, BasicAuthorizationIsASecret) {
 
 // End to end: a rejected request's error text and every log line (at debug)
 // must not contain the private key or the encoded header.
+TEST(AuthTest, AccountProblemsAreSaidInEachUpstreamsWords) {
+  auto err = [](ErrorKind kind, int status) {
+    Error e = make_error(kind, "refused", "GET /x");
+    e.http_status = status;
+    return e;
+  };
+  EXPECT_NE(diagnose_cpq(err(ErrorKind::kAuth, 401)).find("CPQ public/private API keys"), std::string::npos);
+  EXPECT_NE(diagnose_cpq(err(ErrorKind::kAuth, 403)).find("no API licence"), std::string::npos);
+  EXPECT_NE(diagnose_cpq(err(ErrorKind::kNotFound, 404)).find("access key"), std::string::npos);
+  EXPECT_NE(diagnose_connectwise(err(ErrorKind::kAuth, 401)).find("company id"), std::string::npos);
+  EXPECT_NE(diagnose_connectwise(err(ErrorKind::kAuth, 403)).find("security role"), std::string::npos);
+  EXPECT_NE(diagnose_connectwise(err(ErrorKind::kNotFound, 404)).find("site is wrong"), std::string::npos);
+  // Not an account problem: no words, so the caller keeps its own.
+  EXPECT_EQ(diagnose_cpq(err(ErrorKind::kRetryable, 503)), "");
+  EXPECT_EQ(diagnose_connectwise(err(ErrorKind::kTimeout, 0)), "");
+}
+
 TEST(AuthTest, FailedRequestLeaksNoCredentialIntoErrorsOrLogs) {
   std::ostringstream logs;
   log::init(log::Format::kJson, log::Level::kTrace,
