@@ -15,22 +15,21 @@ using nlohmann::json;
 using storage::Entity;
 using storage::TicketRow;
 
-// Names of one entity's rows by id (as text), remembered for the whole pull
-// so each company or contact is asked for once.
-class NameLookup {
+// A few fields of one entity's rows by id (as text), remembered for the
+// whole pull so each company, contact or resource is asked for once.
+class RecordLookup {
  public:
-  // `fields`: IncludeFields besides id; `name_of` builds the name of one item.
-  NameLookup(std::string entity, std::vector<std::string> fields,
-             std::optional<std::string> (*name_of)(const json&))
-      : entity_(std::move(entity)), fields_(std::move(fields)), name_(name_of) {}
+  // `fields`: IncludeFields besides id.
+  RecordLookup(std::string entity, std::vector<std::string> fields)
+      : entity_(std::move(entity)), fields_(std::move(fields)) {}
 
   // Reads the names of `ids` not asked for yet, in one `in` query (every
   // page). Errors: the query's, kMalformed for a page that is not a list.
   Status fetch(AutotaskEndpoint& at, PullStats& stats, const std::set<std::string>& ids) {
     json wanted = json::array();
     for (const std::string& id : ids) {
-      if (names_.count(id) != 0) continue;
-      names_[id] = std::nullopt;  // asked for: an unknown id is not asked again
+      if (records_.count(id) != 0) continue;
+      records_[id] = json();  // asked for: an unknown id is not asked again
       try {
         wanted.push_back(std::stoll(id));
       } catch (const std::exception&) {
@@ -50,7 +49,7 @@ class NameLookup {
                               entity_ + " names page " + std::to_string(page.number));
           }
           for (const json& item : *items) {
-            if (auto id = json_read::id_text(item, "id")) names_[*id] = name_(item);
+            if (auto id = json_read::id_text(item, "id")) records_[*id] = item;
           }
           return PageVerdict{items->size(), false};
         },
@@ -59,24 +58,27 @@ class NameLookup {
     return {};
   }
 
-  std::optional<std::string> name(const std::optional<std::string>& id) const {
+  // `make(record)` for the record of `id`; nullopt when there is none.
+  template <typename F>
+  std::optional<std::string> value(const std::optional<std::string>& id, F&& make) const {
     if (!id) return std::nullopt;
-    auto it = names_.find(*id);
-    return it == names_.end() ? std::nullopt : it->second;
+    auto it = records_.find(*id);
+    if (it == records_.end() || !it->second.is_object()) return std::nullopt;
+    return make(it->second);
   }
 
  private:
   std::string entity_;
   std::vector<std::string> fields_;
-  std::optional<std::string> (*name_)(const json&);
-  std::map<std::string, std::optional<std::string>> names_;
+  std::map<std::string, json> records_;  // null: asked for, not found
 };
 
 std::optional<std::string> company_name(const json& item) {
   return json_read::text(item, "companyName");
 }
 
-std::optional<std::string> contact_name(const json& item) {
+// "First Last" of a contact or resource.
+std::optional<std::string> person_name(const json& item) {
   const std::string first = json_read::text(item, "firstName").value_or("");
   const std::string last = json_read::text(item, "lastName").value_or("");
   if (first.empty() || last.empty()) {
@@ -85,22 +87,26 @@ std::optional<std::string> contact_name(const json& item) {
   return first + " " + last;
 }
 
-// Fills company and contact names into the page's rows.
+// Fills the company, contact and owner (the assigned resource) of the page's
+// rows.
 class TicketNames {
  public:
   TicketNames(AutotaskEndpoint& at, PullStats& stats) : at_(at), stats_(stats) {}
 
   Status fill(std::vector<TicketRow>& rows) {
-    std::set<std::string> companies, contacts;
+    std::set<std::string> companies, contacts, resources;
     for (const TicketRow& t : rows) {
       if (t.company_id) companies.insert(*t.company_id);
       if (t.contact_id) contacts.insert(*t.contact_id);
+      if (t.owner_identifier) resources.insert(*t.owner_identifier);
     }
     if (auto s = companies_.fetch(at_, stats_, companies); !s.ok()) return s;
     if (auto s = contacts_.fetch(at_, stats_, contacts); !s.ok()) return s;
+    if (auto s = resources_.fetch(at_, stats_, resources); !s.ok()) return s;
     for (TicketRow& t : rows) {
-      t.company = companies_.name(t.company_id);
-      t.contact = contacts_.name(t.contact_id);
+      t.company = companies_.value(t.company_id, company_name);
+      t.contact = contacts_.value(t.contact_id, person_name);
+      t.owner = resources_.value(t.owner_identifier, person_name);
     }
     return {};
   }
@@ -108,8 +114,9 @@ class TicketNames {
  private:
   AutotaskEndpoint& at_;
   PullStats& stats_;
-  NameLookup companies_{"Companies", {"companyName"}, &company_name};
-  NameLookup contacts_{"Contacts", {"firstName", "lastName"}, &contact_name};
+  RecordLookup companies_{"Companies", {"companyName"}};
+  RecordLookup contacts_{"Contacts", {"firstName", "lastName"}};
+  RecordLookup resources_{"Resources", {"firstName", "lastName"}};
 };
 
 json with_cursor(json window, const std::optional<storage::SyncCursor>& cursor) {
@@ -148,6 +155,7 @@ Result<TicketRow> map_autotask_ticket(const json& obj, std::string_view raw,
   t.board = picklist_label(labels, "queueID", integer(obj, "queueID"));
   t.company_id = id_text(obj, "companyID");
   t.contact_id = id_text(obj, "contactID");
+  t.owner_identifier = id_text(obj, "assignedResourceID");  // the resource id
   t.closed = status == kAutotaskTicketComplete;
   t.closed_at = time(obj, "completedDate");
   t.created_at = time(obj, "createDate");

@@ -56,6 +56,16 @@ TEST_F(AutotaskTicketPullTest, InitialPullTakesTheWindowWithNamesAndAnIdleCycleI
     }
     return co;
   });
+  // Resources are the PSA members: their names are the tickets' owners.
+  const auto people = sim_->with_store([](cwsim::Store& s) {
+    std::map<std::int64_t, std::string> by_id;
+    for (const auto& m : s.members) {
+      by_id[m["id"].get<std::int64_t>()] =
+          m["firstName"].get<std::string>() + " " + m["lastName"].get<std::string>();
+    }
+    return by_id;
+  });
+  int owned = 0;
   for (const auto& [id, t] : upstream()) {
     if (id == 1001) continue;
     auto row = cached(id);
@@ -65,16 +75,27 @@ TEST_F(AutotaskTicketPullTest, InitialPullTakesTheWindowWithNamesAndAnIdleCycleI
     EXPECT_EQ(row->row.summary, t["title"].get<std::string>());
     EXPECT_EQ(row->row.company, companies.at(t["companyID"].get<std::int64_t>())) << id;
     EXPECT_TRUE(row->row.contact.has_value()) << id;
+    if (t["assignedResourceID"].is_null()) {
+      EXPECT_FALSE(row->row.owner_identifier) << id;
+      EXPECT_FALSE(row->row.owner) << id;
+    } else {
+      const auto resource = t["assignedResourceID"].get<std::int64_t>();
+      EXPECT_EQ(row->row.owner_identifier, std::to_string(resource)) << id;
+      EXPECT_EQ(row->row.owner, people.at(resource)) << id;
+      ++owned;
+    }
     EXPECT_TRUE(row->row.priority.has_value()) << id;
     EXPECT_EQ(row->row.board, t["queueID"] == 8 ? "Level I Support" : "Level II Support");
     EXPECT_EQ(row->row.updated_at, upstream_time(t["lastActivityDate"]));
     EXPECT_EQ(json::parse(row->row.raw_json), t) << "the server's bytes";
   }
+  EXPECT_GT(owned, 50) << "most tickets have an assigned resource";
   auto first = requests_to("Tickets/query");
   ASSERT_EQ(first.size(), 1u) << "120 rows fit one page of 500";
   EXPECT_NE(first[0]["body"].dump().find("completedDate"), std::string::npos);
   EXPECT_EQ(requests_to("Companies/query").size(), 1u) << "one `in` query per page";
   EXPECT_EQ(requests_to("Contacts/query").size(), 1u);
+  EXPECT_EQ(requests_to("Resources/query").size(), 1u);
 
   clear_requests();
   r = pass(PassEntity::kTickets);
