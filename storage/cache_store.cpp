@@ -283,6 +283,9 @@ Status CacheStore::finish_run(std::int64_t run_id, const RunOutcome& outcome, Ti
       mark.bind(":error", outcome.error.value_or("failed"));
     }
     mark.exec();
+    // Every run ends here, an idle one too: what a hand edit noted for the
+    // search index is indexed within one sync interval.
+    detail::index_pending_search(db_->handle());
     return txn->commit();
   });
 }
