@@ -1,5 +1,6 @@
 #include "sync/http/http_poco.h"
 
+#include <atomic>
 #include <istream>
 #include <map>
 #include <mutex>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include <Poco/Exception.h>
+#include <Poco/File.h>
 #include <Poco/InflatingStream.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -26,6 +28,8 @@ namespace cwsync {
 namespace {
 
 using Session = Poco::Net::HTTPClientSession;
+
+std::atomic<std::size_t> tls_contexts_made{0};
 
 Poco::Timespan to_span(Millis ms) {
   return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(ms.count()) * 1000);
@@ -127,8 +131,14 @@ bool read_limited(std::istream& in, std::size_t limit, std::string& out) {
 
 class PocoHttpClient final : public HttpClient {
  public:
-  explicit PocoHttpClient(const PocoHttpOptions& options)
-      : options_(options), tls_(make_tls_context(options.ca_location)) {}
+  // Only the CA location is checked here: the TLS context is made by the
+  // first https request (tls_context()).
+  explicit PocoHttpClient(const PocoHttpOptions& options) : options_(options) {
+    if (!options.ca_location.empty() && !Poco::File(options.ca_location).exists()) {
+      throw std::runtime_error("cannot create TLS context (ca_location '" + options.ca_location +
+                               "'): no such file or directory");
+    }
+  }
 
   Result<HttpResponse> send(const HttpRequest& req) override;
 
@@ -139,18 +149,35 @@ class PocoHttpClient final : public HttpClient {
     std::string key() const { return scheme + "://" + host + ":" + std::to_string(port); }
   };
 
-  std::unique_ptr<Session> checkout(const Target& t);
+  Result<std::unique_ptr<Session>> checkout(const Target& t);
+  Result<Poco::Net::Context::Ptr> tls_context();
   void checkin(const Target& t, std::unique_ptr<Session> session);
   Result<HttpResponse> exchange(Session& session, const HttpRequest& req,
                                 const std::string& path, bool& reusable);
 
   PocoHttpOptions options_;
-  Poco::Net::Context::Ptr tls_;
   std::mutex mu_;
+  // Made on first use: a process that talks plain http only (to cwsim, to a
+  // local proxy) never initialises OpenSSL nor reads the CA store, which
+  // is ~3 MB of its resident memory. Guarded by mu_.
+  Poco::Net::Context::Ptr tls_;
   std::map<std::string, std::vector<std::unique_ptr<Session>>> idle_;
 };
 
-std::unique_ptr<Session> PocoHttpClient::checkout(const Target& t) {
+Result<Poco::Net::Context::Ptr> PocoHttpClient::tls_context() {
+  std::lock_guard lock(mu_);
+  if (!tls_) {
+    try {
+      tls_ = make_tls_context(options_.ca_location);
+      tls_contexts_made.fetch_add(1);
+    } catch (const std::runtime_error& e) {
+      return make_error(ErrorKind::kConfig, e.what());
+    }
+  }
+  return tls_;
+}
+
+Result<std::unique_ptr<Session>> PocoHttpClient::checkout(const Target& t) {
   {
     std::lock_guard lock(mu_);
     auto it = idle_.find(t.key());
@@ -162,7 +189,9 @@ std::unique_ptr<Session> PocoHttpClient::checkout(const Target& t) {
   }
   std::unique_ptr<Session> s;
   if (t.scheme == "https") {
-    s = std::make_unique<Poco::Net::HTTPSClientSession>(t.host, t.port, tls_);
+    auto tls = tls_context();
+    if (!tls.ok()) return tls.error();
+    s = std::make_unique<Poco::Net::HTTPSClientSession>(t.host, t.port, *tls);
   } else {
     s = std::make_unique<Session>(t.host, t.port);
   }
@@ -192,7 +221,13 @@ Result<HttpResponse> PocoHttpClient::send(const HttpRequest& req) {
     return make_error(ErrorKind::kInvalidInput, "not a valid URL", redact_url(req.url));
   }
 
-  auto session = checkout(target);
+  auto checked_out = checkout(target);
+  if (!checked_out.ok()) {
+    Error e = checked_out.error();
+    e.context = request_context(req.method, req.url);
+    return e;
+  }
+  std::unique_ptr<Session> session = std::move(*checked_out);
   const Millis connect_timeout = req.connect_timeout.value_or(options_.connect_timeout);
   const Millis read_timeout = req.read_timeout.value_or(options_.read_timeout);
   session->setTimeout(to_span(connect_timeout), to_span(read_timeout), to_span(read_timeout));
@@ -279,5 +314,7 @@ Result<HttpResponse> PocoHttpClient::exchange(Session& session, const HttpReques
 std::unique_ptr<HttpClient> make_poco_http_client(const PocoHttpOptions& options) {
   return std::make_unique<PocoHttpClient>(options);
 }
+
+std::size_t poco_tls_contexts_made() { return tls_contexts_made.load(); }
 
 }  // namespace cwsync
