@@ -81,10 +81,25 @@ Result<std::unordered_map<std::string, std::vector<QuoteItemRow>>> fetch_items(
   for (auto& batch : got) {
     if (!batch) break;  // not started: an earlier batch failed
     if (!batch->ok()) return batch->error();
+  }
+  // Regrouped by quote into vectors sized exactly (no growth by doubling),
+  // each batch freed once moved, so the page's items are held about once.
+  std::unordered_map<std::vector<QuoteItemRow>*, std::size_t> counts;
+  for (const auto& batch : got) {
+    if (!batch) break;
+    for (const QuoteItemRow& item : **batch) {
+      auto it = out.find(item.quote_id);
+      if (it != out.end()) ++counts[&it->second];
+    }
+  }
+  for (auto& [items, n] : counts) items->reserve(n);
+  for (auto& batch : got) {
+    if (!batch) break;
     for (QuoteItemRow& item : **batch) {
       auto it = out.find(item.quote_id);
       if (it != out.end()) it->second.push_back(std::move(item));
     }
+    batch.reset();
   }
   return out;
 }
