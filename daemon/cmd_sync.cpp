@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "daemon/command.h"
 #include "daemon/http_clients.h"
+#include "daemon/malloc_arenas.h"
 #include "storage/database.h"
 #include "sync/http/backoff.h"
 #include "sync/sync_pass.h"
@@ -31,6 +32,7 @@ struct SyncArgs {
 };
 
 int run_sync(const Context& ctx, const SyncArgs& args) {
+  use_one_malloc_arena();  // before the pull starts its helper threads
   auto loaded = ctx.load_config();
   auto* cfg = std::get_if<Config>(&loaded);
   ctx.init_cli_logging(cfg);

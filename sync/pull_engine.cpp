@@ -42,22 +42,29 @@ Status run_incremental_pull(const PullContext& ctx, PullStats& stats, const Pull
         std::string("GET ") + entity.path + " page " + std::to_string(page.number);
     stats.pages += 1;
     adapter.clear();  // rows of the previous page, committed or not
-    auto split = split_page(page.response.body, what);
-    if (!split.ok()) return split.error();
-    const std::size_t count = split->elements.size();
-    const bool last =
-        entity.last_page == LastPage::kShortPage
-            ? count < static_cast<std::size_t>(entity.page_size)
-        : entity.last_page == LastPage::kNoNextPageUrl
-            ? !page_details_next_url(page.response).has_value()
-            : !find_link(page.response.headers, "next").has_value();
-    for (const PageElement& e : split->elements) {
-      auto stamp = adapter.add(e);
-      if (!stamp.ok()) return make_error(ErrorKind::kMalformed, stamp.error().describe(), what);
-      const TimePoint t = stamp->modified.value_or(TimePoint{});
-      if (t <= fence && (!next || after(*stamp, *next))) next = SyncCursor{t, stamp->cursor_id};
-      if (cursor && !after(*stamp, *cursor)) adapter.drop_last();  // already stored
+    std::size_t count = 0;
+    bool last = false;
+    {
+      auto split = split_page(page.response.body, what);
+      if (!split.ok()) return split.error();
+      count = split->elements.size();
+      last = entity.last_page == LastPage::kShortPage
+                 ? count < static_cast<std::size_t>(entity.page_size)
+             : entity.last_page == LastPage::kNoNextPageUrl
+                 ? !page_details_next_url(page.response).has_value()
+                 : !find_link(page.response.headers, "next").has_value();
+      for (const PageElement& e : split->elements) {
+        auto stamp = adapter.add(e);
+        if (!stamp.ok()) return make_error(ErrorKind::kMalformed, stamp.error().describe(), what);
+        const TimePoint t = stamp->modified.value_or(TimePoint{});
+        if (t <= fence && (!next || after(*stamp, *next))) next = SyncCursor{t, stamp->cursor_id};
+        if (cursor && !after(*stamp, *cursor)) adapter.drop_last();  // already stored
+      }
     }
+    // The rows hold copies of what they need: the page's DOM is gone with
+    // `split`, and the body goes too, before the item requests and the next
+    // page's body arrive (peak memory is one page, not two).
+    if (page.release_body) page.release_body();
     // A full page means another page follows: fetch it while this page's
     // items are fetched and written (docs/sync.md, "Overlapped requests").
     if (!last && page.fetch_next_early) page.fetch_next_early();

@@ -7,8 +7,10 @@ the other against it:
   1. cwsync sync --once --full --entity quotes  (the shipped binary)
   2. bench/ingest/peer_sync.py                    (requests + sqlite3)
   3. ingest_floor on the same bodies, no HTTP    (parse + prepared upserts)
-Each child's CPU (user+sys) and peak RSS come from os.wait4; cwsim's own CPU
-during each run is read from /proc and printed apart (it is not counted).
+Each child's CPU (user+sys) comes from os.wait4 and its peak RSS from GNU time
+(/usr/bin/time; wait4's ru_maxrss is floored at this script's own size, see
+run()); cwsim's own CPU during each run is read from /proc and printed apart
+(it is not counted).
 
 With --latency-ms L (and --rate R), cwsim answers every CPQ request L ms late
 and cwsync runs with a budget of R requests/s: it prints the wall time
@@ -41,16 +43,28 @@ def sim_cpu(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# A child's ru_maxrss starts at its parent's resident size: exec keeps the
+# high-water mark of the address space it replaces, and this script (with
+# requests imported) is ~30 MB, so wait4 alone reported max(30 MB, child).
+# GNU time forks the child from its own ~1 MB process and reports its peak.
+GNU_TIME = "/usr/bin/time"
+
+
 def run(argv, sim_pid, out=subprocess.DEVNULL):
+    timed = os.access(GNU_TIME, os.X_OK)
+    rss_file = tempfile.NamedTemporaryFile(mode="r", suffix=".rss")
+    if timed:
+        argv = [GNU_TIME, "-f", "%M", "-o", rss_file.name] + argv
     c0, t0 = sim_cpu(sim_pid), time.monotonic()
     p = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE)
-    _, status, ru = os.wait4(p.pid, 0)
+    _, status, ru = os.wait4(p.pid, 0)  # CPU includes time's child (RUSAGE_BOTH)
     wall = time.monotonic() - t0
     err = p.stderr.read().decode(errors="replace")
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{argv[0]} failed ({status}):\n{err[-3000:]}")
+    rss_kb = int(rss_file.read().split()[-1]) if timed else ru.ru_maxrss
     return {"cpu": ru.ru_utime + ru.ru_stime, "user": ru.ru_utime, "sys": ru.ru_stime,
-            "rss_mb": ru.ru_maxrss / 1024, "wall": wall, "sim_cpu": sim_cpu(sim_pid) - c0}
+            "rss_mb": rss_kb / 1024, "wall": wall, "sim_cpu": sim_cpu(sim_pid) - c0}
 
 
 def write_config(path, db, base, rate):

@@ -81,10 +81,24 @@ Result<std::unordered_map<std::string, std::vector<QuoteItemRow>>> fetch_items(
   for (auto& batch : got) {
     if (!batch) break;  // not started: an earlier batch failed
     if (!batch->ok()) return batch->error();
+  }
+  // Regrouped by quote one batch at a time (a quote's items all come from
+  // its own batch) into vectors sized exactly, each batch freed once moved:
+  // the page's items are held once plus one batch, not twice.
+  std::unordered_map<std::vector<QuoteItemRow>*, std::size_t> counts;
+  for (auto& batch : got) {
+    if (!batch) break;
+    counts.clear();
+    for (const QuoteItemRow& item : **batch) {
+      auto it = out.find(item.quote_id);
+      if (it != out.end()) ++counts[&it->second];
+    }
+    for (auto& [items, n] : counts) items->reserve(items->size() + n);
     for (QuoteItemRow& item : **batch) {
       auto it = out.find(item.quote_id);
       if (it != out.end()) it->second.push_back(std::move(item));
     }
+    batch.reset();
   }
   return out;
 }

@@ -154,13 +154,14 @@ Result<HttpResponse> ApiClient::attempt(const HttpRequest& request, const CallOp
 
   // Classified once, here, where the response is read: the error's kind for
   // retries, its Failure for the breaker and the PSA queue's budget.
-  Result<HttpResponse> out = sent;
-  if (sent && (status < 200 || status >= 300)) {
-    Error e = response_error(*sent, request.method, request.url, end);
-    if (options_.refine_error) options_.refine_error(*sent, e);
+  // A 2xx response is moved, not copied: a page body is megabytes.
+  Result<HttpResponse> out = std::move(sent);
+  if (out && (status < 200 || status >= 300)) {
+    Error e = response_error(*out, request.method, request.url, end);
+    if (options_.refine_error) options_.refine_error(*out, e);
     out = std::move(e);
-  } else if (!sent) {
-    Error transport = sent.error();
+  } else if (!out) {
+    Error transport = out.error();
     transport.failure = classify_failure(0, false, transport.kind);
     out = std::move(transport);
   }

@@ -116,11 +116,13 @@ Result<PagingStats> for_each_numbered_page(ApiClient& api, const std::string& ur
     have_previous = true;
 
     const std::string next_url = numbered(url, number + 1, page_size);
-    Page page{number, page_url, *r, [&] {
+    Page page{number, page_url, *r,
+              [&] {
                 if (!early) {
                   early = std::make_unique<EarlyFetch>(api, next_url, for_page(options, number + 1));
                 }
-              }};
+              },
+              [&] { std::string().swap(r->body); }};
     auto verdict = handler(page);
     const bool more = verdict && !verdict->stop &&
                       verdict->items >= static_cast<size_t>(std::max(page_size, 1));

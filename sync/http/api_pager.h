@@ -37,6 +37,11 @@ struct Page {
   // attempts are reported to CallOptions::on_attempt on the paging thread,
   // when the next page is taken up. Idempotent.
   std::function<void()> fetch_next_early = {};
+  // Numbered paging only (empty otherwise): frees the response body now, for
+  // a handler that has copied what it keeps and still has work to do (a
+  // megabyte body need not live through a page's item requests and
+  // transaction). The pager reads the body no more; nothing may refer into it.
+  std::function<void()> release_body = {};
 };
 
 struct PageVerdict {

@@ -1,14 +1,17 @@
 #include "sync/http/http_poco.h"
 
+#include <algorithm>
+#include <atomic>
 #include <istream>
 #include <map>
 #include <mutex>
-#include <sstream>
 #include <stdexcept>
 #include <vector>
 
 #include <Poco/Exception.h>
+#include <Poco/File.h>
 #include <Poco/InflatingStream.h>
+#include <Poco/MemoryStream.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -26,6 +29,8 @@ namespace cwsync {
 namespace {
 
 using Session = Poco::Net::HTTPClientSession;
+
+std::atomic<std::size_t> tls_contexts_made{0};
 
 Poco::Timespan to_span(Millis ms) {
   return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(ms.count()) * 1000);
@@ -110,6 +115,18 @@ Error classify_exception(const Poco::Exception& ex, Phase phase, const HttpReque
   return transport_error(ErrorKind::kNetwork, "network error: " + detail, req, sent);
 }
 
+// What a gzip member says its decoded size is (ISIZE, the last 4 bytes, mod
+// 2^32), trusted only as a capacity hint up to `limit` and 64x the compressed
+// size: reserving it saves growing the body by doubling (copies, and two
+// buffers alive at once).
+std::size_t gzip_size_hint(const std::string& gz, std::size_t limit) {
+  if (gz.size() < 18) return 0;
+  const auto* tail = reinterpret_cast<const unsigned char*>(gz.data() + gz.size() - 4);
+  const std::size_t isize = tail[0] | (tail[1] << 8) | (tail[2] << 16) |
+                            (static_cast<std::size_t>(tail[3]) << 24);
+  return std::min({isize, limit, gz.size() * 64});
+}
+
 // Reads at most `limit` bytes; false when the stream holds more. Errors in
 // the stream buffer (timeouts, resets, zlib errors) propagate as exceptions
 // instead of silently ending the body early.
@@ -127,8 +144,14 @@ bool read_limited(std::istream& in, std::size_t limit, std::string& out) {
 
 class PocoHttpClient final : public HttpClient {
  public:
-  explicit PocoHttpClient(const PocoHttpOptions& options)
-      : options_(options), tls_(make_tls_context(options.ca_location)) {}
+  // Only the CA location is checked here: the TLS context is made by the
+  // first https request (tls_context()).
+  explicit PocoHttpClient(const PocoHttpOptions& options) : options_(options) {
+    if (!options.ca_location.empty() && !Poco::File(options.ca_location).exists()) {
+      throw std::runtime_error("cannot create TLS context (ca_location '" + options.ca_location +
+                               "'): no such file or directory");
+    }
+  }
 
   Result<HttpResponse> send(const HttpRequest& req) override;
 
@@ -139,18 +162,35 @@ class PocoHttpClient final : public HttpClient {
     std::string key() const { return scheme + "://" + host + ":" + std::to_string(port); }
   };
 
-  std::unique_ptr<Session> checkout(const Target& t);
+  Result<std::unique_ptr<Session>> checkout(const Target& t);
+  Result<Poco::Net::Context::Ptr> tls_context();
   void checkin(const Target& t, std::unique_ptr<Session> session);
   Result<HttpResponse> exchange(Session& session, const HttpRequest& req,
                                 const std::string& path, bool& reusable);
 
   PocoHttpOptions options_;
-  Poco::Net::Context::Ptr tls_;
   std::mutex mu_;
+  // Made on first use: a process that talks plain http only (to cwsim, to a
+  // local proxy) never initialises OpenSSL nor reads the CA store, which
+  // is ~3 MB of its resident memory. Guarded by mu_.
+  Poco::Net::Context::Ptr tls_;
   std::map<std::string, std::vector<std::unique_ptr<Session>>> idle_;
 };
 
-std::unique_ptr<Session> PocoHttpClient::checkout(const Target& t) {
+Result<Poco::Net::Context::Ptr> PocoHttpClient::tls_context() {
+  std::lock_guard lock(mu_);
+  if (!tls_) {
+    try {
+      tls_ = make_tls_context(options_.ca_location);
+      tls_contexts_made.fetch_add(1);
+    } catch (const std::runtime_error& e) {
+      return make_error(ErrorKind::kConfig, e.what());
+    }
+  }
+  return tls_;
+}
+
+Result<std::unique_ptr<Session>> PocoHttpClient::checkout(const Target& t) {
   {
     std::lock_guard lock(mu_);
     auto it = idle_.find(t.key());
@@ -162,7 +202,9 @@ std::unique_ptr<Session> PocoHttpClient::checkout(const Target& t) {
   }
   std::unique_ptr<Session> s;
   if (t.scheme == "https") {
-    s = std::make_unique<Poco::Net::HTTPSClientSession>(t.host, t.port, tls_);
+    auto tls = tls_context();
+    if (!tls.ok()) return tls.error();
+    s = std::make_unique<Poco::Net::HTTPSClientSession>(t.host, t.port, *tls);
   } else {
     s = std::make_unique<Session>(t.host, t.port);
   }
@@ -192,7 +234,13 @@ Result<HttpResponse> PocoHttpClient::send(const HttpRequest& req) {
     return make_error(ErrorKind::kInvalidInput, "not a valid URL", redact_url(req.url));
   }
 
-  auto session = checkout(target);
+  auto checked_out = checkout(target);
+  if (!checked_out.ok()) {
+    Error e = checked_out.error();
+    e.context = request_context(req.method, req.url);
+    return e;
+  }
+  std::unique_ptr<Session> session = std::move(*checked_out);
   const Millis connect_timeout = req.connect_timeout.value_or(options_.connect_timeout);
   const Millis read_timeout = req.read_timeout.value_or(options_.read_timeout);
   session->setTimeout(to_span(connect_timeout), to_span(read_timeout), to_span(read_timeout));
@@ -229,6 +277,11 @@ Result<HttpResponse> PocoHttpClient::exchange(Session& session, const HttpReques
     Poco::Net::HTTPResponse presp;
     std::istream& in = session.receiveResponse(presp);
     std::string raw;
+    if (presp.hasContentLength() && presp.getContentLength64() > 0) {
+      // A capacity hint only (a lying header costs at most 64 MiB of address space).
+      raw.reserve(std::min({static_cast<std::size_t>(presp.getContentLength64()),
+                            options_.max_body_bytes, std::size_t{64} << 20}));
+    }
     if (!read_limited(in, options_.max_body_bytes, raw)) {
       return transport_error(ErrorKind::kMalformed, "response body larger than the limit", req,
                              true);
@@ -247,8 +300,10 @@ Result<HttpResponse> PocoHttpClient::exchange(Session& session, const HttpReques
     for (const auto& [name, value] : presp) resp.headers.add(name, value);
     const std::string encoding = Poco::toLower(presp.get("Content-Encoding", ""));
     if (encoding == "gzip" || encoding == "x-gzip") {
-      std::istringstream compressed(raw);
+      // Read in place: a copy of the compressed bytes is not needed.
+      Poco::MemoryInputStream compressed(raw.data(), static_cast<std::streamsize>(raw.size()));
       Poco::InflatingInputStream inflater(compressed, Poco::InflatingStreamBuf::STREAM_GZIP);
+      resp.body.reserve(gzip_size_hint(raw, options_.max_body_bytes));
       try {
         if (!read_limited(inflater, options_.max_body_bytes, resp.body)) {
           return transport_error(ErrorKind::kMalformed, "decoded body larger than the limit", req,
@@ -279,5 +334,7 @@ Result<HttpResponse> PocoHttpClient::exchange(Session& session, const HttpReques
 std::unique_ptr<HttpClient> make_poco_http_client(const PocoHttpOptions& options) {
   return std::make_unique<PocoHttpClient>(options);
 }
+
+std::size_t poco_tls_contexts_made() { return tls_contexts_made.load(); }
 
 }  // namespace cwsync

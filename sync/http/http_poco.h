@@ -30,9 +30,15 @@ struct PocoHttpOptions {
   Millis keep_alive_idle{8'000};            // reconnect after this much idle time
 };
 
-// Creates the client. TLS is initialised once per process on first use.
-// Throws std::runtime_error only if the TLS context cannot be created (bad
-// ca_location); call it at start-up.
+// Creates the client. Its TLS context (and OpenSSL, once per process) is
+// made by its first https request, so a client that only talks plain http
+// never loads them; a context that cannot be made then fails that request
+// with kConfig. Throws std::runtime_error if ca_location names nothing; call
+// it at start-up.
 std::unique_ptr<HttpClient> make_poco_http_client(const PocoHttpOptions& options = {});
+
+// TLS contexts made so far in this process, by all clients (tests: plain
+// http makes none).
+std::size_t poco_tls_contexts_made();
 
 }  // namespace cwsync

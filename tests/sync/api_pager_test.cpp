@@ -127,6 +127,38 @@ TEST_F(PagerTest, AnEarlyFetchThatIsNotNeededIsWaitedForAndCounted) {
   EXPECT_EQ(attempts, 2);
 }
 
+// A handler done with a page's bytes frees them before its slow work (the
+// pull engine, before a page's item requests); paging, early fetches and the
+// repeated-page check are unaffected.
+TEST_F(PagerTest, AHandlerMayReleaseTheBodyOfANumberedPage) {
+  serve([](Exchange& x) { serve_numbered(x, 7); });
+  std::vector<int> ids;
+  const PageHandler inner = collect(ids);
+  auto r = for_each_numbered_page(api_, server().url("/api/quotes"), 3,
+                                  [&](const Page& page) -> Result<PageVerdict> {
+                                    auto verdict = inner(page);
+                                    EXPECT_FALSE(page.response.body.empty());
+                                    page.release_body();
+                                    EXPECT_TRUE(page.response.body.empty());
+                                    if (verdict && verdict->items == 3) page.fetch_next_early();
+                                    return verdict;
+                                  });
+  ASSERT_TRUE(r) << r.error().describe();
+  EXPECT_EQ(ids, (std::vector<int>{1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(server().request_count(), 3u);
+
+  serve([](Exchange& x) { x.reply(200, R"([{"id":1},{"id":2}])"); });  // ignores `page`
+  ids.clear();
+  auto repeated = for_each_numbered_page(api_, server().url("/api/quotes"), 2,
+                                         [&](const Page& page) -> Result<PageVerdict> {
+                                           auto verdict = inner(page);
+                                           page.release_body();
+                                           return verdict;
+                                         });
+  ASSERT_FALSE(repeated);
+  EXPECT_EQ(repeated.error().kind, ErrorKind::kMalformed);
+}
+
 TEST_F(PagerTest, ExactlyFullLastPageCostsOneEmptyPage) {
   serve([](Exchange& x) { serve_numbered(x, 6); });
   std::vector<int> ids;

@@ -205,5 +205,47 @@ TEST(PocoTlsTest, BadCaLocationFailsAtConstruction) {
   EXPECT_THROW(make_poco_http_client(o), std::runtime_error);
 }
 
+// The TLS context is made by the first https request: plain http makes none
+// (no OpenSSL set-up, no CA store in memory), and https still works after it
+// on the same client.
+TEST(PocoTlsTest, TlsIsSetUpByTheFirstHttpsRequestOnly) {
+  LoopbackServer plain([](Exchange& x) { x.reply_gzip(200, R"(["plain"])"); });
+  LoopbackServer tls([](Exchange& x) { x.reply(200, R"(["tls"])"); }, /*tls=*/true);
+  PocoHttpOptions o = fast_options();
+  o.ca_location = LoopbackServer::data_file("localhost-cert.pem");
+  const std::size_t before = poco_tls_contexts_made();
+  auto http = make_poco_http_client(o);
+  for (int i = 0; i < 2; ++i) {
+    auto r = http->send(get_request(plain.url("/x")));
+    ASSERT_TRUE(r) << r.error().describe();
+    EXPECT_EQ(r->body, R"(["plain"])");
+  }
+  EXPECT_EQ(poco_tls_contexts_made(), before);
+  for (int i = 0; i < 2; ++i) {
+    auto r = http->send(get_request(tls.url("/x")));
+    ASSERT_TRUE(r) << r.error().describe();
+    EXPECT_EQ(r->body, R"(["tls"])");
+  }
+  EXPECT_EQ(poco_tls_contexts_made(), before + 1);  // one per client, reused
+}
+
+// A CA file that exists but holds no certificate passes construction; the
+// https request that needs it fails as a configuration error, before
+// anything is sent, and plain http is unaffected.
+TEST(PocoTlsTest, UnusableCaFileFailsTheHttpsRequestAsConfig) {
+  LoopbackServer plain([](Exchange& x) { x.reply(200, "[]"); });
+  LoopbackServer tls([](Exchange& x) { x.reply(200, "[]"); }, /*tls=*/true);
+  PocoHttpOptions o = fast_options();
+  o.ca_location = LoopbackServer::data_file("README.md");
+  auto http = make_poco_http_client(o);
+  auto r = http->send(get_request(tls.url("/x")));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::kConfig) << r.error().describe();
+  EXPECT_NE(r.error().message.find("TLS context"), std::string::npos) << r.error().describe();
+  EXPECT_FALSE(r.error().ambiguous);
+  EXPECT_EQ(tls.request_count(), 0u);
+  EXPECT_TRUE(http->send(get_request(plain.url("/x"))));
+}
+
 }  // namespace
 }  // namespace cwsync
