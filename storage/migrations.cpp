@@ -19,8 +19,8 @@ struct Migration {
   std::array<const char*, 2> scripts;
 };
 
-const std::array<Migration, 5>& migrations() {
-  static const std::array<Migration, 5> list = {{
+const std::array<Migration, 6>& migrations() {
+  static const std::array<Migration, 6> list = {{
       {1, "initial schema: cache tables, sync bookkeeping, PSA queue, views",
        {detail::kSchemaV1Tables, detail::kSchemaV1Views}},
       {2, "queue budget (psa_posts.failures) and tenant_states",
@@ -31,6 +31,8 @@ const std::array<Migration, 5>& migrations() {
        {detail::kSchemaTickets, detail::search_triggers()}},
       {5, "the dashboard views read maintained pipeline summaries and covering indexes",
        {detail::schema_pipeline_summary(), nullptr}},
+      {7, "covering indexes on the pipeline summary for the backlog, recent-wins and stage queries",
+       {detail::schema_view_ages(), nullptr}},
   }};
   return list;
 }

@@ -11,5 +11,6 @@ const char* schema_queue_checks();       // schema_queue_checks.cpp: psa_posts t
 extern const char* const kSchemaTickets;    // schema_tickets.cpp: psa_tickets, search, sync_* rebuild
 const char* search_triggers();            // schema_tickets.cpp: search triggers, backfill, cpq_clients
 const char* schema_pipeline_summary();   // schema_pipeline_summary.cpp: view summaries
+const char* schema_view_ages();          // schema_view_ages.cpp: indexes for the views' examples
 
 }  // namespace cwsync::storage::detail
