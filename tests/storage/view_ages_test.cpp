@@ -197,8 +197,8 @@ TEST_F(ViewAgesTest, ExamplesReadTheirIndexes) {
       << plan(ex[0]);
   // cpq_at_risk finds the open items by the same index, then sorts them by
   // age (its ORDER BY) before counting.
-  EXPECT_NE(plan(ex[1]).find("SCAN cpq_pipeline_values USING INDEX cpq_pipeline_values_open\n"
-                             "USE TEMP B-TREE FOR ORDER BY"),
+  EXPECT_NE(plan(ex[1]).find("SCAN cpq_pipeline_values USING COVERING INDEX "
+                             "cpq_pipeline_values_open\nUSE TEMP B-TREE FOR ORDER BY"),
             std::string::npos)
       << plan(ex[1]);
   // A tenant's recent wins are a range of the closing day; all of them, one
