@@ -88,6 +88,15 @@ class ViewAgesTest : public testing::DbTest {
         EXPECT_EQ(dump(sql), dump(v5(sql))) << sql << " with " << what;
       }
     }
+    // The v5_ views read the same indexes, so the order of ties under the
+    // backlog example's LIMIT is checked against what version 5 gave (it
+    // scanned the tenant by primary key): ties in (tenant, id) order.
+    for (const char* t : {"a", "b", "c"}) {
+      const std::string top = examples(t)[0];
+      EXPECT_EQ(dump(top), dump(std::regex_replace(top, std::regex("DESC LIMIT"),
+                                                   "DESC, tenant, id LIMIT")))
+          << top << " with " << what;
+    }
     // The documented shortcut counts the rows cpq_at_risk lists.
     EXPECT_EQ(dump("SELECT tenant, COUNT(*) FROM cpq_at_risk GROUP BY tenant"),
               dump(std::regex_replace(kAtRiskCounts, std::regex(", SUM\\(value\\)"), "")))
