@@ -19,8 +19,8 @@ struct Migration {
   std::array<const char*, 2> scripts;
 };
 
-const std::array<Migration, 6>& migrations() {
-  static const std::array<Migration, 6> list = {{
+const std::array<Migration, 7>& migrations() {
+  static const std::array<Migration, 7> list = {{
       {1, "initial schema: cache tables, sync bookkeeping, PSA queue, views",
        {detail::kSchemaV1Tables, detail::kSchemaV1Views}},
       {2, "queue budget (psa_posts.failures) and tenant_states",
@@ -33,6 +33,8 @@ const std::array<Migration, 6>& migrations() {
        {detail::schema_pipeline_summary(), nullptr}},
       {6, "the full-text index is brought up to date once per write transaction, not per row",
        {detail::schema_search_batched(), nullptr}},
+      {7, "covering indexes on the pipeline summary for the backlog, recent-wins and stage queries",
+       {detail::schema_view_ages(), nullptr}},
   }};
   return list;
 }

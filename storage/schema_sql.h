@@ -12,5 +12,6 @@ extern const char* const kSchemaTickets;    // schema_tickets.cpp: psa_tickets, 
 const char* search_triggers();            // schema_tickets.cpp: search triggers, backfill, cpq_clients
 const char* schema_pipeline_summary();   // schema_pipeline_summary.cpp: view summaries
 const char* schema_search_batched();     // schema_search_batched.cpp: search indexed per transaction
+const char* schema_view_ages();          // schema_view_ages.cpp: indexes for the views' examples
 
 }  // namespace cwsync::storage::detail
