@@ -116,7 +116,6 @@ class RowBinder {
   void operator()(const char* column, const std::string& v) { st_.bindNoCopy(at(column), v); }
   // A temporary (a formatted or converted value) is copied: it dies before exec().
   void operator()(const char* column, std::string&& v) { st_.bind(at(column), v); }
-  void operator()(const char* column, std::string_view v) { st_.bind(at(column), std::string(v)); }
   void operator()(const char* column, const char* v) { st_.bindNoCopy(at(column), v); }
   void operator()(const char* column, std::int64_t v) { st_.bind(at(column), static_cast<int64_t>(v)); }
   void operator()(const char* column, int v) { st_.bind(at(column), v); }
