@@ -1,5 +1,7 @@
 #include "storage/cache_store.h"
 
+#include <unordered_map>
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <nlohmann/json.hpp>
@@ -54,12 +56,35 @@ struct PageWriter::Impl {
     });
   }
 
+  // Tombstones the live items of the replaced quotes that their last
+  // replace_items() did not list.
+  void sweep_items() {
+    if (item_sets.empty()) return;
+    nlohmann::json quotes = nlohmann::json::array(), kept = nlohmann::json::array();
+    for (auto& [quote, ids] : item_sets) {
+      quotes.push_back(quote);
+      for (std::string& id : ids) kept.push_back(std::move(id));
+    }
+    item_sets.clear();
+    SQLite::Statement sweep(db.handle(),
+        "UPDATE cpq_quote_items SET deleted_at = ?1 "
+        "WHERE tenant = ?2 AND quote_id IN (SELECT value FROM json_each(?3)) "
+        "AND deleted_at IS NULL AND id NOT IN (SELECT value FROM json_each(?4))");
+    sweep.bind(1, now_iso);
+    sweep.bind(2, tenant);
+    sweep.bind(3, quotes.dump());
+    sweep.bind(4, kept.dump());
+    stats.items_tombstoned += sweep.exec();
+  }
+
   Database& db;
   WriteTransaction txn;
   std::string tenant;
   std::string now_iso;
   // Declared after txn: destroyed (finalized) before it rolls back.
-  std::unique_ptr<SQLite::Statement> quote_st, item_st, opp_st, ticket_st, sweep_st;
+  std::unique_ptr<SQLite::Statement> quote_st, item_st, opp_st, ticket_st;
+  // Quote id -> the item ids replace_items() made live, swept at commit.
+  std::unordered_map<std::string, std::vector<std::string>> item_sets;
   PageStats stats;
   bool poisoned = false;
   bool done = false;
@@ -78,7 +103,8 @@ Status PageWriter::upsert_quote(const QuoteRow& row) {
 Status PageWriter::replace_items(std::string_view quote_id, const std::vector<QuoteItemRow>& items) {
   return impl_->step("replace items of quote " + std::string(quote_id), [&]() -> Status {
     static const std::string sql = detail::upsert_sql("cpq_quote_items", detail::item_columns());
-    nlohmann::json ids = nlohmann::json::array();
+    std::vector<std::string> kept;
+    kept.reserve(items.size());
     for (const QuoteItemRow& item : items) {
       if (item.quote_id != quote_id) {
         return make_error(ErrorKind::kInvalidInput,
@@ -87,18 +113,14 @@ Status PageWriter::replace_items(std::string_view quote_id, const std::vector<Qu
       auto& st = impl_->prepared(impl_->item_st, sql);
       detail::bind_upsert(st, impl_->tenant, impl_->now_iso, item);
       st.exec();
-      ids.push_back(item.id);
+      kept.push_back(item.id);
       ++impl_->stats.items;
     }
-    auto& sweep = impl_->prepared(impl_->sweep_st,
-        "UPDATE cpq_quote_items SET deleted_at = :now "
-        "WHERE tenant = :tenant AND quote_id = :quote_id AND deleted_at IS NULL "
-        "AND id NOT IN (SELECT value FROM json_each(:ids))");
-    sweep.bind(":now", impl_->now_iso);
-    sweep.bind(":tenant", impl_->tenant);
-    sweep.bind(":quote_id", std::string(quote_id));
-    sweep.bind(":ids", ids.dump());
-    impl_->stats.items_tombstoned += sweep.exec();
+    // The quote's other items are tombstoned by one statement for the whole
+    // page at commit (sweep_items): one per quote cost a JSON array, a
+    // json_each and a statement each, ~3% of a full sync's CPU. A quote
+    // replaced twice in a page keeps its last set, as if swept each time.
+    impl_->item_sets[std::string(quote_id)] = std::move(kept);
     return {};
   });
 }
@@ -140,6 +162,7 @@ Status PageWriter::advance_cursor(Entity entity, const SyncCursor& cursor) {
 Result<PageStats> PageWriter::commit() {
   crash_point("page_before_commit");
   Status st = impl_->step("commit page", [&]() -> Status {
+    impl_->sweep_items();
     detail::index_pending_search(impl_->db.handle());
     return impl_->txn.commit();
   });

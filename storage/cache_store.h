@@ -45,8 +45,9 @@ class PageWriter {
   // Insert or update in place (key tenant+id); clears a tombstone.
   Status upsert_quote(const QuoteRow& row);
   // Makes `items` the live items of quote `quote_id`: upserts them and
-  // tombstones the quote's other live items. kInvalidInput if an item names
-  // another quote.
+  // tombstones the quote's other live items (at commit, for every replaced
+  // quote of the page at once; a quote replaced twice keeps its last list).
+  // kInvalidInput if an item names another quote.
   Status replace_items(std::string_view quote_id, const std::vector<QuoteItemRow>& items);
   Status upsert_opportunity(const OpportunityRow& row);
   // A ticket (psa_tickets); the search index follows in the same transaction.

@@ -167,6 +167,30 @@ TEST_F(CacheStoreTest, ReplaceItemsUpsertsAndTombstonesTheRest) {
   EXPECT_FALSE(page->commit().ok());
 }
 
+TEST_F(CacheStoreTest, ReplaceItemsSweepsEveryQuoteOfThePageAndOnlyThem) {
+  write_quotes({quote("q1", 1, 1, 1), quote("q2", 2, 1, 1), quote("q3", 3, 1, 1)}, t0);
+  auto page = cache.begin_page("acme", t0);
+  ASSERT_TRUE(page->replace_items("q1", {item("a1", "q1", 1), item("a2", "q1", 2)}).ok());
+  ASSERT_TRUE(page->replace_items("q2", {item("b1", "q2", 1), item("b2", "q2", 2)}).ok());
+  ASSERT_TRUE(page->replace_items("q3", {item("c1", "q3", 1)}).ok());
+  ASSERT_TRUE(page->commit().ok());
+
+  page = cache.begin_page("acme", t0 + std::chrono::hours(1));
+  ASSERT_TRUE(page->replace_items("q1", {item("a2", "q1", 2), item("a3", "q1", 3)}).ok());
+  ASSERT_TRUE(page->replace_items("q2", {}).ok());  // every item removed upstream
+  // q1 listed again in the same page: its last list is what stays live.
+  ASSERT_TRUE(page->replace_items("q1", {item("a3", "q1", 3)}).ok());
+  auto stats = page->commit();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->items, 3);
+  EXPECT_EQ(stats->items_tombstoned, 4);  // a1, a2, b1, b2
+
+  EXPECT_EQ(text("SELECT group_concat(id, ',') FROM (SELECT id FROM cpq_quote_items "
+                 "WHERE deleted_at IS NULL ORDER BY id)"),
+            "a3,c1");  // q3 was not in the page: untouched
+  EXPECT_EQ(text("SELECT deleted_at FROM cpq_quote_items WHERE id = 'a2'"), "2026-11-23T11:00:00Z");
+}
+
 TEST_F(CacheStoreTest, ReconcileTombstonesMissingAndRevivesReappearing) {
   write_quotes({quote("q1", 1, 1, 1), quote("q2", 2, 1, 1), quote("q3", 3, 1, 1),
                 quote("q4", 4, 1, 1)}, t0);
