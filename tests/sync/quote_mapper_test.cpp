@@ -183,5 +183,35 @@ TEST(ItemConditions, BatchesStayUnderTheUrlLimitAndCoverEveryId) {
   EXPECT_TRUE(item_conditions(base, {}).empty());
 }
 
+// The batches are exactly what appending ids one at a time while the whole
+// URL still fits gives, also for ids that need percent-encoding and a base
+// URL that already has a query.
+TEST(ItemConditions, BatchesAreTheGreedyFitOfTheEncodedUrl) {
+  const std::string base = "http://127.0.0.1:8080/api/quoteItems?pageSize=1000";
+  std::vector<std::string> ids;
+  for (int k = 0; k < 300; ++k) {
+    std::string id = "q" + std::to_string(k);
+    id.append(static_cast<std::size_t>(k % 37), k % 3 == 0 ? ' ' : (k % 3 == 1 ? '%' : 'x'));
+    ids.push_back(id + "\xc3\xa9");
+  }
+  std::vector<std::string> expected;
+  std::string current;
+  for (const std::string& id : ids) {
+    const std::string quoted = "\"" + id + "\"";
+    const std::string candidate = current.empty() ? quoted : current + "," + quoted;
+    if (!current.empty() &&
+        !UrlBuilder(base).fits_with("conditions", "idQuote in (" + candidate + ")",
+                                    kMaxUrlLength - 40)) {
+      expected.push_back("idQuote in (" + current + ")");
+      current = quoted;
+    } else {
+      current = candidate;
+    }
+  }
+  expected.push_back("idQuote in (" + current + ")");
+  ASSERT_GT(expected.size(), 3u);
+  EXPECT_EQ(item_conditions(base, ids), expected);
+}
+
 }  // namespace
 }  // namespace cwsync
