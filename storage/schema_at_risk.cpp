@@ -26,9 +26,9 @@
 //   starting with "now" (age 0 if it is "now" in any case, else NULL):
 //   never more than T.
 // - CAST truncates toward zero, so for T + 1 >= 1, age > T <=> N - E >= T + 1.
-// - julianday() is a day in [0, 5373484.5) (a date of the years 0-9999 or a
-//   julian day number); N, for any clock between the years 1851 and 6770,
-//   lies in [2397153, 2^22). If E >= 2^21 (the year 1029 on), N and E are
+// - julianday() is below 5373484.5 (the end of the year 9999, its last date
+//   or julian day number); N, for any clock between the years 1852 and 6770,
+//   lies in (2397153, 2^22). If E >= 2^21 (the year 1029 on), N and E are
 //   multiples of 2^-31 and |N - E| < 2^22, so N - E is computed exactly, and
 //   so is N - (T + 1) (a multiple of 2^-31 in [2^21, 2^22)). Exact
 //   arithmetic then gives the equivalence. If E < 2^21, both sides
