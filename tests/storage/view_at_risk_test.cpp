@@ -13,6 +13,7 @@
 // Sums compare exactly because every value is a multiple of 0.25.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <regex>
 #include <string>
@@ -125,8 +126,8 @@ class ViewAtRiskTest : public testing::DbTest {
 std::string entered_sql(std::mt19937& rng, double days) {
   const double offsets[] = {0.0, 1.0 / 86400000, -1.0 / 86400000, 1e-7, -1e-7,
                             0.05 + 0.9 * (rng() % 1000) / 1000.0};
-  const std::string jd =
-      "julianday('now') - " + std::to_string(days) + " - " + std::to_string(offsets[rng() % 6]);
+  char jd[96];
+  std::snprintf(jd, sizeof jd, "julianday('now') - %.17g - (%.17g)", days, offsets[rng() % 6]);
   switch (rng() % 20) {
     case 0: return "NULL";
     case 1: return "'now'";
@@ -137,10 +138,10 @@ std::string entered_sql(std::mt19937& rng, double days) {
     case 6: return "'0500-06-01T12:00:00Z'";  // before the year 1029: julian day < 2^21
     case 7: return "'12.5'";                  // a julian day number
     case 8: return "'9000-01-01'";            // julian day > 2^22
-    case 9: return "printf('%.10f', " + jd + ")";
-    case 10: return "strftime('%Y-%m-%d %H:%M:%S', " + jd + ")";
-    case 11: return "strftime('%Y-%m-%dT%H:%M:%S+02:00', " + jd + " + 2.0 / 24)";
-    default: return "strftime('%Y-%m-%dT%H:%M:%fZ', " + jd + ")";
+    case 9: return std::string("printf('%.10f', ") + jd + ")";
+    case 10: return std::string("strftime('%Y-%m-%d %H:%M:%S', ") + jd + ")";
+    case 11: return std::string("strftime('%Y-%m-%dT%H:%M:%S+02:00', ") + jd + " + 2.0 / 24)";
+    default: return std::string("strftime('%Y-%m-%dT%H:%M:%fZ', ") + jd + ")";
   }
 }
 
