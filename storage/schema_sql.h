@@ -13,5 +13,6 @@ const char* search_triggers();            // schema_tickets.cpp: search triggers
 const char* schema_pipeline_summary();   // schema_pipeline_summary.cpp: view summaries
 const char* schema_search_batched();     // schema_search_batched.cpp: search indexed per transaction
 const char* schema_view_ages();          // schema_view_ages.cpp: indexes for the views' examples
+const char* schema_at_risk();            // schema_at_risk.cpp: cpq_at_risk_totals, cheaper backlog age
 
 }  // namespace cwsync::storage::detail

@@ -42,8 +42,9 @@ TEST(MigrationsTest, EmptyFileMigratesToCurrentWithEveryTableAndView) {
     EXPECT_TRUE(tables.count(t)) << t;
   }
   const auto views = objects(db->handle(), "view");
-  for (const char* v : {"cpq_pipeline", "cpq_backlog", "cpq_at_risk", "cpq_recent_wins",
-                        "psa_post_history", "cpq_pipeline_items", "cpq_quote_latest"}) {
+  for (const char* v : {"cpq_pipeline", "cpq_backlog", "cpq_at_risk", "cpq_at_risk_totals",
+                        "cpq_recent_wins", "psa_post_history", "cpq_pipeline_items",
+                        "cpq_quote_latest"}) {
     EXPECT_TRUE(views.count(v)) << v;
   }
   EXPECT_TRUE(objects(db->handle(), "trigger").count("psa_posts_log_enqueued"));

@@ -220,9 +220,10 @@ TEST_F(ViewAgesTest, ExamplesReadTheirIndexes) {
   EXPECT_NE(all.find("SCAN i USING COVERING INDEX cpq_pipeline_values_won_by_close"),
             std::string::npos)
       << all;
-  // The shortcut counts straight from the open items' index, in tenant order.
+  // The shortcut counts straight from an index of the open items, in tenant
+  // order (since version 8 the narrower cpq_pipeline_values_open_by_day).
   EXPECT_EQ(plan(ex[4]).find("SCAN cpq_pipeline_values USING COVERING INDEX "
-                             "cpq_pipeline_values_open\n"),
+                             "cpq_pipeline_values_open"),
             0u)
       << plan(ex[4]);
   EXPECT_EQ(plan(ex[4]).find("TEMP B-TREE"), std::string::npos) << plan(ex[4]);
