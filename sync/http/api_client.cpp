@@ -130,17 +130,6 @@ Result<HttpResponse> ApiClient::execute(HttpRequest request, const CallOptions& 
 Result<HttpResponse> ApiClient::attempt(const HttpRequest& request, const CallOptions& call,
                                         int attempt_no) {
   UpstreamHost& host = *deps_.host;
-  // The gate comes first: a rate-limit token is a promise to start at a given
-  // time, and a start held back at the gate afterwards could bunch up with
-  // later ones. A stop while waiting here returns before anything counts.
-  std::optional<GatePass> pass;
-  if (deps_.gate) {
-    if (!deps_.gate->enter(request, deps_.waiter, deps_.clock)) {
-      return cancelled("while waiting for a free request slot",
-                       request_context(request.method, request.url));
-    }
-    pass.emplace(*deps_.gate, request);
-  }
   // Both the connection's budget and the host's ceiling must allow the start.
   const TimePoint now = deps_.clock.now();
   const Millis wait = std::max(deps_.budget ? deps_.budget->reserve(now) : Millis(0),
@@ -156,6 +145,18 @@ Result<HttpResponse> ApiClient::attempt(const HttpRequest& request, const CallOp
     }
   }
 
+  // The gate comes last, just before the send: then a slot is only ever held
+  // by a request on the wire, never by a run parked in a rate-limit wait that
+  // needs a daemon worker back (held, perhaps, by a run waiting at this gate).
+  // A stop while waiting here returns before anything counts as an attempt.
+  std::optional<GatePass> pass;
+  if (deps_.gate) {
+    if (!deps_.gate->enter(request, deps_.waiter, deps_.clock)) {
+      return cancelled("while waiting for a free request slot",
+                       request_context(request.method, request.url));
+    }
+    pass.emplace(*deps_.gate, request);
+  }
   const TimePoint start = deps_.clock.now();
   auto sent = deps_.http.send(request);
   pass.reset();  // the response is in: the next request may go

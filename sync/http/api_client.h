@@ -94,9 +94,9 @@ class ApiClient {
     const Clock& clock;
     UniformRandom random;                      // for backoff jitter
     std::shared_ptr<RateLimiter> budget = nullptr;  // this connection's budget; null: none
-    // Admits each attempt before the rate limiter sees it (e.g. a cap on
-    // requests in flight per endpoint); null: none. Waiting at the gate is not
-    // an attempt: no on_attempt, no metrics, no try used up.
+    // Admits each attempt just before it is sent, after the rate limiter
+    // (e.g. a cap on requests in flight per endpoint); null: none. Waiting at
+    // the gate is not an attempt: no on_attempt, no metrics, no try used up.
     std::shared_ptr<SendGate> gate = nullptr;
   };
 
