@@ -38,15 +38,32 @@ bool AutotaskEndpointSlots::enter(const HttpRequest& request, Waiter& waiter,
   const std::string endpoint = autotask_endpoint_of(request.url);
   if (endpoint.empty()) return true;
 
-  std::unique_lock lock(mu_);
-  Lane& lane = lanes_[endpoint];  // stays put: erased only when idle and unqueued
-  if (lane.queue.empty() && lane.in_flight < per_endpoint_) {
-    ++lane.in_flight;
-    return true;
+  std::uint64_t ticket = 0;
+  {
+    std::lock_guard lock(mu_);
+    Lane& lane = lanes_[endpoint];
+    if (lane.queue.empty() && lane.in_flight < per_endpoint_) {
+      ++lane.in_flight;
+      return true;
+    }
+    ticket = next_ticket_++;
+    lane.queue.push_back(ticket);  // the lane stays while it has a queue
   }
-  const std::uint64_t ticket = next_ticket_++;
-  lane.queue.push_back(ticket);
   const TimePoint since = clock.now();
+  // Through the waiter: a daemon run lends its worker out while it waits.
+  const bool admitted = waiter.wait_on([&] { return wait_turn(endpoint, ticket, waiter); });
+  if (admitted) {
+    log::debug("autotask_slot_waited").field("endpoint", endpoint)
+        .field("wait_ms", static_cast<long long>(
+                              std::chrono::ceil<Millis>(clock.now() - since).count()));
+  }
+  return admitted;
+}
+
+bool AutotaskEndpointSlots::wait_turn(const std::string& endpoint, std::uint64_t ticket,
+                                      const Waiter& waiter) {
+  std::unique_lock lock(mu_);
+  Lane& lane = lanes_.at(endpoint);
   for (;;) {
     if (waiter.stop_requested()) {
       lane.queue.erase(std::find(lane.queue.begin(), lane.queue.end(), ticket));
@@ -62,9 +79,6 @@ bool AutotaskEndpointSlots::enter(const HttpRequest& request, Waiter& waiter,
       lock.unlock();
       // Two slots can come free before the first waiter wakes: pass it on.
       if (more_free) changed_.notify_all();
-      log::debug("autotask_slot_waited").field("endpoint", endpoint)
-          .field("wait_ms", static_cast<long long>(
-                                std::chrono::ceil<Millis>(clock.now() - since).count()));
       return true;
     }
     changed_.wait_for(lock, stop_poll_);

@@ -59,6 +59,9 @@ class AutotaskEndpointSlots final : public SendGate {
     int in_flight = 0;
     std::deque<std::uint64_t> queue;  // tickets of waiting callers, oldest first
   };
+  // Blocks until `ticket` is first in `endpoint`'s queue and a slot is free
+  // (takes it: true), or stop is requested (leaves the queue: false).
+  bool wait_turn(const std::string& endpoint, std::uint64_t ticket, const Waiter& waiter);
 
   const int per_endpoint_;
   const Millis stop_poll_;
