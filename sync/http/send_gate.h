@@ -18,8 +18,9 @@ class SendGate {
 
   // Blocks until `request` may be sent. Returns false, holding nothing, when
   // stop was requested on `waiter` before or during the wait (a gate must
-  // notice within a fraction of a second: shutdown waits for it). `clock`
-  // times the wait for logs. Every true must be matched by one leave() of the
+  // notice within a fraction of a second: shutdown waits for it). A wait
+  // should go through waiter.wait_on(), so a daemon run lends its worker out
+  // meanwhile. `clock` times the wait for logs. Every true must be matched by one leave() of the
   // same request. Thread-safe.
   virtual bool enter(const HttpRequest& request, Waiter& waiter, const Clock& clock) = 0;
   // The request admitted by enter() is over (answered or failed). Thread-safe.
