@@ -4,7 +4,11 @@
 // costs a backoff (docs/design.md, "Upstream: Autotask PSA"). The queue lane
 // and a pull of one tenant run on different threads with separate clients, so
 // the cap lives in the UpstreamRegistry, one per API user, and every
-// Autotask ApiClient of that user enters it before each attempt.
+// Autotask ApiClient of that user enters it just before each attempt is sent
+// (after its rate-limit wait) and leaves it when the response is in. A wait
+// for a slot is no attempt, parks a daemon run (Waiter::wait_on) and ends
+// within `stop_poll` of a stop. A 429 from Autotask (another integration on
+// the database holding the slots) is still a throttle, backed off as before.
 //
 // "Endpoint" is the entity segment after V1.0/, case-insensitive, as cwsim
 // counts it: Tickets/query, Tickets/5, Tickets/5/Notes and
