@@ -105,6 +105,14 @@ class ParkingWaiter final : public Waiter {
     p->scheduler->resume(*p);
     return ok;
   }
+  bool wait_on(const std::function<bool()>& block) override {
+    Scheduler::Permit* p = t_permit;
+    if (p == nullptr || !p->held) return inner_.wait_on(block);
+    p->scheduler->park(*p);
+    const bool ok = inner_.wait_on(block);
+    p->scheduler->resume(*p);
+    return ok;
+  }
   void request_stop() override { inner_.request_stop(); }
   bool stop_requested() const override { return inner_.stop_requested(); }
 

@@ -5,8 +5,9 @@
 // pulls. Each lane has its own workers, so a post never waits behind pulls.
 // Within a lane, due runs are taken round-robin by tenant, and at most
 // `workers` (`queue_workers`) runs hold a worker at once. A run that waits
-// (rate limit, backoff, Retry-After: every wait through job_waiter()) gives
-// its worker back while it sleeps ("parks"); when the wait ends it queues,
+// (rate limit, backoff, Retry-After, a request slot: every wait through
+// job_waiter(), wait_for() or wait_on()) gives its worker back while it
+// sleeps ("parks"); when the wait ends it queues,
 // first come first served, for a worker again. So a tenant waiting for its
 // budget never holds a worker another tenant could use; it holds only a
 // sleeping thread (at most `max_threads` per lane). Rules:

@@ -6,6 +6,7 @@
 #include "sync/http/auth.h"
 #include "sync/cpq/cpq_auth.h"
 #include "sync/autotask/at_auth.h"
+#include "sync/autotask/at_concurrency.h"
 #include "sync/autotask/at_errors.h"
 #include "sync/autotask/at_provider.h"
 #include "sync/connectwise/cw_provider.h"
@@ -53,6 +54,9 @@ TenantClients::TenantClients(const Defaults& defaults, const Tenant& tenant,
                          env.hosts.host(psa_host_key(conn), defaults.breaker),
                          env.waiter, env.clock, env.random,
                          env.hosts.budget(budget_key(conn), conn.rate_limit)};
+    // Shared with every other client of this API user (the queue job's, a
+    // pull's), so together they keep within Autotask's 3 per endpoint.
+    deps.gate = autotask_endpoint_slots(env.hosts, *conn.autotask);
     ApiClientOptions options =
         api_client_options(defaults, "autotask", tenant.name, conn.allow_insecure);
     options.refine_error = refine_autotask_error;

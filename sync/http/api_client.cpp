@@ -145,8 +145,21 @@ Result<HttpResponse> ApiClient::attempt(const HttpRequest& request, const CallOp
     }
   }
 
+  // The gate comes last, just before the send: then a slot is only ever held
+  // by a request on the wire, never by a run parked in a rate-limit wait that
+  // needs a daemon worker back (held, perhaps, by a run waiting at this gate).
+  // A stop while waiting here returns before anything counts as an attempt.
+  std::optional<GatePass> pass;
+  if (deps_.gate) {
+    if (!deps_.gate->enter(request, deps_.waiter, deps_.clock)) {
+      return cancelled("while waiting for a free request slot",
+                       request_context(request.method, request.url));
+    }
+    pass.emplace(*deps_.gate, request);
+  }
   const TimePoint start = deps_.clock.now();
   auto sent = deps_.http.send(request);
+  pass.reset();  // the response is in: the next request may go
   const TimePoint end = deps_.clock.now();
   const Millis duration = std::chrono::ceil<Millis>(end - start);
   const int status = sent ? sent->status : 0;

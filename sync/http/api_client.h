@@ -24,6 +24,7 @@
 #include "sync/http/auth.h"
 #include "sync/http/backoff.h"
 #include "sync/http/http_client.h"
+#include "sync/http/send_gate.h"
 #include "sync/http/upstream.h"
 #include "sync/http/waiter.h"
 
@@ -93,6 +94,10 @@ class ApiClient {
     const Clock& clock;
     UniformRandom random;                      // for backoff jitter
     std::shared_ptr<RateLimiter> budget = nullptr;  // this connection's budget; null: none
+    // Admits each attempt just before it is sent, after the rate limiter
+    // (e.g. a cap on requests in flight per endpoint); null: none. Waiting at
+    // the gate is not an attempt: no on_attempt, no metrics, no try used up.
+    std::shared_ptr<SendGate> gate = nullptr;
   };
 
   ApiClient(ApiClientOptions options, Deps deps);
@@ -107,10 +112,11 @@ class ApiClient {
   //  - kAuth, kNotFound, kBadRequest: never retried.
   //  - ambiguous == true with kIfNotApplied: the request may have been
   //    applied; not resent.
-  //  - kCancelled: stop was requested (before sending or while waiting).
+  //  - kCancelled: stop was requested (before sending or while waiting, at
+  //    the gate too).
   //  - kConfig / kInvalidInput: the URL is refused (http:// to a remote host).
-  // Blocks the calling thread for rate-limit and backoff waits via the
-  // Waiter. Thread-safe.
+  // Blocks the calling thread for gate, rate-limit and backoff waits (all
+  // interruptible through the Waiter). Thread-safe.
   Result<HttpResponse> execute(HttpRequest request, const CallOptions& options = {});
 
   // GET `url` and parse the body as JSON; kMalformed when it is not JSON.

@@ -88,6 +88,14 @@ std::shared_ptr<RateLimiter> UpstreamRegistry::budget(const std::string& key, Ra
   return slot;
 }
 
+std::shared_ptr<SendGate> UpstreamRegistry::gate(
+    const std::string& key, const std::function<std::shared_ptr<SendGate>()>& make) {
+  std::lock_guard lock(mu_);
+  auto& slot = gates_[key];
+  if (!slot) slot = make();
+  return slot;
+}
+
 std::optional<RateLimit> UpstreamRegistry::ceiling_for(const std::string& key) const {
   // key is "host:port"; an entry names the host alone or host:port.
   const std::string host = key.substr(0, key.rfind(':'));

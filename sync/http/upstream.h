@@ -4,11 +4,14 @@
 //  - per budget: the rate limiter of one tenant connection (tenant × API ×
 //    credentials, or an explicit `budget:` name), shared by that
 //    connection's pulls and posts. The vendors limit per key, not per host,
-//    so one tenant's traffic never uses another's budget.
+//    so one tenant's traffic never uses another's budget;
+//  - per gate key: a SendGate (e.g. a cap on requests in flight) shared the
+//    same way by every client of one connection, whichever job built it.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,6 +25,7 @@
 #include "config/config.h"
 #include "sync/http/circuit_breaker.h"
 #include "sync/http/rate_limiter.h"
+#include "sync/http/send_gate.h"
 
 namespace cwsync {
 
@@ -92,6 +96,12 @@ class UpstreamRegistry {
   // use. A budget the last configure_budgets() named keeps that limit;
   // otherwise a stricter `limit` tightens it. Never null.
   std::shared_ptr<RateLimiter> budget(const std::string& budget_key, RateLimit limit);
+  // The gate under `gate_key`, made by `make` on first use (the first
+  // caller's kind stays; keys are the provider's, e.g. one per API user).
+  // Jobs build their clients afresh, so this is where a pull and the queue
+  // of one connection meet the same gate. Never null if `make` is not.
+  std::shared_ptr<SendGate> gate(const std::string& gate_key,
+                                 const std::function<std::shared_ptr<SendGate>()>& make);
 
   // Replaces the per-host ceilings (`hosts:`; entries match a host name or a
   // host:port). Applies to existing hosts at once. Called at start and reload.
@@ -111,6 +121,7 @@ class UpstreamRegistry {
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<UpstreamHost>> hosts_;
   std::unordered_map<std::string, std::shared_ptr<RateLimiter>> budgets_;
+  std::unordered_map<std::string, std::shared_ptr<SendGate>> gates_;
   std::map<std::string, RateLimit> configured_;   // the last configure_budgets()
   std::vector<HostCeiling> ceilings_;
 };

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -19,6 +20,12 @@ class Waiter {
   // was requested before or during the wait, true when the time passed.
   // Thread-safe.
   virtual bool wait_for(Millis d) = 0;
+  // Runs `block`, a wait for something other than time (e.g. a request slot
+  // that another thread gives back), as a wait of this waiter: the daemon's
+  // job waiter lends the run's worker out meanwhile, as it does for
+  // wait_for(). `block` must return soon after stop is requested. Returns
+  // what `block` returns.
+  virtual bool wait_on(const std::function<bool()>& block) { return block(); }
   // Wakes every waiter; later waits return false at once. Thread-safe,
   // async-signal-unsafe (call it from the signal-handling thread).
   virtual void request_stop() = 0;

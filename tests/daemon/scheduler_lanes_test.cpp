@@ -2,6 +2,7 @@
 // taken round-robin by tenant, and a waiting run gives its worker back.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -139,6 +140,46 @@ TEST(SchedulerParkingTest, AWaitingRunGivesItsWorkerToAnotherTenant) {
   EXPECT_TRUE(b_ran.wait(5s)) << "b waited for a's rate-limit wait";
   EXPECT_EQ(waiter.waiting.load(), 1) << "a should still be parked in its wait";
   waiter.gate.open();
+  ASSERT_TRUE(sched.wait_idle(5s));
+  EXPECT_EQ(a->runs.load(), 1);
+  EXPECT_EQ(b->runs.load(), 1);
+  for (const auto& s : sched.snapshot()) EXPECT_EQ(s.failures, 0) << s.tenant;
+  sched.request_stop();
+}
+
+TEST(SchedulerParkingTest, AWaitForASlotGivesItsWorkerToAnotherTenantToo) {
+  ManualClock clock(TimePoint{} + std::chrono::hours(24 * 365 * 56));
+  Metrics metrics;
+  GateWaiter waiter;
+  SchedulerOptions o;
+  o.workers = 1;  // one worker: b can only run if a gives it back
+  auto cfg = std::make_shared<const Config>();
+  Scheduler sched(clock, [cfg] { return cfg; }, metrics, waiter, [] { return 0.5; }, o);
+
+  Gate slot_free, b_ran;
+  std::atomic<bool> a_waiting{false};
+  auto a = std::make_shared<Probe>();
+  a->body = [&](JobContext& ctx) {
+    // As a request waiting for an Autotask endpoint slot does (a SendGate).
+    const bool ok = ctx.waiter().wait_on([&] {
+      a_waiting = true;
+      return slot_free.wait(5s);
+    });
+    return ok ? JobOutcome::ok() : JobOutcome::failed(make_error(ErrorKind::kCancelled, "x", "a"));
+  };
+  auto b = std::make_shared<Probe>();
+  b->body = [&b_ran](JobContext&) {
+    b_ran.open();
+    return JobOutcome::ok();
+  };
+  std::vector<std::unique_ptr<Job>> jobs;
+  jobs.push_back(job("pull_quotes", "a", "quotes", a));
+  jobs.push_back(job("pull_quotes", "b", "quotes", b));
+  sched.set_jobs(std::move(jobs));
+  sched.poll();
+  EXPECT_TRUE(b_ran.wait(5s)) << "b waited for a's slot wait";
+  EXPECT_TRUE(a_waiting.load());
+  slot_free.open();
   ASSERT_TRUE(sched.wait_idle(5s));
   EXPECT_EQ(a->runs.load(), 1);
   EXPECT_EQ(b->runs.load(), 1);
