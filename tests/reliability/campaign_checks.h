@@ -47,8 +47,9 @@ struct Findings {
 };
 
 // PRAGMA integrity_check, every post present in a known state, the activity
-// log consistent with each post's state, cursors not ahead of their rows,
-// and no marker more than once at cwsim.
+// log consistent with each post's state (every kind, status posts included),
+// cursors not ahead of their rows, and no marker more than once at cwsim.
+// Status posts' own checks are in status_checks.h.
 void check_invariants(const std::string& db_path, const std::vector<CampaignPost>& posts,
                       const SimControl& sim, Findings& f);
 

@@ -4,18 +4,23 @@
 // malformed pages) and the campaign mutates its data between rounds. Two
 // tenants share the daemon: a ConnectWise one (CPQ + PSA) and an Autotask
 // one (cwsim's Autotask personality). Each round enqueues posts for either
-// with plain SQL (as another program would), starts
+// with plain SQL (as another program would): notes, time entries and ticket
+// status changes (15%, by a status name cwsim knows for the ticket), starts
 // `cwsync run`, and kills it with SIGKILL: at a random moment, or at an
 // instrumented crash point (CWSYNC_CRASH_AT, base/crash_point.h).
-// After every kill the invariants in campaign_checks.h must hold. At the end
-// the faults are cleared, the daemon runs until the queue is empty, and every
-// post must have been applied exactly once and the cache must equal cwsim.
+// After every kill the invariants in campaign_checks.h and status_checks.h
+// must hold. At the end the faults are cleared, the daemon runs until the
+// queue is empty, every note and time entry must have been applied exactly
+// once, every status post at least once and in enqueue order per ticket
+// (each ticket ends at its last status post's status), and the cache must
+// equal cwsim.
 //
 //   crash_campaign [--crash-points N] [--budget S] [--long] [--seed N]
 //
 // Prints: crash points: N, lost: 0, duplicated: 0, integrity failures: 0
-// (both providers' posts), then a line per provider. Exit 0 only when every
-// invariant held.
+// (both providers' posts, status posts included in lost), then one line
+// "by provider:" with each provider's posts and its status posts. Exit 0 only
+// when every invariant held.
 #include <signal.h>
 #include <fcntl.h>
 #include <spawn.h>

@@ -120,6 +120,12 @@ std::string StatusLedger::status_name(const Key& k, std::int64_t id) const {
   return "#" + std::to_string(id);
 }
 
+bool StatusLedger::report(Findings& f, int Findings::*counter, const std::string& what) {
+  if (!reported_.insert(what).second) return false;
+  f.add(counter, what);
+  return true;
+}
+
 void StatusLedger::check(const std::string& db_path, const SimControl& sim, bool final, Findings& f) {
   // Every PATCH cwsim saw, in arrival order (the log keeps 500,000 entries,
   // far more than a campaign makes).
@@ -161,29 +167,30 @@ void StatusLedger::check(const std::string& db_path, const SimControl& sim, bool
         bool genuine = false;
         for (const Patch& x : all[key]) genuine = genuine || (http >= 400 && x.handled == http);
         if (!genuine) {
-          f.add(&Findings::lost, "status post " + std::to_string(p.id) + " (" + who + ", '" + p.name +
-                                     "') is dead without a rejection from cwsim (HTTP " +
-                                     std::to_string(http) + ")");
-          ++f.lost_by_provider[key.first];
+          const std::string what = "status post " + std::to_string(p.id) + " (" + who + ", '" + p.name +
+                                   "') is dead without a rejection from cwsim (HTTP " +
+                                   std::to_string(http) + ")";
+          const bool first = report(f, &Findings::lost, what);
+          if (first) ++f.lost_by_provider[key.first];
         }
         continue;
       }
       last = target;
       if (p.db_status == "succeeded" && !p.applied) {
-        f.add(&Findings::status_not_applied, "status post " + std::to_string(p.id) + " (" + who +
+        report(f, &Findings::status_not_applied, "status post " + std::to_string(p.id) + " (" + who +
                                                  ", '" + p.name + "') succeeded but cwsim never applied it");
       }
     }
     if (next < patches.size()) {
       ok = false;
-      f.add(&Findings::out_of_order, who + ": PATCH to '" + status_name(key, patches[next].status) +
+      report(f, &Findings::out_of_order, who + ": PATCH to '" + status_name(key, patches[next].status) +
                                          "' (applied change " + std::to_string(next + 1) + " of " +
                                          std::to_string(patches.size()) +
                                          ") follows no status post in enqueue order");
     }
     if (final && now.at(key) != last) {
       ok = false;
-      f.add(&Findings::out_of_order, who + " ends at '" + status_name(key, now.at(key)) +
+      report(f, &Findings::out_of_order, who + " ends at '" + status_name(key, now.at(key)) +
                                          "', its last status post says '" + status_name(key, last) + "'");
     }
     ordered_[key] = ok;
@@ -191,7 +198,7 @@ void StatusLedger::check(const std::string& db_path, const SimControl& sim, bool
   // PATCHes of tickets that were given no status post at all.
   for (const auto& [key, patches] : applied) {
     if (!posts_.count(key) && !patches.empty()) {
-      f.add(&Findings::out_of_order, key.first + " ticket " + std::to_string(key.second) +
+      report(f, &Findings::out_of_order, key.first + " ticket " + std::to_string(key.second) +
                                          ": a status PATCH but no status post");
     }
   }

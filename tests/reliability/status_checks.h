@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,9 @@ class StatusLedger {
   };
   using Key = std::pair<std::string, int>;  // provider, ticket
 
+  // Adds a finding the first time `what` is seen (true): a problem that
+  // stays is found again after every later kill.
+  bool report(Findings& f, int Findings::*counter, const std::string& what);
   std::int64_t status_id(const Key& k, const std::string& name) const;
   std::string status_name(const Key& k, std::int64_t id) const;
 
@@ -73,6 +77,7 @@ class StatusLedger {
   std::map<Key, std::int64_t> initial_;                     // status before the campaign
   std::map<Key, std::vector<Post>> posts_;
   std::map<Key, bool> ordered_;  // per ticket, as of the last check
+  std::set<std::string> reported_;
 };
 
 // On every (tenant, ticket): no post `pending`/`in_flight` before (by id) a
