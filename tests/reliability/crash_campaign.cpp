@@ -235,9 +235,9 @@ class Campaign {
                     {"probability", 0.05}, {"count", forever}});
     ctl_.add_fault({{"kind", "wrong_type"}, {"api", "psa"}, {"path", "*/sales/opportunities"},
                     {"probability", 0.05}, {"count", forever}});
-    // The Autotask tenant: applied-then-lost notes and time entries, and 503
-    // on its POSTs (not 500: Autotask answers a rejection with 500, which
-    // dead-letters the post by design).
+    // The Autotask tenant: applied-then-lost notes, time entries and status
+    // PATCHes, and 503 on its POSTs and PATCHes (not 500: Autotask answers a
+    // rejection with 500, which dead-letters the post by design).
     applied_then_lost("autotask", "*/Notes", "*/TimeEntries", "*/Tickets");
     for (const char* method : {"POST", "PATCH"}) {
       ctl_.add_fault({{"kind", "status"}, {"status", 503}, {"api", "autotask"}, {"method", method},
