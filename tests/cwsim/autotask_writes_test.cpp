@@ -266,6 +266,42 @@ TEST_F(AutotaskWritesTest, AppliedThenLostNoteIsStoredAndLogged) {
   EXPECT_EQ(find_marked("TicketNotes", "description", "cwsync:0badf00d").size(), 1u);
 }
 
+// `handled` tells a lost-but-applied PATCH (the crash campaign's proof that a
+// status change was applied) from a rejected one and from an injected error;
+// `method=` filters the log; the store view lists the status picklist.
+TEST_F(AutotaskWritesTest, RequestLogHandledStatusOfPatches) {
+  control("POST", "/_sim/faults",
+          {{"kind", "applied_then_lost"}, {"api", "autotask"}, {"method", "PATCH"}, {"path", "*/Tickets"}});
+  EXPECT_EQ(at("PATCH", "/Tickets", {{"id", 1001}, {"status", 7}}).status, 0);
+  EXPECT_EQ(at("PATCH", "/Tickets", {{"id", 1001}, {"status", 14}}).status, 500);  // retired value
+  control("POST", "/_sim/faults", {{"status", 503}, {"api", "autotask"}, {"method", "PATCH"}});
+  EXPECT_EQ(at("PATCH", "/Tickets", {{"id", 1001}, {"status", 8}}).status, 503);
+  EXPECT_EQ(at("GET", "/Tickets/1001").status, 200);
+  const Json patches = control("GET", "/_sim/requests?method=PATCH")["requests"];
+  ASSERT_EQ(patches.size(), 3u);
+  EXPECT_EQ(patches[0]["status"], 0);
+  EXPECT_EQ(patches[0]["handled"], 200);
+  EXPECT_EQ(patches[0]["fault"], "applied_then_lost");
+  EXPECT_EQ(patches[1]["status"], 500);
+  EXPECT_EQ(patches[1]["handled"], 500);
+  EXPECT_EQ(patches[2]["status"], 503);
+  EXPECT_EQ(patches[2]["handled"], 0);
+  EXPECT_EQ(log().back()["handled"], 200);  // the GET, unfiltered
+  const Json view = control("GET", "/_sim/store/autotask-tickets");
+  for (const Json& t : view["tickets"]) {
+    if (t["id"] == 1001) {
+      EXPECT_EQ(t["status"], 7);  // the lost PATCH was applied
+    }
+  }
+  bool retired = false, waiting = false;
+  for (const Json& v : view["statuses"]) {
+    retired = retired || (v["value"] == 14 && v["isActive"] == false);
+    waiting = waiting || (v["value"] == 7 && v["label"] == "Waiting Customer" && v["isActive"] == true);
+  }
+  EXPECT_TRUE(retired);
+  EXPECT_TRUE(waiting);
+}
+
 TEST_F(AutotaskWritesTest, StatusFaultsUseTheAutotaskErrorBody) {
   control("POST", "/_sim/faults", {{"status", 503}, {"api", "autotask"}, {"retry_after", 3}});
   HttpReply r = at("GET", "/Tickets/1001");

@@ -101,6 +101,7 @@ std::map<std::int64_t, int> applied_counts(const std::vector<CampaignPost>& post
   const std::vector<std::string> texts = stored_texts(sim);
   std::map<std::int64_t, int> counts;
   for (const auto& p : posts) {
+    if (p.kind == "status") continue;
     int n = 0;
     for (const auto& t : texts) n += t.find(p.marker) != std::string::npos;
     counts[p.id] = n;
@@ -137,8 +138,9 @@ void check_invariants(const std::string& db_path, const std::vector<CampaignPost
   check_cursor(db, "opportunities", "cpq_opportunities", "last_updated", f);
   const std::map<std::int64_t, int> counts = applied_counts(posts, sim);
   for (const auto& p : posts) {
-    const int n = counts.at(p.id);
-    if (n <= 1) continue;
+    const auto it = counts.find(p.id);
+    if (it == counts.end() || it->second <= 1) continue;
+    const int n = it->second;
     f.add(&Findings::duplicated, p.provider + " post " + std::to_string(p.id) + " applied " +
                                      std::to_string(n) + " times");
     ++f.duplicated_by_provider[p.provider];
@@ -177,7 +179,7 @@ CampaignPost insert_post(SQLite::Database& db, const std::string& tenant, const 
   const std::int64_t id = db.getLastInsertRowid();
   const std::string key =
       db.execAndGet("SELECT idempotency_key FROM psa_posts WHERE id = " + std::to_string(id)).getString();
-  return {id, kind, format_marker("[cwsync:{marker}]", key), provider};
+  return {id, kind, format_marker("[cwsync:{marker}]", key), provider, ticket};
 }
 
 int undelivered(const std::string& db_path) {

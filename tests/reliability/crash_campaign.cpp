@@ -4,18 +4,23 @@
 // malformed pages) and the campaign mutates its data between rounds. Two
 // tenants share the daemon: a ConnectWise one (CPQ + PSA) and an Autotask
 // one (cwsim's Autotask personality). Each round enqueues posts for either
-// with plain SQL (as another program would), starts
+// with plain SQL (as another program would): notes, time entries and ticket
+// status changes (15%, by a status name cwsim knows for the ticket), starts
 // `cwsync run`, and kills it with SIGKILL: at a random moment, or at an
 // instrumented crash point (CWSYNC_CRASH_AT, base/crash_point.h).
-// After every kill the invariants in campaign_checks.h must hold. At the end
-// the faults are cleared, the daemon runs until the queue is empty, and every
-// post must have been applied exactly once and the cache must equal cwsim.
+// After every kill the invariants in campaign_checks.h and status_checks.h
+// must hold. At the end the faults are cleared, the daemon runs until the
+// queue is empty, every note and time entry must have been applied exactly
+// once, every status post at least once and in enqueue order per ticket
+// (each ticket ends at its last status post's status), and the cache must
+// equal cwsim.
 //
 //   crash_campaign [--crash-points N] [--budget S] [--long] [--seed N]
 //
 // Prints: crash points: N, lost: 0, duplicated: 0, integrity failures: 0
-// (both providers' posts), then a line per provider. Exit 0 only when every
-// invariant held.
+// (both providers' posts, status posts included in lost), then one line
+// "by provider:" with each provider's posts and its status posts. Exit 0 only
+// when every invariant held.
 #include <signal.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -36,6 +41,7 @@
 #include "campaign_checks.h"
 #include "cwsim_process.h"
 #include "sim_control.h"
+#include "status_checks.h"
 #include "temp_dir.h"
 
 extern char** environ;
@@ -115,6 +121,7 @@ class Campaign {
   int run() {
     write_config();
     if (run_to_end({"--config", config_, "migrate"}, log_) != 0) return fail_setup("migrate");
+    statuses_.emplace(ctl_);  // each ticket's valid status names and its status before any post
     arm_faults();
     const auto deadline = Clock::now() + std::chrono::seconds(opt_.budget_s);
     int points = 0;
@@ -123,7 +130,7 @@ class Campaign {
       if (points % 4 == 0) mutate_upstream();
       crash_once();
       ++points;
-      check_invariants(db_, posts_, ctl_, findings_);
+      check_all(false);
       if (findings_.total() > 0 && !opt_.long_mode) break;  // stop at the first failure
     }
     bool quiet_ok = settle_and_compare();
@@ -131,8 +138,9 @@ class Campaign {
               << ", duplicated: " << findings_.duplicated
               << ", integrity failures: " << findings_.integrity_failures
               << " (cursor ahead: " << findings_.cursor_ahead << ", log gaps: " << findings_.log_gaps
-              << ", posts: " << posts_.size() << ", final check: " << (quiet_ok ? "ok" : "FAILED")
-              << ")\n";
+              << ", out of order: " << findings_.out_of_order
+              << ", status not applied: " << findings_.status_not_applied << ", posts: " << posts_.size()
+              << ", final check: " << (quiet_ok ? "ok" : "FAILED") << ")\n";
     print_by_provider();
     std::cout << "instrumented kills (hit/asked):";
     for (const auto& [name, st] : point_stats_) {
@@ -195,18 +203,30 @@ class Campaign {
     setenv("CAMPAIGN_AT_SECRET", "cwsim-secret", 1);
   }
 
+  void check_all(bool final) {
+    check_invariants(db_, posts_, ctl_, findings_);
+    statuses_->check(db_, ctl_, final, findings_);
+    check_ticket_order(db_, findings_);
+  }
+
   void arm_faults() {
     const int forever = 1000000;
-    // Applied-then-lost on 20% of one PSA API's note and time-entry POSTs.
-    auto applied_then_lost = [&](const char* api, const char* notes, const char* time_entries) {
+    // Applied-then-lost on 20% of one PSA API's note and time-entry POSTs and
+    // of its status PATCHes.
+    auto applied_then_lost = [&](const char* api, const char* notes, const char* time_entries,
+                                 const char* tickets) {
       for (const char* path : {notes, time_entries}) {
         ctl_.add_fault({{"kind", "applied_then_lost"}, {"api", api}, {"method", "POST"},
                         {"path", path}, {"probability", 0.2}, {"count", forever}});
       }
+      ctl_.add_fault({{"kind", "applied_then_lost"}, {"api", api}, {"method", "PATCH"},
+                      {"path", tickets}, {"probability", 0.2}, {"count", forever}});
     };
-    applied_then_lost("psa", "*/notes", "*/time/entries");
-    ctl_.add_fault({{"kind", "status"}, {"status", 500}, {"api", "psa"}, {"method", "POST"},
-                    {"probability", 0.05}, {"count", forever}});
+    applied_then_lost("psa", "*/notes", "*/time/entries", "*/service/tickets/*");
+    for (const char* method : {"POST", "PATCH"}) {
+      ctl_.add_fault({{"kind", "status"}, {"status", 500}, {"api", "psa"}, {"method", method},
+                      {"probability", 0.05}, {"count", forever}});
+    }
     ctl_.add_fault({{"kind", "status"}, {"status", 503}, {"api", "cpq"}, {"probability", 0.05},
                     {"count", forever}});
     ctl_.add_fault({{"kind", "status"}, {"status", 429}, {"retry_after", 1}, {"api", "psa"},
@@ -215,24 +235,28 @@ class Campaign {
                     {"probability", 0.05}, {"count", forever}});
     ctl_.add_fault({{"kind", "wrong_type"}, {"api", "psa"}, {"path", "*/sales/opportunities"},
                     {"probability", 0.05}, {"count", forever}});
-    // The Autotask tenant: applied-then-lost notes and time entries, and 503
-    // on its POSTs (not 500: Autotask answers a rejection with 500, which
-    // dead-letters the post by design).
-    applied_then_lost("autotask", "*/Notes", "*/TimeEntries");
-    ctl_.add_fault({{"kind", "status"}, {"status", 503}, {"api", "autotask"}, {"method", "POST"},
-                    {"probability", 0.05}, {"count", forever}});
+    // The Autotask tenant: applied-then-lost notes, time entries and status
+    // PATCHes, and 503 on its POSTs and PATCHes (not 500: Autotask answers a
+    // rejection with 500, which dead-letters the post by design).
+    applied_then_lost("autotask", "*/Notes", "*/TimeEntries", "*/Tickets");
+    for (const char* method : {"POST", "PATCH"}) {
+      ctl_.add_fault({{"kind", "status"}, {"status", 503}, {"api", "autotask"}, {"method", method},
+                      {"probability", 0.05}, {"count", forever}});
+    }
   }
 
-  // Posts enqueued, applied once at the end, found by their marker after an
-  // ambiguous attempt (deduplicated), lost and duplicated, per provider.
+  // Posts enqueued (all kinds), notes and time entries applied once at the
+  // end, posts found upstream after an ambiguous attempt (deduplicated), lost
+  // and duplicated, then the status posts (status_checks.h), per provider.
   void print_by_provider() {
     std::map<std::string, int> enqueued, once, deduplicated;
     const std::map<std::int64_t, int> counts = applied_counts(posts_, ctl_);
+    const auto status = statuses_->summary();
     SQLite::Database db(db_, SQLite::OPEN_READONLY, 5000);
     SQLite::Statement dedup(db, "SELECT COUNT(*) FROM psa_activity_log WHERE post_id = ? AND event = 'deduplicated'");
     for (const auto& p : posts_) {
       ++enqueued[p.provider];
-      once[p.provider] += counts.at(p.id) == 1;
+      if (const auto c = counts.find(p.id); c != counts.end()) once[p.provider] += c->second == 1;
       dedup.bind(1, p.id);
       if (dedup.executeStep()) deduplicated[p.provider] += dedup.getColumn(0).getInt();
       dedup.reset();
@@ -242,7 +266,11 @@ class Campaign {
       std::cout << " " << provider << " posts: " << n << ", applied once: " << once[provider]
                 << ", deduplicated: " << deduplicated[provider]
                 << ", lost: " << findings_.lost_by_provider[provider]
-                << ", duplicated: " << findings_.duplicated_by_provider[provider] << ";";
+                << ", duplicated: " << findings_.duplicated_by_provider[provider];
+      const auto st = status.find(provider);
+      const StatusLedger::Summary s = st == status.end() ? StatusLedger::Summary{} : st->second;
+      std::cout << ", status posts: " << s.posts << ", applied: " << s.applied << ", in order: " << s.in_order
+                << ", dead: " << s.dead << ";";
     }
     std::cout << "\n";
   }
@@ -253,16 +281,29 @@ class Campaign {
     db.exec("PRAGMA busy_timeout = 5000");
     std::uniform_int_distribution<int> ticket(1001, 1012);
     for (int k = 0; k < n; ++k) {
-      const bool note = std::uniform_int_distribution<int>(0, 9)(rng_) < 7;
+      // 15% status changes, 60% notes, 25% time entries.
+      const int roll = std::uniform_int_distribution<int>(0, 19)(rng_);
+      const char* kind = roll < 3 ? "status" : roll < 15 ? "note" : "time_entry";
       // One post in three goes to the Autotask tenant.
       const bool autotask = std::uniform_int_distribution<int>(0, 2)(rng_) == 0;
+      const std::string provider = autotask ? "autotask" : "connectwise";
       const int t = ticket(rng_);
-      nlohmann::json payload =
-          note ? nlohmann::json{{"text", "campaign note " + std::to_string(posts_.size())}, {"type", "internal"}}
-               : nlohmann::json{{"start", "2026-11-20T09:00:00Z"}, {"end", "2026-11-20T09:30:00Z"},
-                                {"rounding", "none"}, {"notes", "campaign time " + std::to_string(posts_.size())}};
-      posts_.push_back(insert_post(db, autotask ? "contoso" : "acme", autotask ? "autotask" : "connectwise",
-                                   note ? "note" : "time_entry", t, payload));
+      std::string status_name;
+      nlohmann::json payload;
+      if (roll < 3) {
+        // By name, as `cwsync enqueue status --status NAME` writes it: one
+        // cwsim accepts for this ticket (its board's, or the picklist's).
+        const auto& names = statuses_->names(provider, t);
+        status_name = names[std::uniform_int_distribution<size_t>(0, names.size() - 1)(rng_)];
+        payload = {{"status", status_name}};
+      } else if (roll < 15) {
+        payload = {{"text", "campaign note " + std::to_string(posts_.size())}, {"type", "internal"}};
+      } else {
+        payload = {{"start", "2026-11-20T09:00:00Z"}, {"end", "2026-11-20T09:30:00Z"},
+                   {"rounding", "none"}, {"notes", "campaign time " + std::to_string(posts_.size())}};
+      }
+      posts_.push_back(insert_post(db, autotask ? "contoso" : "acme", provider, kind, t, payload));
+      if (!status_name.empty()) statuses_->add(posts_.back(), status_name);
     }
   }
 
@@ -330,7 +371,7 @@ class Campaign {
     for (const auto& [id, n] : applied_counts(posts_, ctl_)) {
       if (n != 1) problem("post " + std::to_string(id) + " applied " + std::to_string(n) + " times");
     }
-    check_invariants(db_, posts_, ctl_, findings_);
+    check_all(true);
     // Per tenant: the Autotask tenant has no CPQ connection, so it has
     // opportunities but no quotes to pull (a `sync --full` over all tenants
     // reports its quotes as failed).
@@ -361,6 +402,7 @@ class Campaign {
   CwsimProcess sim_;
   SimControl ctl_;
   std::vector<CampaignPost> posts_;
+  std::optional<StatusLedger> statuses_;
   Findings findings_;
   struct PointStats {
     int hit = 0;     // the daemon killed itself there

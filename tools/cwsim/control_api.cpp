@@ -1,5 +1,6 @@
 // The control API (/_sim/...): faults, rate limits, mutations, inspection.
 // Unauthenticated; the server only accepts it from loopback peers.
+#include "autotask.h"
 #include "quote_fields.h"
 #include "state.h"
 
@@ -61,7 +62,13 @@ Response store_view(State& st, const Request& req, const std::string& what) {
   if (what == "members") return ok({{"members", s.members}});
   if (what == "boards") return ok({{"boards", s.boards}, {"statuses", s.board_statuses}});
   if (what == "opportunity-statuses") return ok({{"statuses", s.opportunity_statuses}});
-  if (what == "autotask-tickets") return ok({{"tickets", values(s.at.tickets)}});
+  if (what == "autotask-tickets") {
+    Json statuses = Json::array();  // the Tickets status picklist, as entityInformation has it
+    for (const AtPick& p : at_ticket_statuses()) {
+      statuses.push_back({{"value", p.value}, {"label", p.label}, {"isActive", p.active}});
+    }
+    return ok({{"tickets", values(s.at.tickets)}, {"statuses", statuses}});
+  }
   if (what == "autotask-notes") {
     Json rows = Json::array();
     auto ticket = req.param("ticket");
@@ -183,7 +190,7 @@ Response handle_control(State& st, const Request& req) {
         return ok({{"cleared", true}});
       }
       uint64_t since = std::stoull(req.param("since").value_or("0"));
-      return ok({{"requests", st.log.to_json(since)}});
+      return ok({{"requests", st.log.to_json(since, req.param("method").value_or(""))}});
     }
     if (what == "store" && seg.size() == 3 && req.method == "GET") return store_view(st, req, seg[2]);
     if (what == "codebase" && req.method == "POST") {

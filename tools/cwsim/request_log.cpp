@@ -21,7 +21,8 @@ uint64_t RequestLog::begin(LogEntry e) {
   return entries_.back().seq;
 }
 
-void RequestLog::finish(uint64_t seq, int status, bool responded, const std::string& fault, int64_t duration_us) {
+void RequestLog::finish(uint64_t seq, int status, bool responded, const std::string& fault, int64_t duration_us,
+                        int handled) {
   std::lock_guard lk(mu_);
   if (seq < first_seq_ || seq - first_seq_ >= entries_.size()) return;
   LogEntry& e = entries_[seq - first_seq_];
@@ -29,13 +30,14 @@ void RequestLog::finish(uint64_t seq, int status, bool responded, const std::str
   e.responded = responded;
   e.fault = fault;
   e.duration_us = duration_us;
+  e.handled = handled;
 }
 
-Json RequestLog::to_json(uint64_t since) const {
+Json RequestLog::to_json(uint64_t since, const std::string& method) const {
   std::lock_guard lk(mu_);
   Json out = Json::array();
   for (const LogEntry& e : entries_) {
-    if (e.seq < since) continue;
+    if (e.seq < since || (!method.empty() && e.method != method)) continue;
     out.push_back({{"seq", e.seq},
                    {"api", e.api},
                    {"method", e.method},
@@ -43,6 +45,7 @@ Json RequestLog::to_json(uint64_t since) const {
                    {"query", e.query},
                    {"body", e.body},
                    {"status", e.status},
+                   {"handled", e.handled},
                    {"responded", e.responded},
                    {"arrived_ms", e.arrived_ms},
                    {"duration_ms", e.duration_us / 1000},

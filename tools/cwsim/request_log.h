@@ -18,6 +18,11 @@ struct LogEntry {
   std::string query;
   std::string body;     // request body of POST/PATCH (truncated to 4 KiB)
   int status = 0;       // 0 while in flight, or when no response was sent
+  // The status the API handler answered, also when that answer never went
+  // out (applied-then-lost, client gone): a 2xx here means the request was
+  // applied. 0 while in flight, or when no handler ran (rate limit, injected
+  // status, reset).
+  int handled = 0;
   TimeMs arrived_ms = 0;
   int64_t duration_us = 0;  // arrival to response written (or dropped)
   std::string fault;    // fault kind applied, "rate_limit", or ""
@@ -28,10 +33,13 @@ class RequestLog {
  public:
   // Records an arrival; returns its sequence number.
   uint64_t begin(LogEntry e);
-  // Completes an entry (status 0 and responded=false for dropped connections).
-  void finish(uint64_t seq, int status, bool responded, const std::string& fault, int64_t duration_us);
-  // Entries with seq >= since, as JSON objects.
-  Json to_json(uint64_t since) const;
+  // Completes an entry (status 0 and responded=false for dropped connections;
+  // `handled`: see LogEntry::handled).
+  void finish(uint64_t seq, int status, bool responded, const std::string& fault, int64_t duration_us,
+              int handled = 0);
+  // Entries with seq >= since (and, when `method` is not empty, that method),
+  // as JSON objects.
+  Json to_json(uint64_t since, const std::string& method = "") const;
   void clear();
   size_t size() const;
 

@@ -194,17 +194,19 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       return;
     }
     Response resp;
+    int handled = 0;  // the handler's answer, for the log (LogEntry::handled)
     if (fault && (fault->kind == FaultKind::kStatus || fault->kind == FaultKind::kHtml)) {
       resp = fault_response(*fault, api);
     } else {
       resp = dispatch(req, api);
+      handled = resp.status;
     }
     if (fault && fault->kind == FaultKind::kAppliedThenLost) {
       // Other writers land before the client can hear anything, so a test
       // that sees the reset sees them too.
       if (fault->other_writers > 0 && api == "autotask") autotask_other_writers(st_, req, fault->other_writers);
       if (fault->other_writers > 0 && api == "psa") add_other_writers(resp, fault->other_writers);
-      st_.log.finish(seq, 0, false, fault_name, elapsed());
+      st_.log.finish(seq, 0, false, fault_name, elapsed(), resp.status);
       abort_connection(hreq);
       return;
     }
@@ -217,7 +219,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       resp.body = was_array ? R"({"message":"OK","data":null})" : "[]";
     }
     bool sent = send(hreq, hresp, req, resp);
-    st_.log.finish(seq, sent ? resp.status : 0, sent, fault_name, elapsed());
+    st_.log.finish(seq, sent ? resp.status : 0, sent, fault_name, elapsed(), handled);
   }
 
  private:
