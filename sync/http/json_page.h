@@ -72,6 +72,15 @@ std::optional<TimePoint> time(const nlohmann::json& obj, std::string_view key);
 std::optional<std::string> id_text(const nlohmann::json& obj, std::string_view key);
 // obj[key][sub] (a reference object such as {"id":5,"name":"x"}).
 const nlohmann::json* child(const nlohmann::json& obj, std::string_view key);
+
+// The conversion rules above, on values already typed: the simdjson path
+// (sync/http/fast_page.h) calls the same functions, so both read alike.
+// A decimal sent as text (the whole string must be a finite number).
+std::optional<double> number_from_text(std::string_view s);
+// A whole double that fits int64, else nullopt.
+std::optional<std::int64_t> integer_from_double(double d);
+// An ISO-8601 text truncated to seconds (base/clock.h parse_iso8601).
+std::optional<TimePoint> time_from_text(std::string_view s);
 }  // namespace json_read
 
 }  // namespace cwsync
