@@ -10,6 +10,7 @@ namespace {
 
 namespace od = simdjson::ondemand;
 using Type = FlatField::Type;
+static_assert(kJsonPadding >= simdjson::SIMDJSON_PADDING);
 
 // simdjson's On-Demand front end: one per thread (item batches are parsed on
 // fan_out's threads); it keeps its buffers between pages.
@@ -195,8 +196,8 @@ Result<FastPage> parse_fast_page(const std::string& body, std::string_view what)
   std::string padded;
   std::size_t capacity = body.capacity();
   std::string_view input = body;
-  if (capacity - body.size() < simdjson::SIMDJSON_PADDING) {
-    padded.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  if (capacity - body.size() < kJsonPadding) {
+    padded.reserve(body.size() + kJsonPadding);
     padded = body;
     input = padded;
     capacity = padded.capacity();
@@ -357,7 +358,7 @@ std::optional<std::string> ElementFields::child_id_text(std::string_view key,
 }
 
 void reserve_json_padding(std::string& body) {
-  body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  body.reserve(body.size() + kJsonPadding);
 }
 
 }  // namespace cwsync

@@ -127,8 +127,12 @@ class FastPage {
 Result<FastPage> parse_fast_page(const std::string& body, std::string_view what);
 Result<FastPage> parse_fast_page(std::string&& body, std::string_view what) = delete;
 
-// Gives `body` the spare capacity simdjson reads past the end (so
-// parse_fast_page need not copy it). Call when the body is complete.
+// The spare capacity parse_fast_page reads past a body's end
+// (SIMDJSON_PADDING): the HTTP client reserves it with the body.
+inline constexpr std::size_t kJsonPadding = 64;
+
+// Gives a complete `body` that spare capacity (one reallocation when it has
+// less), for bodies not read by the HTTP client (benchmarks, tests).
 void reserve_json_padding(std::string& body);
 
 }  // namespace cwsync
