@@ -27,23 +27,6 @@ std::uint32_t fnv1a(std::string_view s) {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-// nlohmann reads an integer literal too large for (u)int64 as a double;
-// simdjson 3.0.1 refuses it. Only such a literal is read here (strtod).
-std::optional<double> big_integer(std::string_view token) {
-  std::size_t n = 0;
-  while (n < token.size() && !is_space(token[n]) && token[n] != ',' && token[n] != '}' &&
-         token[n] != ']') {
-    ++n;
-  }
-  token = token.substr(0, n);
-  std::size_t k = token.starts_with('-') ? 1 : 0;
-  if (k == token.size() || token[k] == '0') return std::nullopt;
-  for (std::size_t j = k; j < token.size(); ++j) {
-    if (token[j] < '0' || token[j] > '9') return std::nullopt;
-  }
-  return std::strtod(std::string(token).c_str(), nullptr);
-}
-
 }  // namespace
 
 // Walks a page with simdjson, filling a FastPage; false when simdjson or
@@ -140,13 +123,12 @@ class FastPageBuilder {
         break;
       }
       case od::json_type::number: {
+        // An integer literal beyond 64 bits, which nlohmann reads as a
+        // double, is refused here (simdjson 3.0.1 has no big integers): the
+        // page then takes the split_page path.
         od::number_type nt;
-        if (v.get_number_type().get(nt)) {
-          auto d = big_integer(v.raw_json_token());
-          if (!d) return false;
-          f.type = Type::kDouble;
-          f.d = *d;
-        } else if (nt == od::number_type::signed_integer) {
+        if (v.get_number_type().get(nt)) return false;
+        if (nt == od::number_type::signed_integer) {
           if (v.get_int64().get(f.i)) return false;
           f.type = Type::kInt;
         } else if (nt == od::number_type::unsigned_integer) {

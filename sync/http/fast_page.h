@@ -8,7 +8,8 @@
 //  - ElementFields reads with the json_read:: rules (the shared
 //    number_from_text / integer_from_double / time_from_text);
 //  - whenever simdjson refuses the body, or it is not a bare array of objects
-//    (an envelope, a scalar, a bad element), the page is handed to split_page,
+//    (an envelope, a scalar, a bad element, an integer beyond 64 bits), the
+//    page is handed to split_page,
 //    so a malformed page gets split_page's own kMalformed error and an
 //    envelope its own raw handling.
 // Every value is walked (nested arrays too), so a body simdjson accepts is
