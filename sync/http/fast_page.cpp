@@ -66,17 +66,24 @@ class FastPageBuilder {
       e.end = static_cast<std::uint32_t>(page_.fields_.size());
       page_.elements_.push_back(e);
     }
-    return true;
+    return !full_;
   }
 
  private:
   std::string_view keep(std::string_view s) {
-    // The arena was reserved for the whole body: unescaped text is never
-    // longer than its quoted source, so it never reallocates.
-    const std::size_t at = page_.arena_.size();
-    page_.arena_.append(s);
-    page_.arena_.push_back('\0');
-    return std::string_view(page_.arena_.data() + at, s.size());
+    // The arena was reserved for the whole body: unescaped text plus its NUL
+    // is never longer than its quoted source, so it never reallocates (the
+    // views already handed out stay valid). Checked all the same: a full
+    // arena sends the page to split_page.
+    std::vector<char>& arena = page_.arena_;
+    if (arena.capacity() - arena.size() < s.size() + 1) {
+      full_ = true;
+      return {};
+    }
+    const std::size_t at = arena.size();
+    arena.insert(arena.end(), s.begin(), s.end());
+    arena.push_back('\0');
+    return std::string_view(arena.data() + at, s.size());
   }
 
   // depth 1: an element's fields (kept); 2: fields of an object-valued field
@@ -171,6 +178,7 @@ class FastPageBuilder {
   }
 
   FastPage& page_;
+  bool full_ = false;
 };
 
 Result<FastPage> parse_fast_page(const std::string& body, std::string_view what) {

@@ -116,7 +116,10 @@ class FastPage {
   std::vector<Element> elements_;
   std::vector<FlatField> fields_;
   std::vector<FlatField> children_;
-  std::string arena_;                 // unescaped keys and strings; reserved once, never grows
+  // Unescaped keys and strings, NUL-terminated; reserved once, never grows.
+  // A vector, not a string: a moved std::string may move its characters
+  // (the small-string buffer), a vector's buffer stays where the views point.
+  std::vector<char> arena_;
   std::optional<SplitPage> dom_;      // set when the page took the split_page path
 };
 
