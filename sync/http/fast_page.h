@@ -42,9 +42,11 @@ struct FlatField {
   std::uint32_t hash = 0;  // of key (fnv1a below), for the per-element index
   Type type = Type::kNull;
   bool boolean = false;
-  std::int64_t i = 0;
-  std::uint64_t u = 0;
-  double d = 0;
+  union {  // by type: a page of 1000 quotes holds ~30,000 of these
+    std::int64_t i = 0;
+    std::uint64_t u;
+    double d;
+  };
   std::string_view text;                       // kString; NUL-terminated in the arena
   std::uint32_t child_begin = 0, child_end = 0;  // kObject: its fields in FastPage::children_
 };
