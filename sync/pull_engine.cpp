@@ -74,8 +74,9 @@ Status run_incremental_pull(const PullContext& ctx, PullStats& stats, const Pull
       }
     }
     // The rows hold copies of what they need: the page's DOM (or flat
-    // fields) is gone with `split` (`fast`), and the body goes too, before the item requests and the next
-    // page's body arrive (peak memory is one page, not two).
+    // fields) is gone with `split` (`fast`), and the body goes too, before
+    // the item requests and the next page's body arrive (peak memory is one
+    // page, not two).
     if (page.release_body) page.release_body();
     // A full page means another page follows: fetch it while this page's
     // items are fetched and written (docs/sync.md, "Overlapped requests").
@@ -113,7 +114,8 @@ Status run_incremental_pull(const PullContext& ctx, PullStats& stats, const Pull
 }
 
 Result<RowStamp> PullAdapter::add_fields(const ElementFields&, std::string_view) {
-  return make_error(ErrorKind::kInternal, "this entity's adapter reads split_page elements, not fast pages");
+  return make_error(ErrorKind::kInternal,
+                    "this entity's adapter reads split_page elements, not fast pages");
 }
 
 Status OpportunityRowsAdapter::write(storage::PageWriter& writer) {

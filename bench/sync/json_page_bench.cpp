@@ -152,10 +152,11 @@ int main(int argc, char** argv) {
     run(bodies, false, true, &dom);
     run(bodies, true, true, &fast);
     const bool same = same_rows(dom.quotes, fast.quotes) && same_rows(dom.items, fast.items);
-    std::printf("bodies: %zu (%zu quote pages), %.1f MB; rows: %zu quotes, %zu items; "
-                "dom and fast rows identical: %s\n",
-                bodies.size(), quote_pages, static_cast<double>(bytes) / 1e6, dom.quotes.size(),
-                dom.items.size(), same ? "yes" : "NO");
+    std::printf(
+        "bodies: %zu (%zu quote pages), %.1f MB; rows: %zu quotes, %zu items; "
+        "dom and fast rows identical: %s\n",
+        bodies.size(), quote_pages, static_cast<double>(bytes) / 1e6, dom.quotes.size(),
+        dom.items.size(), same ? "yes" : "NO");
     if (!same) return 1;
   }
   struct Case {

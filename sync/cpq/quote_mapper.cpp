@@ -28,7 +28,8 @@ Result<storage::QuoteRow> map_quote(const ElementFields& obj, std::string_view r
   q.quote_status = obj.text("quoteStatus");
   q.quote_type = obj.text("quoteType");
   q.account_name = obj.text("accountName");
-  q.customer_id = obj.is_object("customer") ? obj.child_id_text("customer", "id") : obj.text("customer");
+  q.customer_id =
+      obj.is_object("customer") ? obj.child_id_text("customer", "id") : obj.text("customer");
   q.is_accepted = obj.boolean("isAccepted").value_or(false);
   q.is_sent = obj.boolean("isSent").value_or(false);
   q.is_archive = obj.boolean("isArchive").value_or(false);

@@ -1,9 +1,9 @@
 #include "sync/http/fast_page.h"
 
+#include <simdjson.h>
+
 #include <cstring>
 #include <limits>
-
-#include <simdjson.h>
 
 namespace cwsync {
 namespace {
@@ -37,7 +37,9 @@ class FastPageBuilder {
 
   bool build(std::string_view body, std::size_t capacity) {
     od::document doc;
-    if (thread_parser().iterate(simdjson::padded_string_view(body.data(), body.size(), capacity)).get(doc)) {
+    if (thread_parser()
+            .iterate(simdjson::padded_string_view(body.data(), body.size(), capacity))
+            .get(doc)) {
       return false;
     }
     od::json_type type;
@@ -153,7 +155,8 @@ class FastPageBuilder {
         f.type = Type::kObject;
         f.child_begin = static_cast<std::uint32_t>(page_.children_.size());
         if (!walk_object(o, depth + 1)) return false;
-        f.child_end = depth == 1 ? static_cast<std::uint32_t>(page_.children_.size()) : f.child_begin;
+        f.child_end =
+            depth == 1 ? static_cast<std::uint32_t>(page_.children_.size()) : f.child_begin;
         break;
       }
       case od::json_type::array: {
@@ -197,7 +200,8 @@ Result<FastPage> parse_fast_page(const std::string& body, std::string_view what)
   if (builder.build(input, capacity)) {
     if (input.data() != body.data()) {
       // raw must point into `body`, not the padded copy.
-      for (auto& e : page.elements_) e.raw = std::string_view(body.data() + (e.raw.data() - input.data()), e.raw.size());
+      for (auto& e : page.elements_)
+        e.raw = std::string_view(body.data() + (e.raw.data() - input.data()), e.raw.size());
     }
     return page;
   }
@@ -257,11 +261,16 @@ std::optional<double> ElementFields::number(std::string_view key) const {
   const FlatField* f = find(key);
   if (f == nullptr) return std::nullopt;
   switch (f->type) {
-    case Type::kInt: return static_cast<double>(f->i);
-    case Type::kUint: return static_cast<double>(f->u);
-    case Type::kDouble: return f->d;
-    case Type::kString: return json_read::number_from_text(f->text);
-    default: return std::nullopt;
+    case Type::kInt:
+      return static_cast<double>(f->i);
+    case Type::kUint:
+      return static_cast<double>(f->u);
+    case Type::kDouble:
+      return f->d;
+    case Type::kString:
+      return json_read::number_from_text(f->text);
+    default:
+      return std::nullopt;
   }
 }
 
@@ -299,7 +308,8 @@ std::optional<std::string> ElementFields::id_text(std::string_view key) const {
   if (f == nullptr) return std::nullopt;
   if (f->type == Type::kString) return std::string(f->text);
   if (f->type == Type::kInt) return std::to_string(f->i);
-  if (f->type == Type::kUint) return std::to_string(static_cast<long long>(f->u));  // as nlohmann's get<long long>()
+  if (f->type == Type::kUint)
+    return std::to_string(static_cast<long long>(f->u));  // as nlohmann's get<long long>()
   return std::nullopt;
 }
 
@@ -347,8 +357,6 @@ std::optional<std::string> ElementFields::child_id_text(std::string_view key,
   return std::nullopt;
 }
 
-void reserve_json_padding(std::string& body) {
-  body.reserve(body.size() + kJsonPadding);
-}
+void reserve_json_padding(std::string& body) { body.reserve(body.size() + kJsonPadding); }
 
 }  // namespace cwsync

@@ -21,12 +21,11 @@
 
 #include <array>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/clock.h"
 #include "base/result.h"
@@ -47,7 +46,7 @@ struct FlatField {
     std::uint64_t u;
     double d;
   };
-  std::string_view text;                       // kString; NUL-terminated in the arena
+  std::string_view text;                         // kString; NUL-terminated in the arena
   std::uint32_t child_begin = 0, child_end = 0;  // kObject: its fields in FastPage::children_
 };
 
@@ -122,7 +121,7 @@ class FastPage {
   // A vector, not a string: a moved std::string may move its characters
   // (the small-string buffer), a vector's buffer stays where the views point.
   std::vector<char> arena_;
-  std::optional<SplitPage> dom_;      // set when the page took the split_page path
+  std::optional<SplitPage> dom_;  // set when the page took the split_page path
 };
 
 // Parses a list page like split_page(body, what) (same errors, same raw

@@ -117,7 +117,8 @@ std::optional<double> number(const json& obj, std::string_view key) {
   const json* v = child(obj, key);
   if (v == nullptr) return std::nullopt;
   if (v->is_number()) return v->get<double>();
-  if (v->is_string()) return number_from_text(v->get_ref<const std::string&>());  // some CPQ instances send decimals as strings
+  // Some CPQ instances send decimals as strings.
+  if (v->is_string()) return number_from_text(v->get_ref<const std::string&>());
   return std::nullopt;
 }
 

@@ -41,9 +41,9 @@ inline std::string fast_page_difference(const std::string& body) {
     const PageElement& e = dom->elements[k];
     const std::string at = "element " + std::to_string(k) + ": ";
     if (e.raw != fast->raw(k)) return at + "raw bytes differ";
-    if (fast->used_simdjson() && (fast->raw(k).data() < body.data() ||
-                                  fast->raw(k).data() + fast->raw(k).size() >
-                                      body.data() + body.size())) {
+    if (fast->used_simdjson() &&
+        (fast->raw(k).data() < body.data() ||
+         fast->raw(k).data() + fast->raw(k).size() > body.data() + body.size())) {
       return at + "raw is not inside the body";
     }
     if (!same_result(map_quote(e.value, e.raw), map_quote(fast->fields(k), fast->raw(k)))) {

@@ -1,14 +1,15 @@
 // parse_fast_page (simdjson) against split_page (nlohmann): the same errors,
 // the same raw bytes and the same mapped rows, for well-formed pages and for
 // every odd or malformed shape the DOM path already handles.
-#include <string>
-#include <vector>
+#include "sync/http/fast_page.h"
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "fast_page_check.h"
 #include "sync/cpq/quote_mapper.h"
-#include "sync/http/fast_page.h"
 
 namespace cwsync {
 namespace {
@@ -49,25 +50,25 @@ TEST(FastPage, MalformedPagesGetSplitPagesErrors) {
   const std::vector<std::string> bodies = {
       "",
       "   ",
-      "[" + kQuote,                               // truncated
-      "[" + kQuote + ",",                         // truncated after a comma
+      "[" + kQuote,        // truncated
+      "[" + kQuote + ",",  // truncated after a comma
       "<html><body>502 Bad Gateway</body></html>",
-      R"({"quotes":[]})",                         // an object without data/items
-      R"([{"id":"a"},5])",                        // an element that is not an object
+      R"({"quotes":[]})",   // an object without data/items
+      R"([{"id":"a"},5])",  // an element that is not an object
       R"([{"id":"a"},"x",])",
-      R"([{"id":"a"}] [])",                       // trailing bytes
+      R"([{"id":"a"}] [])",  // trailing bytes
       R"([{"id":"a"}]x)",
-      R"([{"id":"a",}])",                         // trailing comma
+      R"([{"id":"a",}])",  // trailing comma
       R"([{"id":"a" "b":1}])",
       R"([{"id":tru}])",
       R"([{"id":"a","n":01}])",
       R"([{"id":"a","n":1.}])",
-      R"([{"id":"a","n":[1 2]}])",                // deep garbage split_page also refuses
+      R"([{"id":"a","n":[1 2]}])",  // deep garbage split_page also refuses
       R"([{"id":"a","n":{"m":[{"k":nul}]}}])",
-      "[{\"id\":\"a\tb\"}]",                      // a raw control character in a string
-      R"([{"id":"\x"}])",                         // a bad escape
-      R"([{"id":"\ud800"}])",                     // a lone surrogate
-      "[{\"id\":\"\xff\"}]",                      // not UTF-8
+      "[{\"id\":\"a\tb\"}]",   // a raw control character in a string
+      R"([{"id":"\x"}])",      // a bad escape
+      R"([{"id":"\ud800"}])",  // a lone surrogate
+      "[{\"id\":\"\xff\"}]",   // not UTF-8
       "5",
       "\"text\"",
       "null",
@@ -84,7 +85,7 @@ TEST(FastPage, MalformedPagesGetSplitPagesErrors) {
 
 TEST(FastPage, EnvelopesTakeSplitPagesPath) {
   for (const std::string body : {R"({"data":[{"id":"a","quoteNumber":1}]})",
-                                  R"({"items":[{"id":"i","idQuote":"q"}],"count":1})"}) {
+                                 R"({"items":[{"id":"i","idQuote":"q"}],"count":1})"}) {
     auto page = parse_fast_page(body, "p");
     ASSERT_TRUE(page.ok()) << body;
     EXPECT_FALSE(page->used_simdjson());
@@ -106,8 +107,10 @@ TEST(FastPage, RawIsTheElementsBytesInTheBodyWithOrWithoutPadding) {
   std::string body = "[ " + kQuote + " ,\n" + item + "\n]";
   for (bool padded : {false, true}) {
     std::string b = body;
-    if (padded) reserve_json_padding(b);
-    else b.shrink_to_fit();
+    if (padded)
+      reserve_json_padding(b);
+    else
+      b.shrink_to_fit();
     auto page = parse_fast_page(b, "p");
     ASSERT_TRUE(page.ok());
     EXPECT_TRUE(page->used_simdjson());
@@ -128,7 +131,7 @@ TEST(FastPage, ElementFieldsReadTheJsonReadRules) {
   EXPECT_EQ(q->customer_id, "42");
   EXPECT_EQ(q->quote_total, 12.5);  // a decimal sent as text
   EXPECT_EQ(q->tax, 100.0);
-  EXPECT_FALSE(q->is_lost);         // null
+  EXPECT_FALSE(q->is_lost);                                          // null
   EXPECT_EQ(q->create_date, parse_iso8601("2026-01-02T01:04:05Z"));  // zone applied, fraction cut
   EXPECT_EQ(q->modify_date, parse_iso8601("2026-01-02"));
   EXPECT_FALSE(q->expiration_date.has_value());
