@@ -1,9 +1,9 @@
 #include "sync/http/fast_page.h"
 
-#include <simdjson.h>
-
 #include <cstring>
 #include <limits>
+
+#include <simdjson.h>
 
 namespace cwsync {
 namespace {

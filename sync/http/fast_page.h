@@ -9,9 +9,8 @@
 //    number_from_text / integer_from_double / time_from_text);
 //  - whenever simdjson refuses the body, or it is not a bare array of objects
 //    (an envelope, a scalar, a bad element, an integer beyond 64 bits), the
-//    page is handed to split_page,
-//    so a malformed page gets split_page's own kMalformed error and an
-//    envelope its own raw handling.
+//    page is handed to split_page, so a malformed page gets split_page's own
+//    kMalformed error and an envelope its own raw handling.
 // Every value is walked (nested arrays too), so a body simdjson accepts is
 // valid JSON; fuzz_fast_page checks both paths agree.
 //
@@ -21,11 +20,12 @@
 
 #include <array>
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "base/clock.h"
 #include "base/result.h"
