@@ -24,7 +24,7 @@ root=$PWD
 
 seconds=${1:-60}
 shift || true
-all_targets=(fuzz_retry_after fuzz_config fuzz_quote_mapper fuzz_quote_item_mapper
+all_targets=(fuzz_retry_after fuzz_config fuzz_quote_mapper fuzz_quote_item_mapper fuzz_fast_page
              fuzz_opportunity_mapper fuzz_conditions fuzz_enqueue_args fuzz_post_row)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")

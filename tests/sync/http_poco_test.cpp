@@ -7,6 +7,7 @@
 
 #include "loopback_fixture.h"
 #include "sync/http/api_client.h"
+#include "sync/http/fast_page.h"
 
 namespace cwsync {
 namespace {
@@ -69,6 +70,20 @@ TEST_F(PocoHttpTest, GzipBodiesAreDecoded) {
   auto r = http->send(get_request(server().url("/gz")));
   ASSERT_TRUE(r) << r.error().describe();
   EXPECT_EQ(r->body, "[\"" + big + "\"]");
+}
+
+// parse_fast_page reads kJsonPadding bytes past a body's end; with that
+// capacity reserved as the body is read, a page is parsed in place, not copied.
+TEST_F(PocoHttpTest, BodiesComeWithSpareCapacityForTheJsonParser) {
+  const std::string page = "[\"" + std::string(100'000, 'q') + "\"]";
+  for (bool gzip : {false, true}) {
+    serve([page, gzip](Exchange& x) { gzip ? x.reply_gzip(200, page) : x.reply(200, page); });
+    auto http = make_poco_http_client(fast_options());
+    auto r = http->send(get_request(server().url("/page")));
+    ASSERT_TRUE(r) << r.error().describe();
+    EXPECT_EQ(r->body, page);
+    EXPECT_GE(r->body.capacity() - r->body.size(), kJsonPadding) << (gzip ? "gzip" : "plain");
+  }
 }
 
 TEST_F(PocoHttpTest, CorruptGzipIsMalformed) {
