@@ -11,6 +11,7 @@ namespace cwsync::daemon {
 // arena a 30,000-quote sync peaked at 26.1 instead of 29.9 MB at the same CPU
 // (docs/sync.md, "Efficiency"). The daemon keeps glibc's default: its pull
 // workers parse pages in parallel, where one arena's lock was not measured.
+// It also pins glibc's mmap threshold at its initial 128 KiB (see the .cpp).
 // Call before any thread starts. Leaves the setting alone when the operator
 // chose one (MALLOC_ARENA_MAX, GLIBC_TUNABLES). No-op without glibc.
 void use_one_malloc_arena();
