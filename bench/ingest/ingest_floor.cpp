@@ -1,7 +1,8 @@
 // ingest_floor: the raw floor of a quote sync, no HTTP. Reads the bodies a
 // sync fetches (quote pages and their item batches, dumped by
 // ingest_bench.py), and for each quote page: parses the page and its item
-// batches (split_page: one DOM parse, raw bytes sliced), then in ONE
+// batches (parse_fast_page, the simdjson path cwsync's CPQ pulls use: raw
+// bytes sliced, no DOM), then in ONE
 // transaction upserts every quote, item and quote-derived pipeline row with
 // prepared statements (sqlite3 C API, positional binds, typed values straight
 // from the JSON, dates as the upstream text) into a fresh cache file with the
@@ -28,11 +29,10 @@
 #include "storage/database.h"
 #include "storage/migrations.h"
 #include "storage/search_index.h"
-#include "sync/http/json_page.h"
+#include "sync/http/fast_page.h"
 
 namespace {
 
-using nlohmann::json;
 
 double cpu_seconds() {
   rusage ru{};
@@ -55,27 +55,23 @@ std::vector<PageBodies> read_dump(const char* path) {
     in.get();  // the newline after the length
     std::string body(n, '\0');
     in.read(body.data(), static_cast<std::streamsize>(n));
+    cwsync::reserve_json_padding(body);  // parsed in place, as the HTTP client's bodies are
     if (tag == "Q") pages.push_back({std::move(body), {}});
     else if (!pages.empty()) pages.back().items.push_back(std::move(body));
   }
   return pages;
 }
 
-void bind_json(sqlite3_stmt* st, int i, const json& obj, const char* key) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return void(sqlite3_bind_null(st, i));
-  if (it->is_string()) {
-    const auto& s = it->get_ref<const std::string&>();
-    sqlite3_bind_text(st, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
-  } else if (it->is_boolean()) {
-    sqlite3_bind_int(st, i, it->get<bool>() ? 1 : 0);
-  } else if (it->is_number_integer()) {
-    sqlite3_bind_int64(st, i, it->get<std::int64_t>());
-  } else if (it->is_number()) {
-    sqlite3_bind_double(st, i, it->get<double>());
-  } else {
-    sqlite3_bind_null(st, i);
+// Binds obj[key] with its JSON type: an integer, a boolean, a string (as
+// text, even when it holds a decimal), another number, or NULL.
+void bind_field(sqlite3_stmt* st, int i, const cwsync::ElementFields& obj, const char* key) {
+  if (auto n = obj.exact_integer(key)) return void(sqlite3_bind_int64(st, i, *n));
+  if (auto b = obj.boolean(key)) return void(sqlite3_bind_int(st, i, *b ? 1 : 0));
+  if (auto t = obj.text(key)) {
+    return void(sqlite3_bind_text(st, i, t->data(), static_cast<int>(t->size()), SQLITE_TRANSIENT));
   }
+  if (auto d = obj.number(key)) return void(sqlite3_bind_double(st, i, *d));
+  sqlite3_bind_null(st, i);
 }
 
 sqlite3_stmt* prepare(sqlite3* db, const std::string& table, const std::vector<const char*>& cols) {
@@ -162,41 +158,46 @@ int main(int argc, char** argv) {
   long long quotes = 0, items = 0;
   double flush_cpu = 0;
   for (const PageBodies& p : pages) {
-    auto qpage = cwsync::split_page(p.quotes, "quotes");
-    std::vector<cwsync::SplitPage> ipages;
+    auto qpage = cwsync::parse_fast_page(p.quotes, "quotes");
+    std::vector<cwsync::FastPage> ipages;
     for (const std::string& body : p.items) {
-      auto split = cwsync::split_page(body, "items");
-      if (!split) return 1;
-      ipages.push_back(std::move(split).value());
+      auto parsed = cwsync::parse_fast_page(body, "items");
+      if (!parsed) return 1;
+      ipages.push_back(std::move(parsed).value());
     }
     if (!qpage) return 1;
     sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
-    for (const auto& e : qpage->elements) {
+    for (std::size_t e = 0; e < qpage->size(); ++e) {
+      const cwsync::ElementFields f = qpage->fields(e);
+      const std::string_view raw = qpage->raw(e);
       sqlite3_bind_text(qst, 1, "2026-11-30T00:00:00Z", -1, SQLITE_STATIC);
       int k = 2;
-      for (const auto& [col, key] : qcols) bind_json(qst, k++, e.value, key);
-      sqlite3_bind_text(qst, k, e.raw.data(), static_cast<int>(e.raw.size()), SQLITE_STATIC);
+      for (const auto& [col, key] : qcols) bind_field(qst, k++, f, key);
+      sqlite3_bind_text(qst, k, raw.data(), static_cast<int>(raw.size()), SQLITE_STATIC);
       step(db, qst);
-      const std::string number = std::to_string(e.value.value("quoteNumber", 0LL));
+      const std::string number = std::to_string(f.exact_integer("quoteNumber").value_or(0));
       sqlite3_bind_text(ost, 1, "2026-11-30T00:00:00Z", -1, SQLITE_STATIC);
       sqlite3_bind_text(ost, 2, number.data(), static_cast<int>(number.size()), SQLITE_STATIC);
       sqlite3_bind_text(ost, 3, "quotes", -1, SQLITE_STATIC);
-      bind_json(ost, 4, e.value, "name");
-      bind_json(ost, 5, e.value, "accountName");
-      sqlite3_bind_text(ost, 6, e.value.value("isLost", false) ? "lost" : "open", -1, SQLITE_STATIC);
-      bind_json(ost, 7, e.value, "quoteTotal");
-      bind_json(ost, 8, e.value, "createDate");
-      bind_json(ost, 9, e.value, "modifyDate");
-      sqlite3_bind_text(ost, 10, e.raw.data(), static_cast<int>(e.raw.size()), SQLITE_STATIC);
+      bind_field(ost, 4, f, "name");
+      bind_field(ost, 5, f, "accountName");
+      sqlite3_bind_text(ost, 6, f.boolean("isLost").value_or(false) ? "lost" : "open", -1,
+                        SQLITE_STATIC);
+      bind_field(ost, 7, f, "quoteTotal");
+      bind_field(ost, 8, f, "createDate");
+      bind_field(ost, 9, f, "modifyDate");
+      sqlite3_bind_text(ost, 10, raw.data(), static_cast<int>(raw.size()), SQLITE_STATIC);
       step(db, ost);
       ++quotes;
     }
-    for (const auto& ip : ipages) {
-      for (const auto& e : ip.elements) {
+    for (const cwsync::FastPage& ip : ipages) {
+      for (std::size_t e = 0; e < ip.size(); ++e) {
+        const cwsync::ElementFields f = ip.fields(e);
+        const std::string_view raw = ip.raw(e);
         sqlite3_bind_text(ist, 1, "2026-11-30T00:00:00Z", -1, SQLITE_STATIC);
         int k = 2;
-        for (const auto& [col, key] : icols) bind_json(ist, k++, e.value, key);
-        sqlite3_bind_text(ist, k, e.raw.data(), static_cast<int>(e.raw.size()), SQLITE_STATIC);
+        for (const auto& [col, key] : icols) bind_field(ist, k++, f, key);
+        sqlite3_bind_text(ist, k, raw.data(), static_cast<int>(raw.size()), SQLITE_STATIC);
         step(db, ist);
         ++items;
       }
