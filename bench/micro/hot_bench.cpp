@@ -2,7 +2,9 @@
 // CPU in (docs/sync.md, "Efficiency"), on pages cwsim's own generator makes:
 // 1000 quotes with the fields cwsync asks for, and their line items (about
 // 3000). Where a function was rewritten for speed, the old way is kept here
-// as a `*_before` reference, so one run shows both.
+// as a `*_before` reference, so one run shows both: split_page (nlohmann DOM)
+// is what the CPQ pages used before parse_fast_page (simdjson), and is still
+// the path of the PSA pages.
 // Prints numbers, never asserts.
 //
 //   hot_bench [--benchmark_filter=REGEX]
@@ -23,6 +25,7 @@
 #include "store.h"
 #include "sync/cpq/cpq_puller.h"
 #include "sync/cpq/quote_mapper.h"
+#include "sync/http/fast_page.h"
 #include "sync/http/http_url.h"
 #include "sync/http/json_page.h"
 
@@ -100,6 +103,49 @@ void BM_map_items(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * page->elements.size()));
 }
 BENCHMARK(BM_map_items)->Unit(benchmark::kMillisecond);
+
+// The CPQ path: simdjson On-Demand into flat fields (sync/http/fast_page.h).
+void BM_fast_quote_page(benchmark::State& state) {
+  std::string body = pages().quotes;
+  reserve_json_padding(body);
+  for (auto _ : state) benchmark::DoNotOptimize(parse_fast_page(body, "quotes page"));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+}
+BENCHMARK(BM_fast_quote_page)->Unit(benchmark::kMillisecond);
+
+void BM_fast_map_quotes(benchmark::State& state) {
+  std::string body = pages().quotes;
+  reserve_json_padding(body);
+  auto page = parse_fast_page(body, "quotes page");
+  for (auto _ : state) {
+    for (std::size_t k = 0; k < page->size(); ++k) {
+      benchmark::DoNotOptimize(map_quote(page->fields(k), page->raw(k)));
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * page->size()));
+}
+BENCHMARK(BM_fast_map_quotes)->Unit(benchmark::kMillisecond);
+
+void BM_fast_item_page(benchmark::State& state) {
+  std::string body = pages().items;
+  reserve_json_padding(body);
+  for (auto _ : state) benchmark::DoNotOptimize(parse_fast_page(body, "items page"));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+}
+BENCHMARK(BM_fast_item_page)->Unit(benchmark::kMillisecond);
+
+void BM_fast_map_items(benchmark::State& state) {
+  std::string body = pages().items;
+  reserve_json_padding(body);
+  auto page = parse_fast_page(body, "items page");
+  for (auto _ : state) {
+    for (std::size_t k = 0; k < page->size(); ++k) {
+      benchmark::DoNotOptimize(map_quote_item(page->fields(k), page->raw(k)));
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * page->size()));
+}
+BENCHMARK(BM_fast_map_items)->Unit(benchmark::kMillisecond);
 
 // The item batches of one page of quote ids.
 void BM_item_conditions(benchmark::State& state) {
