@@ -10,7 +10,7 @@ packages=(
   libssl-dev             # the fault matrix's self-signed TLS endpoint (also pulled in by libpoco-dev)
   libsqlitecpp-dev libsqlite3-dev sqlite3
   nlohmann-json3-dev libspdlog-dev libyaml-cpp-dev
-  libsimdjson-dev        # CPQ list pages: parse+map 4x cheaper than nlohmann's DOM (issue #15)
+  libsimdjson-dev        # CPQ list pages: parse+map 4x cheaper than nlohmann's DOM (README, dependency table)
   libsystemd-dev         # sd_notify
   libcli11-dev           # subcommand CLI parsing
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -103,8 +103,9 @@ struct PullEntity {
   int page_size = 0;  // for kShortPage
   // Parse pages with parse_fast_page (simdjson, flat fields) and hand them to
   // add_fields, instead of split_page (nlohmann DOM) and add: the CPQ pages,
-  // which are most of a sync's bytes (issue #15: a quarter of the parse +
-  // map CPU). Same errors, same raw bytes, same values.
+  // which are most of a sync's bytes (the DOM was a quarter of a full
+  // sync's CPU; docs/sync.md, "Efficiency"). Same errors, same raw bytes,
+  // same values.
   bool fast_pages = false;
 };
 

@@ -1,5 +1,5 @@
 // json_page_bench: parse + map of every body a full quote sync fetches (the
-// dump ingest_bench.py writes), two ways in the same run (issue #15):
+// dump ingest_bench.py writes), two ways in the same run (docs/sync.md, "Efficiency"):
 //   dom  : split_page (nlohmann DOM + locator) then map_quote / map_quote_item
 //   fast : parse_fast_page (simdjson On-Demand, flat fields) then the same mappers
 // Each is timed alone (parse only) and with mapping, as process CPU

@@ -1,7 +1,7 @@
 // The fast way to read a JSON list page (the CPQ quote and quote-item pages,
 // 68 MB for a 30,000-quote sync): simdjson On-Demand walks the body once and
 // keeps each element's scalar fields in flat arrays, with no DOM (nlohmann's
-// per-node std::map allocations were most of the parse cost, issue #15).
+// per-node std::map allocations were most of the parse cost; docs/sync.md, "The JSON path of CPQ pages").
 //
 // It answers exactly as split_page + json_read:: do (sync/http/json_page.h):
 //  - raw is the element's bytes in the body (simdjson's raw_json(), trimmed);
