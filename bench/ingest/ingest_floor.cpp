@@ -14,11 +14,8 @@
 //
 //   ingest_floor DUMP DB        (DUMP: lines "Q <bytes>" / "I <bytes>", each
 //                                followed by that many bytes of body)
-#include <sys/resource.h>
-
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -29,35 +26,25 @@
 #include "storage/database.h"
 #include "storage/migrations.h"
 #include "storage/search_index.h"
+#include "bodies_dump.h"
 #include "sync/http/fast_page.h"
 
 namespace {
 
 
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
+using cwsync::bench::cpu_seconds;
 
 struct PageBodies {
   std::string quotes;
   std::vector<std::string> items;
 };
 
-std::vector<PageBodies> read_dump(const char* path) {
+// The dump grouped by quote page: its body, then its item batches.
+std::vector<PageBodies> read_pages(const char* path) {
   std::vector<PageBodies> pages;
-  std::ifstream in(path, std::ios::binary);
-  std::string tag;
-  std::size_t n = 0;
-  while (in >> tag >> n) {
-    in.get();  // the newline after the length
-    std::string body(n, '\0');
-    in.read(body.data(), static_cast<std::streamsize>(n));
-    cwsync::reserve_json_padding(body);  // parsed in place, as the HTTP client's bodies are
-    if (tag == "Q") pages.push_back({std::move(body), {}});
-    else if (!pages.empty()) pages.back().items.push_back(std::move(body));
+  for (auto& body : cwsync::bench::read_bodies_dump(path)) {
+    if (body.quotes) pages.push_back({std::move(body.text), {}});
+    else if (!pages.empty()) pages.back().items.push_back(std::move(body.text));
   }
   return pages;
 }
@@ -108,7 +95,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   cwsync::log::set_level(cwsync::log::Level::kWarn);
-  const std::vector<PageBodies> pages = read_dump(argv[1]);
+  const std::vector<PageBodies> pages = read_pages(argv[1]);
   {
     auto opened = cwsync::storage::Database::open(argv[2]);
     if (!opened || !cwsync::storage::migrate(*opened)) {

@@ -11,15 +11,13 @@
 //
 //   json_page_bench DUMP [ROUNDS]     (DUMP: lines "Q <bytes>" / "I <bytes>",
 //                                      each followed by that many bytes)
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <string>
 #include <vector>
 
+#include "bodies_dump.h"
 #include "row_equal.h"
 #include "sync/cpq/quote_mapper.h"
 #include "sync/http/fast_page.h"
@@ -29,33 +27,8 @@ namespace {
 
 using namespace cwsync;
 
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-struct Body {
-  bool quotes = false;
-  std::string text;
-};
-
-// The reader of bench/ingest/ingest_floor.cpp, flattened.
-std::vector<Body> read_dump(const char* path) {
-  std::vector<Body> out;
-  std::ifstream in(path, std::ios::binary);
-  std::string tag;
-  std::size_t n = 0;
-  while (in >> tag >> n) {
-    in.get();  // the newline after the length
-    Body b{tag == "Q", std::string(n, '\0')};
-    in.read(b.text.data(), static_cast<std::streamsize>(n));
-    reserve_json_padding(b.text);
-    out.push_back(std::move(b));
-  }
-  return out;
-}
+using bench::cpu_seconds;
+using Body = bench::DumpedBody;
 
 struct Mapped {
   std::vector<storage::QuoteRow> quotes;
@@ -135,7 +108,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const int rounds = argc > 2 ? std::max(1, std::atoi(argv[2])) : 5;
-  const std::vector<Body> bodies = read_dump(argv[1]);
+  const std::vector<Body> bodies = bench::read_bodies_dump(argv[1]);
   std::size_t bytes = 0, quote_pages = 0;
   for (const Body& b : bodies) {
     bytes += b.text.size();
