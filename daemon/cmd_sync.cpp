@@ -32,7 +32,7 @@ struct SyncArgs {
 };
 
 int run_sync(const Context& ctx, const SyncArgs& args) {
-  use_one_malloc_arena();  // before the pull starts its helper threads
+  tune_malloc_for_one_shot();  // before the pull starts its helper threads
   auto loaded = ctx.load_config();
   auto* cfg = std::get_if<Config>(&loaded);
   ctx.init_cli_logging(cfg);

@@ -8,7 +8,7 @@
 
 namespace cwsync::daemon {
 
-void use_one_malloc_arena() {
+void tune_malloc_for_one_shot() {
 #if defined(__GLIBC__)
   if (std::getenv("MALLOC_ARENA_MAX") != nullptr || std::getenv("GLIBC_TUNABLES") != nullptr) {
     return;

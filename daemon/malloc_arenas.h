@@ -14,6 +14,6 @@ namespace cwsync::daemon {
 // It also pins glibc's mmap threshold at its initial 128 KiB (see the .cpp).
 // Call before any thread starts. Leaves the setting alone when the operator
 // chose one (MALLOC_ARENA_MAX, GLIBC_TUNABLES). No-op without glibc.
-void use_one_malloc_arena();
+void tune_malloc_for_one_shot();
 
 }  // namespace cwsync::daemon
