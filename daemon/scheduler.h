@@ -128,7 +128,7 @@ class Scheduler {
   // on a worker thread park the run. Stop requests go to the wrapped waiter.
   Waiter& job_waiter();
 
-  struct Permit;  // a run's hold on a worker (scheduler.cpp)
+  struct Permit;  // a run's hold on a worker (scheduler_state.h)
   struct Lane;
 
  private:
