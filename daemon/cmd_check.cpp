@@ -1,7 +1,7 @@
 // `cwsync check [--tenant T] [--json]`: one live call to each configured API
 // per tenant, answered in plain words, as the CPQ setup guide's
 // troubleshooting table does (401 keys, 403 licence/role, 404 access key or
-// company id, TLS, DNS, timeouts). Exit 0 when every call succeeded, else 1.
+// company id, 429 throttled, 502-504 unavailable, TLS, DNS, timeouts). Exit 0 when every call succeeded, else 1.
 // It never retries: an operator running it wants the first answer, fast.
 #include <chrono>
 #include <iostream>
@@ -39,8 +39,30 @@ struct Probe {
   std::string diagnosis;  // plain words: what to fix
 };
 
-// Transport failures, which the sync diagnosis (HTTP statuses) does not cover.
+// Seconds, rounded up, for a Retry-After shown to a person.
+std::string whole_seconds(std::chrono::milliseconds d) {
+  return std::to_string((d.count() + 999) / 1000) + " s";
+}
+
+// Failures the vendors' account diagnoses (401, 403, 404) do not cover: the
+// transport, and an upstream that is busy or down. A throttled check is
+// common while the daemon syncs with the same keys, so it says so rather than
+// leaving the operator with a bare "HTTP 429".
 std::string transport_diagnosis(const Error& e) {
+  if (e.http_status == 429) {
+    std::string words = "the API is rate-limiting these keys (HTTP 429)";
+    if (e.retry_after) words += "; it asked to wait " + whole_seconds(*e.retry_after);
+    return words + ". Another client with the same keys, or this daemon's own sync, may be "
+                   "using the budget: run check again later, and lower the tenant's "
+                   "rate_limit if it happens during every sync";
+  }
+  if (e.http_status == 502 || e.http_status == 503 || e.http_status == 504) {
+    std::string words = "the service answered HTTP " + std::to_string(e.http_status) +
+                        ": it or a gateway in front of it is unavailable";
+    if (e.retry_after) words += " (it asked to wait " + whole_seconds(*e.retry_after) + ")";
+    return words + ". Nothing to change here; the daemon waits and retries. Check the "
+                   "vendor's status page if it lasts";
+  }
   const std::string& m = e.message;
   if (m.rfind("TLS error", 0) == 0) {
     return "the TLS handshake failed: the server certificate could not be verified. If a proxy "
@@ -59,7 +81,6 @@ std::string transport_diagnosis(const Error& e) {
   }
   return {};
 }
-
 
 template <typename Fn>
 Probe timed_probe(const std::string& tenant, const std::string& api, std::string endpoint,

@@ -7,6 +7,7 @@
 
 #include "child_process.h"
 #include "cwsim_process.h"
+#include "sim_control.h"
 #include "temp_dir.h"
 
 namespace cwsync::test {
@@ -114,6 +115,33 @@ TEST_F(CheckTest, NothingListeningIsExplained) {
   EXPECT_EQ(code, 1);
   EXPECT_TRUE(cpq["http_status"].is_null());
   EXPECT_NE(cpq["diagnosis"].get<std::string>().find("nothing listens"), std::string::npos) << cpq;
+}
+
+TEST_F(CheckTest, ThrottledOrUnavailableIsExplainedWithTheWait) {
+  SimControl ctl(sim_.port());
+  ctl.add_fault({{"kind", "status"}, {"status", 429}, {"retry_after", 7}, {"api", "cpq"},
+                 {"count", 1}});
+  ctl.add_fault({{"kind", "status"}, {"status", 503}, {"api", "psa"}, {"path", "*/system/members"},
+                 {"count", 1}});
+  RunResult r = run_cwsync({"--config", write_config({}), "check", "--json"}, dir_.path());
+  nlohmann::json all = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(all.is_array()) << r.out << r.err;
+  EXPECT_EQ(r.code, 1);
+  for (const auto& p : all) {
+    const std::string diagnosis = p["diagnosis"].is_string() ? p["diagnosis"].get<std::string>() : "";
+    if (p["api"] == "cpq") {
+      EXPECT_EQ(p["http_status"], 429) << p;
+      EXPECT_NE(diagnosis.find("rate-limiting"), std::string::npos) << p;
+      EXPECT_NE(diagnosis.find("wait 7 s"), std::string::npos) << p;
+    } else {
+      EXPECT_EQ(p["http_status"], 503) << p;
+      EXPECT_NE(diagnosis.find("unavailable"), std::string::npos) << p;
+    }
+  }
+  // One answer each: check never retries, so each fault fired exactly once.
+  const nlohmann::json faults = ctl.faults();
+  ASSERT_EQ(faults.size(), 2u) << faults;
+  for (const auto& f : faults) EXPECT_EQ(f["fired"], 1) << f;
 }
 
 // An Autotask tenant: the zone lookup and one call, in Autotask's words.
