@@ -71,8 +71,9 @@ class AutotaskEndpoint {
   AutotaskEndpoint(const PsaConnection& conn, ApiClient& api);
 
   // The zone's REST root, e.g. "https://webservices5.autotask.net/ATServicesRest/",
-  // looked up on first use unless pinned. Errors: the lookup's (kAuth for an
-  // unknown user name), kMalformed (no url in the answer). Thread-safe.
+  // looked up on first use unless pinned (and again after a move, see
+  // execute()). Errors: the lookup's (kAuth for an unknown user name),
+  // kMalformed (no url in the answer). Thread-safe.
   Result<std::string> zone_url();
 
   // Sends `request`, whose url is relative to {zone}V1.0/ ("Tickets/5").
