@@ -1,6 +1,7 @@
 #include "sync/autotask/at_endpoint.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "base/log.h"
 #include "sync/http/http_classify.h"
@@ -15,14 +16,41 @@ std::string with_slash(std::string url) {
   return url + "/";
 }
 
+bool mentions_zone(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text.find("zone") != std::string::npos;
+}
+
 }  // namespace
+
+// Which answers count as "maybe the wrong zone". Autotask's documentation
+// says to look the zone up and then call that zone; it does not name the
+// answer a zone gives for a database it no longer holds. What a client can
+// see is a 404 (the route or record is not there) or an error that names the
+// zone. So:
+//  - every 404, whatever its body: an {"item":null} or an {"errors":[…]} 404
+//    cannot be told apart from a wrong-zone 404 by its body alone, and a real
+//    404 (a deleted ticket) costs one unauthenticated lookup at most every
+//    kAutotaskZoneRecheck, after which the original error stands unchanged;
+//  - any other 4xx/5xx whose message names the zone ("Zone information could
+//    not be determined" on a regular call), for the same price.
+// Never an ambiguous error: such a request may have been applied, and
+// sending it to the new zone could apply it twice. A 404 is not ambiguous
+// (nothing was applied), nor is a 500 with Autotask's errors body (a refusal).
+bool may_be_wrong_zone(const Error& e) {
+  if (e.ambiguous || e.fast_fail || e.http_status < 400) return false;
+  return e.http_status == 404 || mentions_zone(e.message);
+}
 
 nlohmann::json at_filter(std::string_view op, std::string_view field, nlohmann::json value) {
   return {{"op", std::string(op)}, {"field", std::string(field)}, {"value", std::move(value)}};
 }
 
 AutotaskEndpoint::AutotaskEndpoint(const PsaConnection& conn, ApiClient& api)
-    : username_(conn.autotask->username), lookup_url_(conn.autotask->zone_lookup_url), api_(api) {
+    : username_(conn.autotask->username),
+      lookup_url_(conn.autotask->zone_lookup_url),
+      api_(api),
+      pinned_(conn.autotask->zone_url.has_value()) {
   if (conn.autotask->zone_url) zone_ = with_slash(*conn.autotask->zone_url);
 }
 
@@ -34,6 +62,10 @@ std::optional<std::string> AutotaskEndpoint::zone() const {
 Result<std::string> AutotaskEndpoint::zone_url() {
   std::lock_guard lk(mu_);
   if (zone_) return *zone_;
+  return look_up_locked();
+}
+
+Result<std::string> AutotaskEndpoint::look_up_locked() {
   const std::string url = UrlBuilder(with_slash(lookup_url_) + "V1.0/ZoneInformation")
                               .add("user", username_)
                               .str();
@@ -47,17 +79,58 @@ Result<std::string> AutotaskEndpoint::zone_url() {
       (*body)["url"].get<std::string>().empty()) {
     return malformed_error("GET", url, "the zone lookup answered without a url", r->status);
   }
-  zone_ = with_slash((*body)["url"].get<std::string>());
-  log::info("autotask_zone_found").field("zone", *zone_)
-      .field("zone_name", body->value("zoneName", std::string()))
-      .msg("Autotask zone looked up");
-  return *zone_;
+  const std::string found = with_slash((*body)["url"].get<std::string>());
+  const std::string zone_name = body->value("zoneName", std::string());
+  if (!zone_) {
+    log::info("autotask_zone_found").field("zone", found).field("zone_name", zone_name)
+        .msg("Autotask zone looked up");
+  } else if (*zone_ != found) {
+    log::warn("autotask_zone_moved").tenant(api_.options().tenant).field("old_zone", *zone_)
+        .field("zone", found).field("zone_name", zone_name)
+        .msg("the Autotask database moved to another zone; calls go to the new zone from now on");
+  }
+  zone_ = found;
+  return found;
+}
+
+std::optional<std::string> AutotaskEndpoint::moved_from(const std::string& used) {
+  if (pinned_) return std::nullopt;  // the operator's zone_url is never second-guessed
+  std::lock_guard lk(mu_);
+  // Another call already followed the move: use its answer, no lookup.
+  if (zone_ && *zone_ != used) return *zone_;
+  const TimePoint now = api_.clock().now();
+  if (last_recheck_ && now - *last_recheck_ < kAutotaskZoneRecheck) return std::nullopt;
+  last_recheck_ = now;
+  auto found = look_up_locked();
+  if (!found.ok()) {
+    // The call's own error stands; the next wrong-zone answer after the
+    // interval tries again.
+    log::warn("autotask_zone_recheck_failed").tenant(api_.options().tenant)
+        .field("zone", used).field("error", found.error().describe())
+        .msg("could not look the Autotask zone up again after a wrong-zone answer");
+    return std::nullopt;
+  }
+  if (*found == used) return std::nullopt;
+  return *found;
 }
 
 Result<HttpResponse> AutotaskEndpoint::execute(HttpRequest request, const CallOptions& options) {
   auto zone = zone_url();
   if (!zone.ok()) return zone.error();
-  request.url = *zone + "V1.0/" + request.url;
+  const std::string path = request.url;
+  HttpRequest first = request;
+  first.url = *zone + "V1.0/" + path;
+  auto r = api_.execute(std::move(first), options);
+  if (r.ok() || !may_be_wrong_zone(r.error())) return r;
+  auto moved = moved_from(*zone);
+  if (!moved) return r;
+  // Sending again, also a note POST or a status PATCH that is never resent
+  // otherwise (Resend::kIfNotApplied): the old zone's answer was a 404 or a
+  // refusal, never ambiguous (may_be_wrong_zone), so the request was not
+  // applied there; the database now lives in the new zone only, so this is
+  // the first time it can be applied. Once only: whatever the new zone
+  // answers is the answer.
+  request.url = *moved + "V1.0/" + path;
   return api_.execute(std::move(request), options);
 }
 
@@ -72,18 +145,35 @@ Result<PagingStats> AutotaskEndpoint::query(const std::string& entity, const nlo
                                             const std::vector<std::string>& include,
                                             const PageHandler& handler,
                                             const CallOptions& options) {
-  auto zone = zone_url();
-  if (!zone.ok()) return zone.error();
   nlohmann::json body = {{"filter", filter}, {"MaxRecords", kAutotaskMaxRecords}};
   if (!include.empty()) body["IncludeFields"] = include;
-  HttpRequest first = json_request("POST", *zone + "V1.0/" + entity + "/query", body.dump());
   CallOptions o = options;
   // A query changes nothing: resend it after any retryable failure.
   o.resend = Resend::kIfRetryable;
   LinkedPaging paging;
   paging.next = page_details_next_url;
   paging.same_request = true;
-  return for_each_linked_page(api_, std::move(first), handler, o, paging);
+  auto zone = zone_url();
+  if (!zone.ok()) return zone.error();
+  bool handled = false;  // a page reached the handler: the query cannot start over
+  const PageHandler counted = [&](const Page& page) {
+    handled = true;
+    return handler(page);
+  };
+  auto run = [&](const std::string& z) {
+    return for_each_linked_page(api_, json_request("POST", z + "V1.0/" + entity + "/query",
+                                                   body.dump()),
+                                counted, o, paging);
+  };
+  auto r = run(*zone);
+  if (r.ok() || !may_be_wrong_zone(r.error())) return r;
+  // A later page's link (nextPageUrl) names the old zone: that page fails
+  // and the caller commits nothing of it; the re-lookup below makes its
+  // next run start at the new zone. Only the first page may start over here,
+  // as nothing has been handed to the handler yet.
+  auto moved = moved_from(*zone);
+  if (!moved || handled) return r;
+  return run(*moved);
 }
 
 Result<AtPicklistLabels> read_picklist_labels(AutotaskEndpoint& at, const std::string& entity,

@@ -7,8 +7,13 @@
 //       POST of the same body to nextPageUrl (ApiClient + api_pager do the
 //       retries, limits and paging).
 // The zone is looked up once and cached; `zone_url` in the config pins it.
+// Autotask can move a database to another zone: a looked-up zone is looked
+// up again when a call's answer may mean "wrong zone" (may_be_wrong_zone),
+// at most once per kAutotaskZoneRecheck, and the call is sent once more to
+// the new zone when it moved (docs/design.md, "Upstream: Autotask PSA").
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -26,6 +31,19 @@ namespace cwsync {
 
 // Autotask's largest page.
 inline constexpr int kAutotaskMaxRecords = 500;
+
+// The shortest time between two re-lookups of a looked-up zone. A database
+// move is rare and the lookup is cheap, but every 404 (a deleted ticket, a
+// gone record) would otherwise cost a lookup: this bounds them to 12 an hour
+// per endpoint, and a move is followed within this time at worst.
+inline constexpr std::chrono::minutes kAutotaskZoneRecheck{5};
+
+// Whether a failed call's error may mean the tenant's database is no longer
+// in the zone the call went to, so that the zone is worth looking up again:
+// any 404, and any 4xx/5xx whose Autotask message names the zone. Never an
+// ambiguous error (it may have been applied: resending could post twice) nor
+// a local fast-fail. Pure.
+bool may_be_wrong_zone(const Error& error);
 
 // A filter item {"op","field","value"}.
 nlohmann::json at_filter(std::string_view op, std::string_view field, nlohmann::json value);
@@ -53,11 +71,16 @@ class AutotaskEndpoint {
   AutotaskEndpoint(const PsaConnection& conn, ApiClient& api);
 
   // The zone's REST root, e.g. "https://webservices5.autotask.net/ATServicesRest/",
-  // looked up on first use unless pinned. Errors: the lookup's (kAuth for an
-  // unknown user name), kMalformed (no url in the answer). Thread-safe.
+  // looked up on first use unless pinned (and again after a move, see
+  // execute()). Errors: the lookup's (kAuth for an unknown user name),
+  // kMalformed (no url in the answer). Thread-safe.
   Result<std::string> zone_url();
 
   // Sends `request`, whose url is relative to {zone}V1.0/ ("Tickets/5").
+  // When the answer may mean the database moved (may_be_wrong_zone) and the
+  // zone was looked up, not pinned, the zone is looked up again (rate
+  // limited, kAutotaskZoneRecheck) and, if it changed, the request is sent
+  // once to the new zone. Otherwise the original error stands.
   // Errors as ApiClient::execute, and zone_url()'s.
   Result<HttpResponse> execute(HttpRequest request, const CallOptions& options = {});
   // GET a relative path and parse the JSON body.
@@ -65,7 +88,10 @@ class AutotaskEndpoint {
 
   // POST {entity}/query with `filter` (a non-empty array), every page in
   // order (MaxRecords 500) until the handler stops. `include`: IncludeFields
-  // (empty: every field).
+  // (empty: every field). A wrong-zone answer to the first page is followed
+  // as in execute() (the query starts again at the new zone); one to a later
+  // page fails the query, after the re-lookup, so that the caller commits
+  // nothing of that page and its next run starts at the new zone.
   Result<PagingStats> query(const std::string& entity, const nlohmann::json& filter,
                             const std::vector<std::string>& include, const PageHandler& handler,
                             const CallOptions& options = {});
@@ -75,11 +101,19 @@ class AutotaskEndpoint {
   std::optional<std::string> zone() const;
 
  private:
+  // GET ZoneInformation and store the zone. Call with mu_ held.
+  Result<std::string> look_up_locked();
+  // After a wrong-zone answer from `used`: the zone to send to instead, or
+  // nullopt (pinned, unchanged, rate limited or the lookup failed).
+  std::optional<std::string> moved_from(const std::string& used);
+
   std::string username_;
   std::string lookup_url_;
   ApiClient& api_;
+  const bool pinned_;
   mutable std::mutex mu_;
   std::optional<std::string> zone_;
+  std::optional<TimePoint> last_recheck_;  // the injected clock's (ApiClient::clock)
 };
 
 }  // namespace cwsync

@@ -57,6 +57,45 @@ TEST_F(AutotaskTest, ZoneLookupPointsBackAtCwsim) {
   EXPECT_EQ(at_error_text(bad), "Zone information could not be determined");
 }
 
+TEST_F(AutotaskTest, AZoneMoveServesTheNewRootAndTheOldOneAnswers404) {
+  const std::string base = "http://127.0.0.1:" + std::to_string(port_);
+  const std::string lookup =
+      "/ATServicesRest/V1.0/ZoneInformation?user=" + enc(sim_->options().at_username);
+  auto moved = sim_->control("POST", "/_sim/autotask/zone", {{"path_prefix", "/ws2"}});
+  ASSERT_EQ(moved.status, 200) << moved.body.dump();
+  EXPECT_EQ(moved.body["root"], "/ws2/ATServicesRest/");
+  EXPECT_EQ(sim_->control("GET", "/_sim/autotask/zone").body["path_prefix"], "/ws2");
+  // The lookup answers at the old root and names the new one.
+  HttpReply zone = http_request(port_, "GET", lookup);
+  ASSERT_EQ(zone.status, 200) << zone.body;
+  EXPECT_EQ(json(zone)["url"], base + "/ws2/ATServicesRest/");
+  // The old root no longer serves the database, before any auth; the new one does.
+  HttpReply old_root = http_request(port_, "GET", "/ATServicesRest/V1.0/Tickets/1001", at_headers());
+  EXPECT_EQ(old_root.status, 404);
+  EXPECT_FALSE(at_error_text(old_root).empty());
+  EXPECT_EQ(http_request(port_, "GET", "/ATServicesRest/V1.0/Tickets/1001").status, 404);
+  HttpReply now = http_request(port_, "GET", "/WS2/atservicesrest/V1.0/Tickets/1001", at_headers());
+  EXPECT_EQ(now.status, 200) << now.body;
+  // Page links name the root the query came in under.
+  Json body = {{"filter", {item("gte", "id", 0)}}, {"MaxRecords", 1}};
+  HttpReply page = http_request(port_, "POST", "/ws2/ATServicesRest/V1.0/Tickets/query",
+                                at_headers(), body.dump());
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(json(page)["pageDetails"]["nextPageUrl"].get<std::string>().rfind(
+                base + "/ws2/ATServicesRest/V1.0/Tickets/query/next", 0),
+            0u);
+  // A bad prefix is refused and changes nothing; "" moves back.
+  for (const char* bad : {"ws3", "/api", "/_sim", "/a/b", "/ATServicesRest"}) {
+    EXPECT_EQ(sim_->control("POST", "/_sim/autotask/zone", {{"path_prefix", bad}}).status, 400)
+        << bad;
+  }
+  EXPECT_EQ(sim_->control("GET", "/_sim/autotask/zone").body["path_prefix"], "/ws2");
+  ASSERT_EQ(sim_->control("POST", "/_sim/autotask/zone", {{"path_prefix", ""}}).status, 200);
+  EXPECT_EQ(json(http_request(port_, "GET", lookup))["url"], base + "/ATServicesRest/");
+  EXPECT_EQ(http_request(port_, "GET", "/ws2/ATServicesRest/V1.0/Tickets/1001", at_headers()).status,
+            404);
+}
+
 TEST_F(AutotaskTest, AuthHeadersAreCheckedOnEveryCall) {
   const Options& o = sim_->options();
   const std::string url = "/ATServicesRest/V1.0/Tickets/1001";

@@ -13,8 +13,12 @@
 
 namespace cwsim {
 
-// True for paths under /ATServicesRest/ (case-insensitive, as IIS is).
+// True for paths under /ATServicesRest/ or under a zone's /{prefix}/ATServicesRest/
+// (case-insensitive, as IIS is).
 bool is_autotask_path(const std::string& path);
+// Whether `prefix` may name a zone: "" (the original /ATServicesRest/) or "/"
+// and one segment of letters, digits, '.', '_', '-' that no other route uses.
+bool valid_zone_prefix(const std::string& prefix);
 // The endpoint a path counts against for the concurrency limit (the entity
 // segment after the version, e.g. "Tickets"), or "" for the zone lookup, which
 // no limit covers.
@@ -75,7 +79,7 @@ Json at_resource(const Store& s, int64_t id);
 // Roles of resource `id` from ResourceRoles (empty for an unknown resource).
 std::vector<Json> at_resource_roles(const Store& s, int64_t id);
 
-// The `autotask_notes` and `autotask_tickets` mutations (docs/simulator.md,
+// The `autotask_notes`, `autotask_tickets` and `autotask_zone` mutations (docs/simulator.md,
 // "Mutations"). Caller holds store.mu. Throws std::invalid_argument.
 Json mutate_autotask(Store& s, const Json& spec);
 // Autotask dates: "2026-11-23T10:15:00.123Z".

@@ -5,6 +5,7 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 
 #include "autotask.h"
@@ -12,7 +13,26 @@
 namespace cwsim {
 namespace {
 
-const std::string kPrefix = "/atservicesrest/";
+constexpr std::string_view kRoot = "/atservicesrest/";
+
+// Where a path's REST root ends and the zone prefix before it ("" for
+// /ATServicesRest/..., "/ws2" for /ws2/ATServicesRest/...); nullopt when the
+// path is not under one.
+struct RootSplit {
+  std::string prefix;
+  size_t rest = 0;  // index of the first character after the root
+};
+std::optional<RootSplit> split_root(const std::string& path) {
+  auto root_at = [&](size_t at) {
+    return path.size() >= at + kRoot.size() &&
+           compare_nocase(std::string_view(path).substr(at, kRoot.size()), kRoot) == 0;
+  };
+  if (root_at(0)) return RootSplit{"", kRoot.size()};
+  const size_t slash = path.size() > 1 && path[0] == '/' ? path.find('/', 1) : std::string::npos;
+  if (slash != std::string::npos && root_at(slash) && valid_zone_prefix(path.substr(0, slash)))
+    return RootSplit{path.substr(0, slash), slash + kRoot.size()};
+  return std::nullopt;
+}
 
 bool seg_is(const std::vector<std::string>& seg, size_t k, const char* name) {
   return seg.size() > k && compare_nocase(seg[k], name) == 0;
@@ -34,8 +54,16 @@ Json body_of(const Request& req) {
   return body;
 }
 
+// The REST root of zone `prefix` as clients reach it.
+std::string base_url(const Request& req, const std::string& prefix) {
+  return "http://" + (req.host.empty() ? std::string("127.0.0.1") : req.host) + prefix +
+         "/ATServicesRest/";
+}
+// The REST root the request came in under (its zone's, as only the current
+// zone is served).
 std::string base_url(const Request& req) {
-  return "http://" + (req.host.empty() ? std::string("127.0.0.1") : req.host) + "/ATServicesRest/";
+  auto split = split_root(req.path);
+  return base_url(req, split ? split->prefix : std::string());
 }
 
 std::string encode(const std::string& s) {
@@ -355,7 +383,7 @@ Response post_time_entry(State& st, const Request& req, int64_t creator) {
 
 // ---- routing ---------------------------------------------------------------
 
-Response zone_information(const State& st, const Request& req) {
+Response zone_information(State& st, const Request& req) {
   if (req.method != "GET")
     return at_error(405,
                     "The requested resource does not support http method '" + req.method + "'.");
@@ -364,8 +392,14 @@ Response zone_information(const State& st, const Request& req) {
     return at_error(500, "Zone information could not be determined");
   }
   const std::string host = req.host.empty() ? std::string("127.0.0.1") : req.host;
-  return ok({{"zoneName", "cwsim Simulated Zone"},
-             {"url", base_url(req)},
+  std::string zone;
+  {
+    std::lock_guard lk(st.store.mu);
+    zone = st.store.at.zone;
+  }
+  return ok({{"zoneName", zone.empty() ? std::string("cwsim Simulated Zone")
+                                       : "cwsim Simulated Zone " + zone.substr(1)},
+             {"url", base_url(req, zone)},
              {"webUrl", "http://" + host + "/"},
              {"ci", 0}});
 }
@@ -423,8 +457,8 @@ Response route(State& st, const Request& req, const std::vector<std::string>& se
 }
 
 std::vector<std::string> segments(const std::string& path) {
-  return split_list(path.size() > kPrefix.size() ? path.substr(kPrefix.size()) : std::string(),
-                    '/');
+  auto split = split_root(path);
+  return split_list(split ? path.substr(split->rest) : std::string(), '/');
 }
 
 }  // namespace
@@ -433,9 +467,19 @@ Response at_error(int status, const std::string& message) {
   return json_response(status, {{"errors", Json::array({message})}});
 }
 
-bool is_autotask_path(const std::string& path) {
-  return path.size() >= kPrefix.size() &&
-         compare_nocase(std::string_view(path).substr(0, kPrefix.size()), kPrefix) == 0;
+bool is_autotask_path(const std::string& path) { return split_root(path).has_value(); }
+
+bool valid_zone_prefix(const std::string& prefix) {
+  if (prefix.empty()) return true;
+  if (prefix.size() < 2 || prefix.size() > 64 || prefix[0] != '/') return false;
+  for (size_t k = 1; k < prefix.size(); ++k) {
+    const char c = prefix[k];
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
+      return false;
+  }
+  const std::string_view name = std::string_view(prefix).substr(1);
+  return compare_nocase(name, "api") != 0 && compare_nocase(name, "_sim") != 0 &&
+         compare_nocase(name, "ATServicesRest") != 0 && name != "." && name != "..";
 }
 
 std::string autotask_endpoint(const std::string& path) {
@@ -449,8 +493,17 @@ Response handle_autotask(State& st, const Request& req) {
   if (seg.size() < 2 || compare_nocase(seg[0], "V1.0") != 0) {
     return at_error(404, "The requested resource " + req.path + " was not found.");
   }
+  // The lookup answers under any zone's root, as every Autotask zone does.
   if (seg.size() == 2 && compare_nocase(seg[1], "ZoneInformation") == 0)
     return zone_information(st, req);
+  {
+    // A zone the database is not in (any other prefix, the original one too
+    // once it moved) does not know its routes: 404, before any auth.
+    const std::string prefix = split_root(req.path)->prefix;
+    std::lock_guard lk(st.store.mu);
+    if (compare_nocase(prefix, st.store.at.zone) != 0)
+      return at_error(404, "The requested resource " + req.path + " was not found.");
+  }
   const std::string user = req.header("UserName");
   if (user.empty() || compare_nocase(user, st.opts.at_username) != 0 ||
       req.header("Secret") != st.opts.at_secret) {

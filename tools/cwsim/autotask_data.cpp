@@ -532,6 +532,19 @@ Json mutate_autotask(Store& s, const Json& spec) {
       t->second["lastActivityDate"] = at_time(ts);
       t->second["lastTrackedModificationDateTime"] = at_time(ts);
     }
+  } else if (entity == "autotask_zone") {
+    if (kind != "move" && kind != "modify")
+      throw std::invalid_argument("autotask_zone supports kind move only");
+    const Json prefix = spec.value("path_prefix", Json());
+    if (!prefix.is_string() || !valid_zone_prefix(prefix.get<std::string>())) {
+      throw std::invalid_argument(
+          "an autotask_zone mutation needs 'path_prefix': \"\" or \"/\" and one path segment of "
+          "letters, digits, '.', '_' or '-' (not api, _sim or ATServicesRest), e.g. \"/ws2\"");
+    }
+    s.at.zone = prefix.get<std::string>();
+    affected.push_back(s.at.zone + "/ATServicesRest/");
+    return {{"entity", entity}, {"kind", "move"}, {"timestamp", at_time(now)},
+            {"affected", affected}};
   } else {
     throw std::invalid_argument("unknown Autotask entity " + entity);
   }

@@ -146,6 +146,23 @@ Response autotask_limits(State& st, const Request& req) {
   return ok({{"autotask", st.at_limits.to_json(now_ms())}});
 }
 
+// The Autotask zone: GET reads it, POST {"path_prefix":"/ws2"} moves the
+// database there (the `autotask_zone` mutation).
+Response autotask_zone(State& st, const Request& req) {
+  if (req.method == "POST") {
+    Json b = body_json(req);
+    if (!b.is_object()) return bad("the body must be {\"path_prefix\":\"/ws2\"}");
+    apply_mutation(st, {{"entity", "autotask_zone"},
+                        {"kind", "move"},
+                        {"path_prefix", b.value("path_prefix", Json())}});
+  } else if (req.method != "GET") {
+    return json_response(405, {{"error", "method not allowed"}});
+  }
+  std::lock_guard lk(st.store.mu);
+  return ok({{"path_prefix", st.store.at.zone},
+             {"root", st.store.at.zone + "/ATServicesRest/"}});
+}
+
 }  // namespace
 
 Response handle_control(State& st, const Request& req) {
@@ -174,6 +191,7 @@ Response handle_control(State& st, const Request& req) {
     }
     if (what == "faults") return faults(st, req, seg);
     if (what == "rate-limit") return rate_limit(st, req);
+    if (what == "autotask" && seg.size() == 3 && seg[2] == "zone") return autotask_zone(st, req);
     if (what == "autotask") return autotask_limits(st, req);
     if (what == "mutate" && req.method == "POST") {
       Json spec = body_json(req);

@@ -358,7 +358,8 @@ Json apply_mutation(State& st, const Json& spec) {
     affected = mutate_tickets(st, s);
   } else {
     throw std::invalid_argument(
-        "entity must be quotes, opportunities, tickets, notes, autotask_notes or autotask_tickets");
+        "entity must be quotes, opportunities, tickets, notes, autotask_notes, autotask_tickets or "
+        "autotask_zone");
   }
   return {{"entity", s.entity}, {"kind", s.kind}, {"timestamp", format_time_ms(s.ts)}, {"affected", affected}};
 }

@@ -118,6 +118,10 @@ struct Store {
     std::vector<Json> time_entries;
     std::vector<Json> resource_roles;                 // ResourceRoles rows
     int64_t next_note_id = 0, next_time_entry_id = 0;
+    // The zone the database lives in, as a path prefix of its REST root:
+    // "" serves /ATServicesRest/, "/ws2" serves /ws2/ATServicesRest/. The
+    // `autotask_zone` mutation moves it (docs/simulator.md).
+    std::string zone;
   } at;
 
   // Deterministic randomness for mutations (seeded from spec.seed).
