@@ -21,7 +21,9 @@ std::string without_trailing_slash(std::string url) {
 }
 
 std::string psa_host_key(const PsaConnection& conn) {
-  if (conn.autotask) return host_key(conn.site);  // the pinned zone or the lookup host
+  // Autotask: the pinned zone, or the lookup host until the zone is known
+  // (then each call's own host, see the Autotask client below).
+  if (conn.autotask) return host_key(conn.site);
   std::string origin = psa_api_origin(conn.site);
   return host_key(origin.empty() ? conn.site : origin);
 }
@@ -57,6 +59,14 @@ TenantClients::TenantClients(const Defaults& defaults, const Tenant& tenant,
     // Shared with every other client of this API user (the queue job's, a
     // pull's), so together they keep within Autotask's 3 per endpoint.
     deps.gate = autotask_endpoint_slots(env.hosts, *conn.autotask);
+    // Tenants found through one zone lookup host live in many zones: each
+    // zone host gets its own breaker, ceiling and metrics, so an outage of
+    // one zone does not stop the tenants of the others.
+    UpstreamRegistry* hosts = &env.hosts;
+    deps.host_of_url = [hosts, breaker = defaults.breaker](const std::string& url) {
+      const std::string key = host_key(url);
+      return key.empty() ? nullptr : hosts->host(key, breaker);
+    };
     ApiClientOptions options =
         api_client_options(defaults, "autotask", tenant.name, conn.allow_insecure);
     options.refine_error = refine_autotask_error;

@@ -59,6 +59,10 @@ std::optional<std::string> AutotaskEndpoint::zone() const {
   return zone_;
 }
 
+std::shared_ptr<UpstreamHost> AutotaskEndpoint::zone_host() const {
+  return api_.host_for(zone().value_or(lookup_url_));
+}
+
 Result<std::string> AutotaskEndpoint::zone_url() {
   std::lock_guard lk(mu_);
   if (zone_) return *zone_;

@@ -99,6 +99,9 @@ class AutotaskEndpoint {
   ApiClient& api() { return api_; }
   // The zone in use, or nullopt before the first lookup.
   std::optional<std::string> zone() const;
+  // The host state (breaker, ceiling) of the zone in use, or of the zone
+  // lookup before the first one. Never null.
+  std::shared_ptr<UpstreamHost> zone_host() const;
 
  private:
   // GET ZoneInformation and store the zone. Call with mu_ held.

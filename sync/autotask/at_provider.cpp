@@ -74,11 +74,11 @@ std::string AutotaskProvider::marker(const storage::PostRow& post) const {
 }
 
 std::optional<TimePoint> AutotaskProvider::unavailable_until(TimePoint now) {
-  return at_.api().host().breaker().open_until(now);
+  return at_.zone_host()->breaker().open_until(now);
 }
 
 bool AutotaskProvider::recovering(TimePoint now) {
-  return at_.api().host().breaker().state(now) != CircuitBreaker::State::kClosed;
+  return at_.zone_host()->breaker().state(now) != CircuitBreaker::State::kClosed;
 }
 
 Result<std::vector<PsaStatus>> AutotaskProvider::picklist(const std::string& entity,

@@ -69,7 +69,8 @@ Result<HttpResponse> ApiClient::execute(HttpRequest request, const CallOptions& 
   if (auto ok = check_url_allowed(request.url, request.allow_insecure); !ok) return ok.error();
 
   const std::string context = request_context(request.method, request.url);
-  UpstreamHost& host = *deps_.host;
+  const std::shared_ptr<UpstreamHost> host_state = host_for(request.url);
+  UpstreamHost& host = *host_state;
   std::optional<Error> last;
   for (int n = 1;; ++n) {
     if (deps_.waiter.stop_requested()) return cancelled("before sending", context);
@@ -89,7 +90,7 @@ Result<HttpResponse> ApiClient::execute(HttpRequest request, const CallOptions& 
       return e;
     }
 
-    auto result = attempt(request, call, n);
+    auto result = attempt(request, call, n, host);
     if (result) return result;
     Error err = result.error();
     if (err.kind == ErrorKind::kCancelled || !err.retryable()) return err;
@@ -127,9 +128,14 @@ Result<HttpResponse> ApiClient::execute(HttpRequest request, const CallOptions& 
   }
 }
 
+std::shared_ptr<UpstreamHost> ApiClient::host_for(const std::string& url) const {
+  if (!deps_.host_of_url) return deps_.host;
+  auto host = deps_.host_of_url(url);
+  return host ? host : deps_.host;
+}
+
 Result<HttpResponse> ApiClient::attempt(const HttpRequest& request, const CallOptions& call,
-                                        int attempt_no) {
-  UpstreamHost& host = *deps_.host;
+                                        int attempt_no, UpstreamHost& host) {
   // Both the connection's budget and the host's ceiling must allow the start.
   const TimePoint now = deps_.clock.now();
   const Millis wait = std::max(deps_.budget ? deps_.budget->reserve(now) : Millis(0),

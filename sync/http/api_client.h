@@ -98,6 +98,11 @@ class ApiClient {
     // (e.g. a cap on requests in flight per endpoint); null: none. Waiting at
     // the gate is not an attempt: no on_attempt, no metrics, no try used up.
     std::shared_ptr<SendGate> gate = nullptr;
+    // The host state of a request URL, for a client whose calls go to more
+    // than one host (Autotask: the zone lookup, then whichever zone it
+    // names), so that each host's breaker, ceiling and metrics see only that
+    // host's answers. Null: every call uses `host`.
+    std::function<std::shared_ptr<UpstreamHost>(const std::string& url)> host_of_url = nullptr;
   };
 
   ApiClient(ApiClientOptions options, Deps deps);
@@ -124,11 +129,13 @@ class ApiClient {
 
   const ApiClientOptions& options() const { return options_; }
   UpstreamHost& host() { return *deps_.host; }
+  // The host state a call to `url` uses (see Deps::host_of_url). Never null.
+  std::shared_ptr<UpstreamHost> host_for(const std::string& url) const;
   const Clock& clock() const { return deps_.clock; }
 
  private:
   Result<HttpResponse> attempt(const HttpRequest& request, const CallOptions& options,
-                               int attempt_no);
+                               int attempt_no, UpstreamHost& host);
 
   ApiClientOptions options_;
   Deps deps_;

@@ -392,14 +392,15 @@ Response zone_information(State& st, const Request& req) {
     return at_error(500, "Zone information could not be determined");
   }
   const std::string host = req.host.empty() ? std::string("127.0.0.1") : req.host;
-  std::string zone;
+  std::string zone, zone_url;
   {
     std::lock_guard lk(st.store.mu);
     zone = st.store.at.zone;
+    zone_url = st.store.at.zone_url;
   }
   return ok({{"zoneName", zone.empty() ? std::string("cwsim Simulated Zone")
                                        : "cwsim Simulated Zone " + zone.substr(1)},
-             {"url", base_url(req, zone)},
+             {"url", zone_url.empty() ? base_url(req, zone) : zone_url},
              {"webUrl", "http://" + host + "/"},
              {"ci", 0}});
 }

@@ -541,7 +541,16 @@ Json mutate_autotask(Store& s, const Json& spec) {
           "an autotask_zone mutation needs 'path_prefix': \"\" or \"/\" and one path segment of "
           "letters, digits, '.', '_' or '-' (not api, _sim or ATServicesRest), e.g. \"/ws2\"");
     }
+    const Json url = spec.value("url", Json(""));
+    if (!url.is_string() ||
+        (!url.get<std::string>().empty() && url.get<std::string>().rfind("http://", 0) != 0 &&
+         url.get<std::string>().rfind("https://", 0) != 0)) {
+      throw std::invalid_argument(
+          "an autotask_zone mutation's 'url' is the REST root the zone lookup names instead of "
+          "cwsim's own, e.g. \"http://127.0.0.1:8081/ATServicesRest/\", or \"\" for cwsim's own");
+    }
     s.at.zone = prefix.get<std::string>();
+    s.at.zone_url = url.get<std::string>();
     affected.push_back(s.at.zone + "/ATServicesRest/");
     return {{"entity", entity}, {"kind", "move"}, {"timestamp", at_time(now)},
             {"affected", affected}};

@@ -147,20 +147,23 @@ Response autotask_limits(State& st, const Request& req) {
 }
 
 // The Autotask zone: GET reads it, POST {"path_prefix":"/ws2"} moves the
-// database there (the `autotask_zone` mutation).
+// database there (the `autotask_zone` mutation); an optional "url" is what
+// the zone lookup names instead (a zone on another host).
 Response autotask_zone(State& st, const Request& req) {
   if (req.method == "POST") {
     Json b = body_json(req);
     if (!b.is_object()) return bad("the body must be {\"path_prefix\":\"/ws2\"}");
     apply_mutation(st, {{"entity", "autotask_zone"},
                         {"kind", "move"},
-                        {"path_prefix", b.value("path_prefix", Json())}});
+                        {"path_prefix", b.value("path_prefix", Json())},
+                        {"url", b.value("url", Json(""))}});
   } else if (req.method != "GET") {
     return json_response(405, {{"error", "method not allowed"}});
   }
   std::lock_guard lk(st.store.mu);
   return ok({{"path_prefix", st.store.at.zone},
-             {"root", st.store.at.zone + "/ATServicesRest/"}});
+             {"root", st.store.at.zone + "/ATServicesRest/"},
+             {"url", st.store.at.zone_url}});
 }
 
 }  // namespace

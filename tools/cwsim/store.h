@@ -122,6 +122,10 @@ struct Store {
     // "" serves /ATServicesRest/, "/ws2" serves /ws2/ATServicesRest/. The
     // `autotask_zone` mutation moves it (docs/simulator.md).
     std::string zone;
+    // When set, the zone lookup names this URL instead of cwsim's own root:
+    // one cwsim then plays the lookup host for a database another serves
+    // (a zone on another host). `autotask_zone` with `url` sets it.
+    std::string zone_url;
   } at;
 
   // Deterministic randomness for mutations (seeded from spec.seed).
