@@ -5,7 +5,7 @@
 // psa.opportunity_statuses (won 3 Closed and 4 Implemented, lost 0 Inactive
 // and 2 Lost by default; anything else is open); the picklist labels, read
 // once per pull, name the status and stage. value is the opportunity's
-// amount.
+// amount, which the views use while no quote is linked to it (schema 9).
 #pragma once
 
 #include <optional>
