@@ -19,8 +19,8 @@ struct Migration {
   std::array<const char*, 2> scripts;
 };
 
-const std::array<Migration, 8>& migrations() {
-  static const std::array<Migration, 8> list = {{
+const std::array<Migration, 9>& migrations() {
+  static const std::array<Migration, 9> list = {{
       {1, "initial schema: cache tables, sync bookkeeping, PSA queue, views",
        {detail::kSchemaV1Tables, detail::kSchemaV1Views}},
       {2, "queue budget (psa_posts.failures) and tenant_states",
@@ -37,6 +37,8 @@ const std::array<Migration, 8>& migrations() {
        {detail::schema_view_ages(), nullptr}},
       {8, "cpq_at_risk_totals and a cheaper age in cpq_backlog for the at-risk and backlog queries",
        {detail::schema_at_risk(), nullptr}},
+      {9, "a psa item without linked quotes is worth its stored value; accepted-and-lost is won",
+       {detail::schema_psa_value(), nullptr}},
   }};
   return list;
 }

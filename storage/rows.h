@@ -86,8 +86,10 @@ struct QuoteItemRow {
   std::string raw_json;
 };
 
-// One pipeline item. Key: (tenant, id). For source psa, `value` is ignored by
-// the views (they sum the linked quotes); for source quotes the puller sets it.
+// One pipeline item. Key: (tenant, id). For source psa, `value` is Autotask's
+// amount (ConnectWise leaves it empty): the views use it only while no quote
+// is linked, else they sum the linked quotes. For source quotes it is the
+// quote's total.
 struct OpportunityRow {
   OpportunitySource source = OpportunitySource::kPsa;
   std::string id;                          // PSA opportunity id, or quote number
@@ -180,7 +182,7 @@ struct PipelineItem {
   std::string tenant, id, source;
   std::optional<std::string> name, client_name, status_name, stage_name;
   OpportunityStatus status = OpportunityStatus::kOpen;
-  double value = 0;                          // effective value (psa: linked quotes)
+  double value = 0;                          // effective value (psa: linked quotes, else stored)
   std::optional<double> probability;
   std::optional<TimePoint> expected_close_date, closed_date, date_entered, last_updated;
   std::optional<std::int64_t> age_days;      // open items: whole days since date_entered

@@ -14,5 +14,6 @@ const char* schema_pipeline_summary();   // schema_pipeline_summary.cpp: view su
 const char* schema_search_batched();     // schema_search_batched.cpp: search indexed per transaction
 const char* schema_view_ages();          // schema_view_ages.cpp: indexes for the views' examples
 const char* schema_at_risk();            // schema_at_risk.cpp: cpq_at_risk_totals, cheaper backlog age
+const char* schema_psa_value();          // schema_psa_value.cpp: psa value, accepted-and-lost
 
 }  // namespace cwsync::storage::detail

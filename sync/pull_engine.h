@@ -83,6 +83,8 @@ class OpportunityRowsAdapter : public PullAdapter {
  protected:
   // Holds `row`; its stamp is (last_updated, the id padded for text order).
   RowStamp hold(storage::OpportunityRow row);
+  // The rows held for this page, for a subclass's prepare() to complete.
+  std::vector<storage::OpportunityRow>& held_rows() { return rows_; }
 
  private:
   std::vector<storage::OpportunityRow> rows_;

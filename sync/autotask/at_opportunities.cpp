@@ -1,8 +1,13 @@
 #include "sync/autotask/at_opportunities.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
+#include "sync/autotask/at_records.h"
 #include "sync/http/json_page.h"
 #include "sync/pull_engine.h"
 
@@ -19,18 +24,50 @@ bool listed(const std::vector<int>& values, std::int64_t v) {
 
 class AutotaskOpportunityAdapter final : public OpportunityRowsAdapter {
  public:
-  AutotaskOpportunityAdapter(const AutotaskSettings& settings, AtPicklistLabels labels)
-      : settings_(settings), labels_(std::move(labels)) {}
+  AutotaskOpportunityAdapter(const AutotaskSettings& settings, AtPicklistLabels labels,
+                             AutotaskEndpoint& at, PullStats& stats)
+      : settings_(settings), labels_(std::move(labels)), at_(at), stats_(stats) {}
 
   Result<RowStamp> add(const PageElement& e) override {
     auto row = map_autotask_opportunity(e.value, e.raw, settings_, labels_);
     if (!row.ok()) return row.error();
+    if (auto company = json_read::id_text(e.value, "companyID")) company_of_[row->id] = *company;
     return hold(std::move(*row));
   }
 
+  // An opportunity carries only its companyID: one Companies/query per page
+  // (for the companies not named earlier in the pull) names them before the
+  // page is written. A company Autotask does not return leaves client_name
+  // NULL rather than a made-up name.
+  Status prepare() override {
+    std::set<std::string> companies;
+    for (const OpportunityRow& o : held_rows()) {
+      if (auto c = company(o.id)) companies.insert(*c);
+    }
+    if (auto s = companies_.fetch(at_, stats_, companies); !s.ok()) return s;
+    for (OpportunityRow& o : held_rows()) {
+      o.client_name = companies_.value(company(o.id), company_name);
+    }
+    return {};
+  }
+
+  void clear() override {
+    OpportunityRowsAdapter::clear();
+    company_of_.clear();
+  }
+
  private:
+  std::optional<std::string> company(const std::string& opportunity) const {
+    auto it = company_of_.find(opportunity);
+    return it == company_of_.end() ? std::nullopt : std::optional(it->second);
+  }
+
   const AutotaskSettings& settings_;
   AtPicklistLabels labels_;
+  AutotaskEndpoint& at_;
+  PullStats& stats_;
+  std::map<std::string, std::string> company_of_;  // this page: opportunity id -> companyID
+  RecordLookup companies_{"Companies", {"companyName"}, "opportunity Companies"};
 };
 
 }  // namespace
@@ -45,7 +82,8 @@ Result<OpportunityRow> map_autotask_opportunity(const json& obj, std::string_vie
   o.source = OpportunitySource::kPsa;
   o.id = std::to_string(*id);
   o.name = text(obj, "title");
-  if (auto company = id_text(obj, "companyID")) o.client_name = "company " + *company;
+  // client_name stays empty here: the pull names the company (companyID)
+  // with a Companies/query per page.
   o.value = number(obj, "amount");
   o.probability = number(obj, "probability");
   o.expected_close_date = time(obj, "projectedCloseDate");
@@ -92,7 +130,7 @@ Status pull_autotask_opportunities(const PullContext& ctx, PullStats& stats, Aut
   const json filter = json::array(
       {*cursor ? at_filter("gt", "lastActivity", format_iso8601((*cursor)->modified_at))
                : at_filter("gte", "id", 0)});
-  AutotaskOpportunityAdapter adapter(settings, std::move(*labels));
+  AutotaskOpportunityAdapter adapter(settings, std::move(*labels), at, stats);
   Status pulled = run_incremental_pull(
       ctx, stats,
       {Entity::kOpportunities, "opportunities", "Opportunities/query", LastPage::kNoNextPageUrl},

@@ -5,7 +5,9 @@
 // psa.opportunity_statuses (won 3 Closed and 4 Implemented, lost 0 Inactive
 // and 2 Lost by default; anything else is open); the picklist labels, read
 // once per pull, name the status and stage. value is the opportunity's
-// amount.
+// amount, which the views use while no quote is linked to it (schema 9).
+// client_name is the company's companyName, read with one Companies/query
+// (id in [...]) per page for the companies not named earlier in the pull.
 #pragma once
 
 #include <optional>
@@ -22,8 +24,9 @@
 
 namespace cwsync {
 
-// One Opportunities item → row; `labels` holds the status and stage
-// picklists. kMalformed without an integer id. Pure.
+// One Opportunities item → row, without client_name (the pull fills it in);
+// `labels` holds the status and stage picklists. kMalformed without an
+// integer id. Pure.
 Result<storage::OpportunityRow> map_autotask_opportunity(const nlohmann::json& obj,
                                                          std::string_view raw,
                                                          const AutotaskSettings& settings,

@@ -4,6 +4,7 @@
 #include <set>
 #include <vector>
 
+#include "sync/autotask/at_records.h"
 #include "sync/http/json_page.h"
 #include "sync/pull_engine.h"
 #include "sync/ticket_adapter.h"
@@ -14,68 +15,6 @@ namespace {
 using nlohmann::json;
 using storage::Entity;
 using storage::TicketRow;
-
-// A few fields of one entity's rows by id (as text), remembered for the
-// whole pull so each company, contact or resource is asked for once.
-class RecordLookup {
- public:
-  // `fields`: IncludeFields besides id.
-  RecordLookup(std::string entity, std::vector<std::string> fields)
-      : entity_(std::move(entity)), fields_(std::move(fields)) {}
-
-  // Reads the names of `ids` not asked for yet, in one `in` query (every
-  // page). Errors: the query's, kMalformed for a page that is not a list.
-  Status fetch(AutotaskEndpoint& at, PullStats& stats, const std::set<std::string>& ids) {
-    json wanted = json::array();
-    for (const std::string& id : ids) {
-      if (records_.count(id) != 0) continue;
-      records_[id] = json();  // asked for: an unknown id is not asked again
-      try {
-        wanted.push_back(std::stoll(id));
-      } catch (const std::exception&) {
-        continue;  // not an Autotask id; it keeps no name
-      }
-    }
-    if (wanted.empty()) return {};
-    std::vector<std::string> include = fields_;
-    include.insert(include.begin(), "id");
-    auto paged = at.query(
-        entity_, json::array({at_filter("in", "id", wanted)}), include,
-        [&](const Page& page) -> Result<PageVerdict> {
-          stats.pages += 1;
-          auto items = parse_page_items(page);
-          if (!items.ok()) {
-            return make_error(ErrorKind::kMalformed, items.error().message,
-                              entity_ + " names page " + std::to_string(page.number));
-          }
-          for (const json& item : *items) {
-            if (auto id = json_read::id_text(item, "id")) records_[*id] = item;
-          }
-          return PageVerdict{items->size(), false};
-        },
-        counted_call(stats, "ticket " + entity_));
-    if (!paged.ok()) return paged.error();
-    return {};
-  }
-
-  // `make(record)` for the record of `id`; nullopt when there is none.
-  template <typename F>
-  std::optional<std::string> value(const std::optional<std::string>& id, F&& make) const {
-    if (!id) return std::nullopt;
-    auto it = records_.find(*id);
-    if (it == records_.end() || !it->second.is_object()) return std::nullopt;
-    return make(it->second);
-  }
-
- private:
-  std::string entity_;
-  std::vector<std::string> fields_;
-  std::map<std::string, json> records_;  // null: asked for, not found
-};
-
-std::optional<std::string> company_name(const json& item) {
-  return json_read::text(item, "companyName");
-}
 
 // "First Last" of a contact or resource.
 std::optional<std::string> person_name(const json& item) {
@@ -114,9 +53,9 @@ class TicketNames {
  private:
   AutotaskEndpoint& at_;
   PullStats& stats_;
-  RecordLookup companies_{"Companies", {"companyName"}};
-  RecordLookup contacts_{"Contacts", {"firstName", "lastName"}};
-  RecordLookup resources_{"Resources", {"firstName", "lastName"}};
+  RecordLookup companies_{"Companies", {"companyName"}, "ticket Companies"};
+  RecordLookup contacts_{"Contacts", {"firstName", "lastName"}, "ticket Contacts"};
+  RecordLookup resources_{"Resources", {"firstName", "lastName"}, "ticket Resources"};
 };
 
 json with_cursor(json window, const std::optional<storage::SyncCursor>& cursor) {

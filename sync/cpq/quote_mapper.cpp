@@ -92,8 +92,11 @@ storage::OpportunityRow quote_opportunity(const storage::QuoteRow& q) {
   o.id = std::to_string(q.quote_number);
   o.name = q.name;
   o.client_name = q.account_name;
-  if (q.is_lost) o.status = storage::OpportunityStatus::kLost;
-  else if (q.is_accepted || q.won_or_lost_date) o.status = storage::OpportunityStatus::kWon;
+  // Accepted wins over lost, as docs/schema.md and cpq_clients have it: a
+  // quote can carry both flags, and accepted is the customer's signature.
+  if (q.is_accepted) o.status = storage::OpportunityStatus::kWon;
+  else if (q.is_lost) o.status = storage::OpportunityStatus::kLost;
+  else if (q.won_or_lost_date) o.status = storage::OpportunityStatus::kWon;
   else o.status = storage::OpportunityStatus::kOpen;
   o.status_name = q.quote_status;
   o.probability = q.probability;

@@ -180,7 +180,7 @@ TEST_F(ViewsTest, RecentWinsNewestFirstWithinWindow) {
 }
 
 TEST_F(ViewsTest, PsaValueIsTheSumOfLatestLinkedQuoteVersions) {
-  opp("acme", "77", "psa", "open", 9999, 3.5, {});  // stored value is ignored
+  opp("acme", "77", "psa", "open", 9999, 3.5, {});  // linked quotes win over the stored value
   opp("acme", "88", "psa", "open", {}, 3.5, {});
   opp("acme", "55", "psa", "open", {}, 3.5, {});   // nothing linked: 0
   quote("n1v1", 1, 1, 100, "77");
@@ -204,6 +204,45 @@ TEST_F(ViewsTest, PsaValueIsTheSumOfLatestLinkedQuoteVersions) {
   double sum = 0;
   for (const auto& i : *items) sum += i.value;
   EXPECT_EQ(sum, 1210);
+}
+
+// Since schema v9 a psa item that no latest live quote version links to is
+// worth its stored value (Autotask's amount); a ConnectWise item stores NULL
+// and stays at 0.
+TEST_F(ViewsTest, PsaValueWithoutLinkedQuotesIsTheStoredValue) {
+  opp("acme", "1", "psa", "open", 700, 3.5, {});   // nothing linked: 700
+  opp("acme", "2", "psa", "open", {}, 3.5, {});    // ConnectWise: NULL, so 0
+  opp("acme", "3", "psa", "open", 800, 3.5, {});   // only a tombstoned version links: 800
+  opp("acme", "4", "psa", "open", 900, 3.5, {});   // an older version links, the latest not: 900
+  opp("acme", "5", "psa", "open", 950, 3.5, {});   // linked with no total: the sum, 0
+  opp("acme", "6", "psa", "won", 40, 3.5, 2);
+  quote("n1v1", 1, 1, 10, "3", /*deleted=*/true);
+  quote("n2v1", 2, 1, 20, "4");
+  quote("n2v2", 2, 2, 30, "99");
+  {
+    SQLite::Statement st(db().handle(),
+        "INSERT INTO cpq_quotes (tenant, id, quote_number, quote_version, crm_opportunity_id, "
+        "raw_json, synced_at) VALUES ('acme', 'n3v1', 3, 1, '5', '{}', 'x')");
+    st.exec();
+  }
+  auto value = [&](const char* id) {
+    return real(std::string("SELECT value FROM cpq_pipeline_items WHERE id = '") + id + "'");
+  };
+  EXPECT_EQ(value("1"), 700);
+  EXPECT_EQ(value("2"), 0);
+  EXPECT_EQ(value("3"), 800);
+  EXPECT_EQ(value("4"), 900);
+  EXPECT_EQ(value("5"), 0);
+  EXPECT_EQ(real("SELECT open_value FROM cpq_pipeline WHERE tenant = 'acme'"), 2400);
+  EXPECT_EQ(real("SELECT won_value FROM cpq_pipeline WHERE tenant = 'acme'"), 40);
+  // The amount changes, then a quote is linked: the linked total replaces it.
+  db().handle().exec("UPDATE cpq_opportunities SET value = 750 WHERE id = '1'");
+  EXPECT_EQ(value("1"), 750);
+  quote("n4v1", 4, 1, 125, "1");
+  EXPECT_EQ(value("1"), 125);
+  EXPECT_EQ(real("SELECT open_value FROM cpq_pipeline WHERE tenant = 'acme'"), 1825);
+  db().handle().exec("DELETE FROM cpq_quotes WHERE id = 'n4v1'");
+  EXPECT_EQ(value("1"), 750);
 }
 
 TEST_F(ViewsTest, RecentOpportunitiesAndTombstonesExcluded) {

@@ -55,6 +55,7 @@ TEST_F(AutotaskPullTest, InitialPullFillsThePipelineAndIdleCostsThreeRequests) {
     EXPECT_EQ((*row)->status, expected(o["status"]["name"].get<std::string>())) << id;
     EXPECT_TRUE((*row)->status_name.has_value()) << "the picklist label";
     EXPECT_TRUE((*row)->value.has_value()) << "the opportunity's amount";
+    EXPECT_EQ((*row)->client_name, o["company"]["name"].get<std::string>()) << "companyName";
     EXPECT_EQ((*row)->last_updated, upstream_time(o["_info"]["lastUpdated"])) << id;
     won += (*row)->status == storage::OpportunityStatus::kWon;
     lost += (*row)->status == storage::OpportunityStatus::kLost;
@@ -62,6 +63,25 @@ TEST_F(AutotaskPullTest, InitialPullFillsThePipelineAndIdleCostsThreeRequests) {
   EXPECT_GT(won, 0);
   EXPECT_GT(lost, 0);
   EXPECT_EQ(autotask_queries("Opportunities"), 1) << "60 rows fit one page of 500";
+  // The page's companies are named by one batched query.
+  EXPECT_EQ(autotask_queries("Companies"), 1);
+  for (const auto& e : requests()) {
+    if (e.value("path", "").find("Companies/query") == std::string::npos) continue;
+    const json body = json::parse(e.value("body", "{}"), nullptr, false);
+    ASSERT_TRUE(body.is_object()) << e.dump();
+    EXPECT_EQ(body["filter"][0].value("op", ""), "in") << e.dump();
+    EXPECT_EQ(body["IncludeFields"], json::array({"id", "companyName"})) << e.dump();
+  }
+  // Without CPQ no quote is linked: the views value each item at its amount.
+  auto open = c.backlog("acme", 0, SysClock::now());
+  ASSERT_TRUE(open.ok());
+  ASSERT_FALSE(open->empty());
+  for (const storage::PipelineItem& i : *open) {
+    auto row = c.get_opportunity("acme", i.id);
+    ASSERT_TRUE(row.ok() && row->has_value()) << i.id;
+    EXPECT_EQ(i.value, (*row)->value.value_or(-1)) << i.id;
+    EXPECT_GT(i.value, 0) << i.id;
+  }
 
   clear_requests();
   r = pass(PassEntity::kOpportunities);

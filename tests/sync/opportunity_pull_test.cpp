@@ -91,9 +91,11 @@ TEST_F(PullTest, QuotesSourceDerivesPipelineFromLatestVersions) {
     for (const auto& q : quotes) {
       auto o = *cache().get_opportunity("acme", std::to_string(q["quoteNumber"].get<std::int64_t>()));
       ASSERT_TRUE(o.has_value());
+      // The contract: accepted wins over lost (docs/schema.md, cpq_opportunities).
       storage::OpportunityStatus want = storage::OpportunityStatus::kOpen;
-      if (q["isLost"].get<bool>()) want = storage::OpportunityStatus::kLost;
-      else if (q["isAccepted"].get<bool>() || !q["wonOrLostDate"].is_null()) want = storage::OpportunityStatus::kWon;
+      if (q["isAccepted"].get<bool>()) want = storage::OpportunityStatus::kWon;
+      else if (q["isLost"].get<bool>()) want = storage::OpportunityStatus::kLost;
+      else if (!q["wonOrLostDate"].is_null()) want = storage::OpportunityStatus::kWon;
       EXPECT_EQ(o->status, want) << q.dump();
       EXPECT_EQ(o->source, OpportunitySource::kQuotes);
       EXPECT_NEAR(*o->value, q["quoteTotal"].get<double>(), 1e-6);

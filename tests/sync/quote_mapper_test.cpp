@@ -159,6 +159,25 @@ TEST(QuoteOpportunity, DerivesOpenWonLost) {
   EXPECT_EQ(quote_opportunity(q).source, OpportunitySource::kQuotes);
 }
 
+// "Won when isAccepted, ...; lost when isLost": a quote with both flags is
+// won, closed on the same date a lost one would be.
+TEST(QuoteOpportunity, AcceptedAndLostIsWon) {
+  storage::QuoteRow q;
+  q.id = "g";
+  q.quote_number = 18;
+  q.is_accepted = true;
+  q.is_lost = true;
+  q.modify_date = parse_iso8601("2026-10-02T00:00:00Z");
+  EXPECT_EQ(quote_opportunity(q).status, storage::OpportunityStatus::kWon);
+  EXPECT_EQ(quote_opportunity(q).closed_date, q.modify_date);
+  q.won_or_lost_date = parse_iso8601("2026-10-01T00:00:00Z");
+  EXPECT_EQ(quote_opportunity(q).status, storage::OpportunityStatus::kWon);
+  EXPECT_EQ(quote_opportunity(q).closed_date, q.won_or_lost_date);
+  q.is_accepted = false;
+  EXPECT_EQ(quote_opportunity(q).status, storage::OpportunityStatus::kLost);
+  EXPECT_EQ(quote_opportunity(q).closed_date, q.won_or_lost_date);
+}
+
 TEST(ItemConditions, BatchesStayUnderTheUrlLimitAndCoverEveryId) {
   std::string base = "https://sellapi.quosalsell.com/api/quoteItems";
   std::vector<std::string> ids;
