@@ -17,7 +17,7 @@ namespace {
 const Keys kNoteTypeKeys = {"internal", "resolution", "description"};
 const Keys kNoteKeys = {"note_type", "publish"};
 const Keys kOppStatusKeys = {"won", "lost"};
-const Keys kRateKeys = {"requests", "per"};
+const Keys kAutotaskRateKeys = {"requests", "per"};
 
 std::optional<std::int64_t> parse_id(const std::string& text) {
   std::int64_t n = 0;
@@ -147,7 +147,7 @@ PsaConnection read_autotask(LoadContext& ctx, const MapReader& m) {
     read_values(ctx, *s, "won", at.won_statuses);
     read_values(ctx, *s, "lost", at.lost_statuses);
   }
-  if (auto r = m.read_map("rate_limit", kRateKeys)) {
+  if (auto r = m.read_map("rate_limit", kAutotaskRateKeys)) {
     r->read_int("requests", p.rate_limit.requests, 1, 100000);
     r->read_duration("per", p.rate_limit.per, std::chrono::milliseconds(1));
   }

@@ -129,7 +129,7 @@ Probe check_psa(TenantClients& clients) {
   });
 }
 
-nlohmann::json to_json(const Probe& p) {
+nlohmann::json probe_json(const Probe& p) {
   nlohmann::json j{{"tenant", p.tenant},   {"api", p.api},
                    {"endpoint", p.endpoint}, {"ok", p.ok},
                    {"duration_ms", p.duration_ms}, {"detail", p.detail}};
@@ -173,7 +173,7 @@ int run_check(const Context& ctx, const CheckArgs& args) {
   nlohmann::json report = nlohmann::json::array();
   for (const Probe& p : probes) {
     all_ok = all_ok && p.ok;
-    if (args.json) report.push_back(to_json(p));
+    if (args.json) report.push_back(probe_json(p));
     else print_text(p);
   }
   if (args.json) std::cout << report.dump(2) << "\n";

@@ -11,13 +11,13 @@
 namespace cwsync::daemon {
 namespace {
 
-int run_migrate(const Context& ctx, bool json) {
+int run_migrate(const Context& ctx, bool as_json) {
   auto loaded = ctx.load_config();
   auto* cfg = std::get_if<Config>(&loaded);
   ctx.init_cli_logging(cfg);
   if (cfg == nullptr) return kExitConfig;
   auto fail = [&](const Error& e) {
-    if (json) std::cout << nlohmann::json{{"ok", false}, {"error", e.describe()}}.dump() << "\n";
+    if (as_json) std::cout << nlohmann::json{{"ok", false}, {"error", e.describe()}}.dump() << "\n";
     else std::cerr << "cwsync migrate: " << e.describe() << "\n";
     return kExitFailure;
   };
@@ -28,7 +28,7 @@ int run_migrate(const Context& ctx, bool json) {
   if (auto st = storage::migrate(*db); !st.ok()) return fail(st.error());
   auto after = db->user_version();
   if (!after.ok()) return fail(after.error());
-  if (json) {
+  if (as_json) {
     std::cout << nlohmann::json{{"ok", true}, {"database", cfg->database},
                                 {"from_version", *before}, {"to_version", *after}}.dump()
               << "\n";
@@ -41,10 +41,10 @@ int run_migrate(const Context& ctx, bool json) {
 }
 
 void register_migrate(CLI::App& app, Context& ctx) {
-  auto json = std::make_shared<bool>(false);
+  auto as_json = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand("migrate", "create or upgrade the database, then exit");
-  cmd->add_flag("--json", *json, "machine-readable output");
-  ctx.on_run(cmd, [&ctx, json] { return run_migrate(ctx, *json); });
+  cmd->add_flag("--json", *as_json, "machine-readable output");
+  ctx.on_run(cmd, [&ctx, as_json] { return run_migrate(ctx, *as_json); });
 }
 
 }  // namespace

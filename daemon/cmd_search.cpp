@@ -27,7 +27,7 @@ struct SearchArgs {
   bool json = false;
 };
 
-int fail(const Error& e, int code) {
+int search_fail(const Error& e, int code) {
   std::cerr << "cwsync search: " << e.describe() << "\n";
   return code;
 }
@@ -44,18 +44,18 @@ int run_search(const Context& ctx, const SearchArgs& a) {
   std::string text;
   for (const auto& w : a.words) text += (text.empty() ? "" : " ") + w;
   auto match = a.fts ? Result<std::string>(text) : storage::fts_query_from_text(text);
-  if (!match.ok()) return fail(match.error(), kExitUsage);
+  if (!match.ok()) return search_fail(match.error(), kExitUsage);
   auto db = open_reader(cfg->database);
-  if (!db.ok()) return fail(db.error(), kExitFailure);
-  if (auto s = require_ticket_schema(*db); !s.ok()) return fail(s.error(), kExitFailure);
+  if (!db.ok()) return search_fail(db.error(), kExitFailure);
+  if (auto s = require_ticket_schema(*db); !s.ok()) return search_fail(s.error(), kExitFailure);
   storage::CacheStore cache(*db);
   std::optional<std::string> tenant, kind;
   if (!a.tenant.empty()) tenant = a.tenant;
   if (!a.kind.empty()) kind = a.kind;
   auto hits = cache.search(*match, tenant, kind, a.limit);
   if (!hits.ok()) {
-    return fail(hits.error(), hits.error().kind == ErrorKind::kInvalidInput ? kExitUsage
-                                                                            : kExitFailure);
+    return search_fail(hits.error(),
+                       hits.error().kind == ErrorKind::kInvalidInput ? kExitUsage : kExitFailure);
   }
   if (a.json) {
     std::cout << search_json(text, *match, *hits).dump(2) << "\n";

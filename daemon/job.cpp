@@ -8,7 +8,7 @@ namespace {
 
 // Function-local so registrations from other translation units can run
 // during static initialisation in any order.
-std::vector<RegisteredProvider>& registry() {
+std::vector<RegisteredProvider>& provider_registry() {
   static std::vector<RegisteredProvider> r;
   return r;
 }
@@ -32,11 +32,11 @@ void JobContext::progress() const {
 }
 
 JobProviderRegistration::JobProviderRegistration(const char* name, JobProviderFactory factory) {
-  registry().push_back({name, std::move(factory)});
+  provider_registry().push_back({name, std::move(factory)});
 }
 
 std::vector<RegisteredProvider> registered_job_providers() {
-  auto out = registry();
+  auto out = provider_registry();
   std::sort(out.begin(), out.end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });
   return out;

@@ -18,7 +18,7 @@ json opt_time(const std::optional<TimePoint>& t) {
 }
 
 // Left-aligned column of at least `width` characters.
-std::string pad(std::string s, std::size_t width) {
+std::string pad_right(std::string s, std::size_t width) {
   if (s.size() < width) s.append(width - s.size(), ' ');
   return s;
 }
@@ -81,10 +81,11 @@ json to_json(const storage::PostHistoryRow& h) {
 }
 
 std::string post_line(const storage::PostRow& p) {
-  std::string s = pad(std::to_string(p.id), 6) + "  " + pad(p.tenant, 10) + "  " +
-                  pad(p.kind ? storage::to_string(*p.kind) : "?", 10) + "  ticket " +
-                  pad(std::to_string(p.ticket_id), 8) + "  " + pad(storage::to_string(p.status), 9) +
-                  "  " + std::to_string(p.attempts) + (p.attempts == 1 ? " try " : " tries");
+  std::string s = pad_right(std::to_string(p.id), 6) + "  " + pad_right(p.tenant, 10) + "  " +
+                  pad_right(p.kind ? storage::to_string(*p.kind) : "?", 10) + "  ticket " +
+                  pad_right(std::to_string(p.ticket_id), 8) + "  " +
+                  pad_right(storage::to_string(p.status), 9) + "  " + std::to_string(p.attempts) +
+                  (p.attempts == 1 ? " try " : " tries");
   if (p.status == storage::PostStatus::kPending) s += "  next " + format_iso8601(p.next_retry_at);
   if (p.status == storage::PostStatus::kSucceeded && p.remote_id) s += "  remote " + *p.remote_id;
   if (p.status != storage::PostStatus::kSucceeded && p.last_error) s += "  " + *p.last_error;
@@ -92,7 +93,7 @@ std::string post_line(const storage::PostRow& p) {
 }
 
 std::string activity_line(const storage::ActivityRow& a) {
-  std::string s = format_iso8601(a.at) + "  " + pad(storage::to_string(a.event), 15);
+  std::string s = format_iso8601(a.at) + "  " + pad_right(storage::to_string(a.event), 15);
   if (a.attempt) s += "  #" + std::to_string(*a.attempt);
   if (a.http_status) s += "  http " + std::to_string(*a.http_status);
   if (a.duration_ms) s += "  " + std::to_string(*a.duration_ms) + "ms";
@@ -101,9 +102,10 @@ std::string activity_line(const storage::ActivityRow& a) {
 }
 
 std::string history_line(const storage::PostHistoryRow& h) {
-  std::string s = format_iso8601(h.created_at) + "  #" + pad(std::to_string(h.post_id), 6) + " " +
-                  pad(h.tenant, 10) + " " + pad(h.kind, 10) + " " + pad(h.status, 9) + "  " +
-                  std::to_string(h.attempts) + (h.attempts == 1 ? " try " : " tries");
+  std::string s = format_iso8601(h.created_at) + "  #" + pad_right(std::to_string(h.post_id), 6) +
+                  " " + pad_right(h.tenant, 10) + " " + pad_right(h.kind, 10) + " " +
+                  pad_right(h.status, 9) + "  " + std::to_string(h.attempts) +
+                  (h.attempts == 1 ? " try " : " tries");
   if (h.delivered_at) s += "  delivered " + format_iso8601(*h.delivered_at);
   if (h.remote_id) s += "  remote " + *h.remote_id;
   if (h.status != "succeeded" && h.last_error) s += "  " + *h.last_error;

@@ -29,7 +29,7 @@ json age_or_null(const std::optional<TimePoint>& t, TimePoint now) {
 }
 
 template <typename T>
-json opt(const std::optional<T>& v) {
+json or_null(const std::optional<T>& v) {
   return v ? json(*v) : json(nullptr);
 }
 
@@ -132,7 +132,7 @@ json status_json(const std::vector<TenantStatus>& status, TimePoint now) {
                 {"last_sync_age_s", age_or_null(s.last_incremental_at, now)},
                 {"last_full_at", time_or_null(s.last_full_at)},
                 {"last_reconcile_at", time_or_null(s.last_reconcile_at)},
-                {"last_error", opt(s.last_error)},
+                {"last_error", or_null(s.last_error)},
                 {"last_error_at", time_or_null(s.last_error_at)}};
       if (s.cursor) {
         e["cursor"] = {{"modified_at", format_iso8601(s.cursor->modified_at)}, {"id", s.cursor->id}};
@@ -189,18 +189,18 @@ Result<BacklogReport> read_backlog(storage::Database& db, const std::string& ten
 json item_json(const storage::PipelineItem& i) {
   return {{"id", i.id},
           {"source", i.source},
-          {"name", opt(i.name)},
-          {"client_name", opt(i.client_name)},
+          {"name", or_null(i.name)},
+          {"client_name", or_null(i.client_name)},
           {"status", storage::to_string(i.status)},
-          {"status_name", opt(i.status_name)},
-          {"stage_name", opt(i.stage_name)},
+          {"status_name", or_null(i.status_name)},
+          {"stage_name", or_null(i.stage_name)},
           {"value", i.value},
-          {"probability", opt(i.probability)},
+          {"probability", or_null(i.probability)},
           {"expected_close_date", time_or_null(i.expected_close_date)},
           {"closed_date", time_or_null(i.closed_date)},
           {"date_entered", time_or_null(i.date_entered)},
           {"last_updated", time_or_null(i.last_updated)},
-          {"age_days", opt(i.age_days)},
+          {"age_days", or_null(i.age_days)},
           {"at_risk", i.at_risk}};
 }
 
@@ -214,7 +214,7 @@ json pipeline_json(const PipelineReport& r) {
           {"open", {{"count", s.open_count}, {"value", s.open_value}}},
           {"won", {{"count", s.won_count}, {"value", s.won_value}}},
           {"lost", {{"count", s.lost_count}, {"value", s.lost_value}}},
-          {"win_rate", opt(s.win_rate)},
+          {"win_rate", or_null(s.win_rate)},
           // The CPQ setup guide's get_pro_services_pipeline() keys.
           {"opportunities", s.total_count},
           {"total_value", s.total_value},

@@ -58,7 +58,7 @@ namespace {
 // (migration 7, entered_day()): NULL for a value starting with "now", which
 // an index may not evaluate. SQLite matches an indexed expression by its
 // tree, so this must stay the same expression.
-std::string entered_day(const std::string& col) {
+std::string at_risk_entered_day(const std::string& col) {
   return "(CASE WHEN " + col + " > '9' AND lower(substr(" + col + ", 1, 3)) = 'now' THEN NULL " +
          "ELSE julianday(" + col + ") END)";
 }
@@ -69,9 +69,9 @@ std::string entered_day(const std::string& col) {
 const char* const kThreshold =
     "COALESCE((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'at_risk_days'), 45)";
 
-std::string build() {
-  const std::string day = entered_day("date_entered");
-  const std::string v_day = entered_day("v.date_entered");
+std::string build_at_risk_sql() {
+  const std::string day = at_risk_entered_day("date_entered");
+  const std::string v_day = at_risk_entered_day("v.date_entered");
   const std::string threshold = kThreshold;
   return R"SQL(
 CREATE INDEX cpq_pipeline_values_open_by_day ON cpq_pipeline_values (
@@ -119,7 +119,7 @@ ORDER BY tenant;
 }  // namespace
 
 const char* schema_at_risk() {
-  static const std::string sql = build();
+  static const std::string sql = build_at_risk_sql();
   return sql.c_str();
 }
 

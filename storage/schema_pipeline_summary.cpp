@@ -93,7 +93,7 @@ std::string touch(const std::string& ids, const char* row) {
   return " UPDATE cpq_opportunities SET source = source WHERE " + psa_in(ids, row) + "; ";
 }
 
-std::string build() {
+std::string build_pipeline_summary_sql() {
   std::string sql = R"SQL(
 CREATE INDEX cpq_quotes_live_by_number ON cpq_quotes (tenant, quote_number, quote_version)
   WHERE deleted_at IS NULL;
@@ -216,7 +216,7 @@ GROUP BY t.tenant, w.window_days;
 }  // namespace
 
 const char* schema_pipeline_summary() {
-  static const std::string sql = build();
+  static const std::string sql = build_pipeline_summary_sql();
   return sql.c_str();
 }
 

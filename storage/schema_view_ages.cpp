@@ -49,7 +49,7 @@ std::string entered_day(const std::string& col) { return indexed_day(col, "NULL"
 // views then check exactly.
 std::string closed_day(const std::string& col) { return indexed_day(col, "1e999"); }
 
-std::string build() {
+std::string build_view_ages_sql() {
   return R"SQL(
 CREATE INDEX cpq_pipeline_values_open ON cpq_pipeline_values (
   tenant, id, )SQL" + entered_day("date_entered") + R"SQL(, source, name, client_name, value,
@@ -96,7 +96,7 @@ ORDER BY julianday(i.closed_date) DESC, i.tenant, i.id;
 }  // namespace
 
 const char* schema_view_ages() {
-  static const std::string sql = build();
+  static const std::string sql = build_view_ages_sql();
   return sql.c_str();
 }
 

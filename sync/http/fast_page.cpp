@@ -25,7 +25,7 @@ std::uint32_t fnv1a(std::string_view s) {
   return h;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 }  // namespace
 
@@ -50,7 +50,7 @@ class FastPageBuilder {
     // Trailing bytes after the list: split_page refuses those.
     for (std::size_t k = static_cast<std::size_t>(all.data() + all.size() - body.data());
          k < body.size(); ++k) {
-      if (!is_space(body[k])) return false;
+      if (!is_json_space(body[k])) return false;
     }
     bool reset = false;
     if (list.reset().get(reset)) return false;
@@ -62,7 +62,7 @@ class FastPageBuilder {
           v.get_object().get(obj) || obj.raw_json().get(raw) || obj.reset().get(reset)) {
         return false;
       }
-      while (!raw.empty() && is_space(raw.back())) raw.remove_suffix(1);
+      while (!raw.empty() && is_json_space(raw.back())) raw.remove_suffix(1);
       FastPage::Element e{raw, static_cast<std::uint32_t>(page_.fields_.size()), 0};
       if (!walk_object(obj, 1)) return false;
       e.end = static_cast<std::uint32_t>(page_.fields_.size());

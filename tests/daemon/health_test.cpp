@@ -13,8 +13,8 @@ using namespace std::chrono_literals;
 
 const TimePoint kNow = TimePoint{} + std::chrono::hours(24 * 365 * 56);
 
-JobState job(std::string tenant, std::string entity, std::chrono::milliseconds interval,
-             std::optional<TimePoint> last_success, TimePoint added = kNow - 1h) {
+JobState job_state(std::string tenant, std::string entity, std::chrono::milliseconds interval,
+                   std::optional<TimePoint> last_success, TimePoint added = kNow - 1h) {
   JobState j;
   j.name = entity + "_job";
   j.tenant = std::move(tenant);
@@ -26,8 +26,8 @@ JobState job(std::string tenant, std::string entity, std::chrono::milliseconds i
 }
 
 TEST(HealthTest, HealthyWhenEveryJobSucceededWithinThreeIntervals) {
-  std::vector<JobState> jobs{job("acme", "quotes", 5min, kNow - 14min),
-                             job("acme", "queue", 10s, kNow - 29s)};
+  std::vector<JobState> jobs{job_state("acme", "quotes", 5min, kNow - 14min),
+                             job_state("acme", "queue", 10s, kNow - 29s)};
   HealthReport r = evaluate_health(jobs, kNow, Status{});
   EXPECT_TRUE(r.ok);
   EXPECT_EQ(r.body["status"], "ok");
@@ -36,9 +36,9 @@ TEST(HealthTest, HealthyWhenEveryJobSucceededWithinThreeIntervals) {
 }
 
 TEST(HealthTest, StaleJobAndUnwritableDbAreReasons) {
-  auto stale = job("acme", "quotes", 5min, kNow - 16min);
+  auto stale = job_state("acme", "quotes", 5min, kNow - 16min);
   stale.last_error = "GET https://sellapi/api/quotes: connection refused";
-  std::vector<JobState> jobs{stale, job("beta", "quotes", 5min, kNow - 1min)};
+  std::vector<JobState> jobs{stale, job_state("beta", "quotes", 5min, kNow - 1min)};
   HealthReport r = evaluate_health(jobs, kNow, make_error(ErrorKind::kDatabase, "disk I/O error"));
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.body["status"], "unhealthy");
@@ -53,9 +53,9 @@ TEST(HealthTest, StaleJobAndUnwritableDbAreReasons) {
 }
 
 TEST(HealthTest, NeverSucceededJobGetsGraceFromWhenItWasAdded) {
-  std::vector<JobState> young{job("acme", "quotes", 5min, std::nullopt, kNow - 10min)};
+  std::vector<JobState> young{job_state("acme", "quotes", 5min, std::nullopt, kNow - 10min)};
   EXPECT_TRUE(evaluate_health(young, kNow, Status{}).ok);
-  std::vector<JobState> old{job("acme", "quotes", 5min, std::nullopt, kNow - 20min)};
+  std::vector<JobState> old{job_state("acme", "quotes", 5min, std::nullopt, kNow - 20min)};
   EXPECT_FALSE(evaluate_health(old, kNow, Status{}).ok);
   old[0].counts_for_health = false;
   EXPECT_TRUE(evaluate_health(old, kNow, Status{}).ok);
@@ -83,10 +83,10 @@ TEST(HealthTest, ProbeDbWritable) {
 }
 
 TEST(HealthTest, StatusLineSummarisesOldestSyncAndQueue) {
-  std::vector<JobState> jobs{job("acme", "quotes", 5min, kNow - 2min),
-                             job("beta", "quotes", 5min, kNow - 7min),
-                             job("acme", "opportunities", 5min, kNow - 125s),
-                             job("acme", "queue", 10s, kNow - 5s)};
+  std::vector<JobState> jobs{job_state("acme", "quotes", 5min, kNow - 2min),
+                             job_state("beta", "quotes", 5min, kNow - 7min),
+                             job_state("acme", "opportunities", 5min, kNow - 125s),
+                             job_state("acme", "queue", 10s, kNow - 5s)};
   storage::QueueCounts q;
   q.pending = 2;
   q.in_flight = 1;

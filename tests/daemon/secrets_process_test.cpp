@@ -84,7 +84,7 @@ std::string base64(const std::string& text) {
   return out.str();
 }
 
-std::string slurp(const std::filesystem::path& path) {
+std::string slurp_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
@@ -274,7 +274,7 @@ class SecretsRunTest : public ::testing::Test {
     for (const char* suffix : {"", "-wal", "-shm"}) {
       std::filesystem::path p = db_path() + suffix;
       if (!std::filesystem::exists(p)) continue;
-      outputs_.push_back({"cache.db" + std::string(suffix) + " " + when, slurp(p)});
+      outputs_.push_back({"cache.db" + std::string(suffix) + " " + when, slurp_file(p)});
     }
   }
 
@@ -291,8 +291,8 @@ class SecretsRunTest : public ::testing::Test {
 TEST_F(SecretsRunTest, NoSecretInAnyOutputOfAFullRun) {
   write_config();
   // The scanner must be able to fail: it finds the keys where they really are.
-  EXPECT_THAT(leaks_in(slurp(config_path()), forms_), ::testing::Contains("bravo-cpq plain"));
-  EXPECT_THAT(leaks_in(slurp(dir_.file("alpha-cpq.key")), forms_),
+  EXPECT_THAT(leaks_in(slurp_file(config_path()), forms_), ::testing::Contains("bravo-cpq plain"));
+  EXPECT_THAT(leaks_in(slurp_file(dir_.file("alpha-cpq.key")), forms_),
               ::testing::Contains("alpha-cpq random core"));
   EXPECT_THAT(leaks_in(basic_auth(bravo_psa_.user, bravo_psa_.private_key), forms_),
               ::testing::Contains("bravo-psa basic credential"));

@@ -30,7 +30,7 @@
 namespace cwsync::storage {
 namespace {
 
-const char* const kViewNames = "cpq_quote_latest|cpq_pipeline_items|cpq_pipeline|cpq_backlog|"
+const char* const kAtRiskViews = "cpq_quote_latest|cpq_pipeline_items|cpq_pipeline|cpq_backlog|"
                                "cpq_at_risk|cpq_recent_wins|psa_post_history";
 
 // The example of docs/schema.md and the aggregate it stands for.
@@ -40,7 +40,7 @@ const char* const kReference =
     "ORDER BY tenant";
 
 std::string v7(const std::string& sql) {
-  return std::regex_replace(sql, std::regex(std::string("\\b(") + kViewNames + ")\\b"), "v7_$1");
+  return std::regex_replace(sql, std::regex(std::string("\\b(") + kAtRiskViews + ")\\b"), "v7_$1");
 }
 
 // The views as of schema version 7 (v1's text, then migrations 5 and 7) as

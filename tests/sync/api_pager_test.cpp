@@ -14,7 +14,7 @@ namespace {
 using std::chrono::seconds;
 using testing::Exchange;
 
-const TimePoint kStart = TimePoint(seconds(1'800'000'000));
+const TimePoint kPagerStart = TimePoint(seconds(1'800'000'000));
 
 std::string query_param(const std::string& uri, const std::string& name) {
   for (const auto& [k, v] : Poco::URI(uri).getQueryParameters()) {
@@ -37,7 +37,7 @@ void serve_numbered(Exchange& x, int total, bool envelope = false) {
 class PagerTest : public testing::LoopbackTest {
  protected:
   PagerTest()
-      : clock_(kStart),
+      : clock_(kPagerStart),
         waiter_(clock_),
         http_(make_poco_http_client()),
         host_(std::make_shared<UpstreamHost>("loopback", RateLimit{1000, seconds(1)},

@@ -7,7 +7,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
-const TimePoint kNow = TimePoint(std::chrono::seconds(1'800'000'000));
+const TimePoint kClassifyNow = TimePoint(std::chrono::seconds(1'800'000'000));
 
 HttpHeaders with_retry_after(const char* v) {
   HttpHeaders h;
@@ -33,22 +33,23 @@ TEST(ClassifyTest, StatusTable) {
       {505, ResponseClass::kBadRequest}, {599, ResponseClass::kRetryable},
   };
   for (const auto& r : rows) {
-    EXPECT_EQ(classify_response(r.status, {}, kNow).cls, r.cls) << r.status;
+    EXPECT_EQ(classify_response(r.status, {}, kClassifyNow).cls, r.cls) << r.status;
   }
 }
 
 TEST(ClassifyTest, RetryAfterTurns503IntoThrottled) {
-  auto c = classify_response(503, with_retry_after("30"), kNow);
+  auto c = classify_response(503, with_retry_after("30"), kClassifyNow);
   EXPECT_EQ(c.cls, ResponseClass::kThrottled);
   EXPECT_EQ(c.retry_after, milliseconds(30'000));
-  auto t = classify_response(429, with_retry_after("2"), kNow);
+  auto t = classify_response(429, with_retry_after("2"), kClassifyNow);
   EXPECT_EQ(t.cls, ResponseClass::kThrottled);
   EXPECT_EQ(t.retry_after, milliseconds(2000));
   // Garbage Retry-After: still throttled, with no server-given wait.
-  auto g = classify_response(429, with_retry_after("soon"), kNow);
+  auto g = classify_response(429, with_retry_after("soon"), kClassifyNow);
   EXPECT_EQ(g.cls, ResponseClass::kThrottled);
   EXPECT_FALSE(g.retry_after);
-  EXPECT_EQ(classify_response(503, with_retry_after("soon"), kNow).cls, ResponseClass::kRetryable);
+  EXPECT_EQ(classify_response(503, with_retry_after("soon"), kClassifyNow).cls,
+            ResponseClass::kRetryable);
 }
 
 TEST(UpstreamMessageTest, ConnectWiseErrorBody) {
@@ -80,7 +81,8 @@ TEST(ResponseErrorTest, CarriesMethodRedactedUrlStatusAndMessage) {
   HttpResponse r;
   r.status = 400;
   r.body = R"({"code":"InvalidObject","message":"conditions are invalid"})";
-  Error e = response_error(r, "GET", "https://u:pw@h/api/quotes?accessKey=acme&page=3", kNow);
+  Error e =
+      response_error(r, "GET", "https://u:pw@h/api/quotes?accessKey=acme&page=3", kClassifyNow);
   EXPECT_EQ(e.kind, ErrorKind::kBadRequest);
   EXPECT_EQ(e.http_status, 400);
   EXPECT_FALSE(e.ambiguous);
@@ -93,7 +95,7 @@ TEST(ResponseErrorTest, FiveHundredsAreAmbiguousAndThrottleCarriesWait) {
   HttpResponse r;
   r.status = 502;
   r.body = "<html>bad gateway</html>";
-  Error e = response_error(r, "POST", "https://h/x", kNow);
+  Error e = response_error(r, "POST", "https://h/x", kClassifyNow);
   EXPECT_EQ(e.kind, ErrorKind::kRetryable);
   EXPECT_TRUE(e.ambiguous);
   EXPECT_EQ(e.message, "bad gateway");
@@ -101,7 +103,7 @@ TEST(ResponseErrorTest, FiveHundredsAreAmbiguousAndThrottleCarriesWait) {
   HttpResponse t;
   t.status = 429;
   t.headers.set("Retry-After", "12");
-  Error te = response_error(t, "GET", "https://h/x", kNow);
+  Error te = response_error(t, "GET", "https://h/x", kClassifyNow);
   EXPECT_EQ(te.kind, ErrorKind::kThrottled);
   EXPECT_EQ(te.retry_after, milliseconds(12'000));
   EXPECT_FALSE(te.ambiguous);
@@ -112,7 +114,7 @@ TEST(ResponseErrorTest, AuthAndNotFoundAreNotRetryable) {
   for (int s : {401, 403, 404}) {
     HttpResponse r;
     r.status = s;
-    Error e = response_error(r, "GET", "https://h/x", kNow);
+    Error e = response_error(r, "GET", "https://h/x", kClassifyNow);
     EXPECT_FALSE(e.retryable()) << s;
   }
 }
@@ -149,9 +151,9 @@ TEST(ClassifyFailureTest, ResponseErrorCarriesTheClassOfItsBody) {
   HttpResponse r;
   r.status = 500;
   r.body = R"({"code":"UnexpectedError","message":"An error has occurred."})";
-  EXPECT_EQ(response_error(r, "POST", "https://h/x", kNow).failure, Failure::kPostSpecific);
+  EXPECT_EQ(response_error(r, "POST", "https://h/x", kClassifyNow).failure, Failure::kPostSpecific);
   r.body = "<html><body>Internal Server Error</body></html>";
-  EXPECT_EQ(response_error(r, "POST", "https://h/x", kNow).failure, Failure::kOutage);
+  EXPECT_EQ(response_error(r, "POST", "https://h/x", kClassifyNow).failure, Failure::kOutage);
 }
 
 }  // namespace

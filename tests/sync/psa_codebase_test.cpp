@@ -12,7 +12,7 @@ namespace {
 using std::chrono::seconds;
 using testing::Exchange;
 
-const TimePoint kStart = TimePoint(seconds(1'800'000'000));
+const TimePoint kCodebaseStart = TimePoint(seconds(1'800'000'000));
 
 TEST(PsaApiHostTest, CloudLoginHostsMapToApiHosts) {
   EXPECT_EQ(psa_api_host("na.myconnectwise.net"), "api-na.myconnectwise.net");
@@ -60,7 +60,7 @@ TEST(CompanyInfoTest, UnusableBodiesAreMalformed) {
 class PsaEndpointTest : public testing::LoopbackTest {
  protected:
   PsaEndpointTest()
-      : clock_(kStart),
+      : clock_(kCodebaseStart),
         waiter_(clock_),
         http_(make_poco_http_client()),
         host_(std::make_shared<UpstreamHost>("loopback", RateLimit{1000, seconds(1)},
