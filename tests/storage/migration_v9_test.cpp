@@ -35,9 +35,9 @@
 namespace cwsync::storage {
 namespace {
 
-const char* const kViews[] = {"cpq_quote_latest", "cpq_pipeline_items", "cpq_pipeline",
+const char* const kV9Views[] = {"cpq_quote_latest", "cpq_pipeline_items", "cpq_pipeline",
                               "cpq_backlog",      "cpq_at_risk",        "cpq_recent_wins"};
-const char* const kViewNames = "cpq_quote_latest|cpq_pipeline_items|cpq_pipeline|cpq_backlog|"
+const char* const kV9ViewNames = "cpq_quote_latest|cpq_pipeline_items|cpq_pipeline|cpq_backlog|"
                                "cpq_at_risk|cpq_recent_wins|psa_post_history";
 
 // A cache file migrated to `version`.
@@ -85,7 +85,7 @@ std::string reference_views() {
   std::string sql = testing::with_v9_psa_value(detail::kSchemaV1Views);
   if (sql.empty()) return "";
   sql = std::regex_replace(sql, std::regex("CREATE VIEW"), "CREATE TEMP VIEW");
-  return std::regex_replace(sql, std::regex(std::string("\\b(") + kViewNames + ")\\b"), "ref_$1");
+  return std::regex_replace(sql, std::regex(std::string("\\b(") + kV9ViewNames + ")\\b"), "ref_$1");
 }
 
 std::string collapse_spaces(const std::string& s) {
@@ -194,7 +194,7 @@ void expect_summaries_exact(SQLite::Database& db, const std::string& when) {
 }
 
 void expect_views_match_reference(SQLite::Database& db, const std::string& when) {
-  for (const char* v : kViews) {
+  for (const char* v : kV9Views) {
     EXPECT_EQ(dump(db, std::string("SELECT * FROM ") + v, true),
               dump(db, std::string("SELECT * FROM ref_") + v, true))
         << v << " " << when;
