@@ -57,27 +57,8 @@ class VersionedDb {
   std::optional<Database> db_;
 };
 
-// Every row of `sql` as text, in the order given, or sorted (reals to cents:
-// the summaries may add in another order than a from-scratch sum).
 std::string dump(SQLite::Database& db, const std::string& sql, bool sorted) {
-  SQLite::Statement st(db, sql);
-  std::vector<std::string> rows;
-  while (st.executeStep()) {
-    std::string row;
-    for (int c = 0; c < st.getColumnCount(); ++c) {
-      const SQLite::Column col = st.getColumn(c);
-      row += std::string(st.getColumnName(c)) + "=";
-      if (col.isNull()) row += "NULL";
-      else if (col.isFloat()) row += std::to_string(std::llround(col.getDouble() * 100));
-      else row += col.getString();
-      row += " ";
-    }
-    rows.push_back(row);
-  }
-  if (sorted) std::sort(rows.begin(), rows.end());
-  std::string out;
-  for (const auto& r : rows) out += r + "\n";
-  return out;
+  return testing::dump_rows(db, sql, sorted);
 }
 
 // The schema-v1 views with the version-9 value rule, as TEMP views ref_<name>.

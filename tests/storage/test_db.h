@@ -38,6 +38,11 @@ class TempDir {
 };
 
 inline TimePoint at(const char* iso) { return *parse_iso8601(iso); }
+
+// Every row of `sql` as text, "column=value " per column, one row per line,
+// in the query's order or sorted. Reals are rounded to cents: a maintained
+// summary may add in another order than a from-scratch sum.
+std::string dump_rows(SQLite::Database& db, const std::string& sql, bool sorted);
 inline TimePoint days_ago(double days, TimePoint from = SysClock::now()) {
   return from - std::chrono::duration_cast<SysClock::duration>(
                     std::chrono::duration<double, std::ratio<86400>>(days));

@@ -39,27 +39,9 @@ class ViewSummaryTest : public testing::DbTest {
     return std::regex_replace(sql, std::regex(std::string("\\b(") + kViews + ")\\b"), "v1_$1");
   }
 
-  // Every row of `view` in a fixed order, as text (reals rounded to cents:
-  // sums may be added in another order).
+  // Every row of `view` in a fixed order, as text.
   std::string dump(const std::string& view) {
-    SQLite::Statement st(db().handle(), "SELECT * FROM " + view);
-    std::vector<std::string> rows;
-    while (st.executeStep()) {
-      std::string row;
-      for (int c = 0; c < st.getColumnCount(); ++c) {
-        const SQLite::Column col = st.getColumn(c);
-        row += std::string(st.getColumnName(c)) + "=";
-        if (col.isNull()) row += "NULL";
-        else if (col.isFloat()) row += std::to_string(std::llround(col.getDouble() * 100));
-        else row += col.getString();
-        row += " ";
-      }
-      rows.push_back(row);
-    }
-    std::sort(rows.begin(), rows.end());
-    std::string out;
-    for (const auto& r : rows) out += r + "\n";
-    return out;
+    return testing::dump_rows(db().handle(), "SELECT * FROM " + view, /*sorted=*/true);
   }
 
   void expect_same(const std::string& step) {
