@@ -19,10 +19,6 @@ class AutotaskQueueTest : public QueueFixture {
     QueueFixture::SetUp();
     use_autotask();
   }
-  void use_autotask(bool pin_zone = false) {
-    tenant_.psa = sim_autotask(*sim_, sim_->options(), kTestRateLimit, pin_zone);
-    rebuild();
-  }
   nlohmann::json at_ticket(std::int64_t id) {
     for (const auto& t : store_list("autotask-tickets", "tickets")) {
       if (t["id"] == id) return t;

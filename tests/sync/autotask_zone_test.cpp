@@ -46,10 +46,6 @@ class AutotaskZoneQueueTest : public QueueFixture {
     QueueFixture::SetUp();
     use_autotask();
   }
-  void use_autotask(bool pin_zone = false) {
-    tenant_.psa = sim_autotask(*sim_, sim_->options(), kTestRateLimit, pin_zone);
-    rebuild();
-  }
   AutotaskEndpoint& at() { return *queue_->clients().autotask(); }
   json log() { return sim_->control("GET", "/_sim/requests").body["requests"]; }
   void clear_log() { sim_->control("DELETE", "/_sim/requests"); }

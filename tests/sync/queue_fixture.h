@@ -50,6 +50,13 @@ class QueueFixture : public ::testing::Test {
     rebuild();
   }
 
+  // The tenant's PSA becomes cwsim's Autotask personality (zone looked up,
+  // or pinned there), with new clients.
+  void use_autotask(bool pin_zone = false) {
+    tenant_.psa = sim_autotask(*sim_, sim_->options(), kTestRateLimit, pin_zone);
+    rebuild();
+  }
+
   // (Re)creates the clients and the drainer, e.g. after changing tenant_.
   void rebuild() {
     drainer_ = nullptr;
