@@ -71,7 +71,11 @@ TenantClients::TenantClients(const Defaults& defaults, const Tenant& tenant,
         api_client_options(defaults, "autotask", tenant.name, conn.allow_insecure);
     options.refine_error = refine_autotask_error;
     psa_ = std::make_unique<ApiClient>(std::move(options), std::move(deps));
-    autotask_ = std::make_unique<AutotaskEndpoint>(conn, *psa_);
+    // The zone and picklists outlive this job's clients (one lookup an hour,
+    // not one per pull).
+    autotask_ = std::make_unique<AutotaskEndpoint>(
+        conn, *psa_,
+        env.hosts.connection_state<AutotaskSharedState>(autotask_state_key(*conn.autotask)));
     psa_provider_ = std::make_unique<AutotaskProvider>(*autotask_, conn, env.clock,
                                                        tenant.queue.marker_format);
   } else if (tenant.psa) {
@@ -83,7 +87,8 @@ TenantClients::TenantClients(const Defaults& defaults, const Tenant& tenant,
                          env.hosts.budget(budget_key(conn), conn.rate_limit)};
     psa_ = std::make_unique<ApiClient>(
         api_client_options(defaults, "psa", tenant.name, conn.allow_insecure), std::move(deps));
-    psa_endpoint_ = std::make_unique<PsaEndpoint>(conn, *psa_);
+    psa_endpoint_ = std::make_unique<PsaEndpoint>(
+        conn, *psa_, env.hosts.connection_state<PsaCodebaseState>(psa_codebase_key(conn)));
     psa_provider_ = std::make_unique<ConnectWiseProvider>(*psa_endpoint_, env.clock,
                                                           tenant.queue.marker_format);
   }

@@ -46,17 +46,25 @@ nlohmann::json at_filter(std::string_view op, std::string_view field, nlohmann::
   return {{"op", std::string(op)}, {"field", std::string(field)}, {"value", std::move(value)}};
 }
 
-AutotaskEndpoint::AutotaskEndpoint(const PsaConnection& conn, ApiClient& api)
+std::string autotask_state_key(const AutotaskSettings& conn) {
+  std::string key = with_slash(conn.zone_lookup_url) + " " + conn.username;
+  for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return key;
+}
+
+AutotaskEndpoint::AutotaskEndpoint(const PsaConnection& conn, ApiClient& api,
+                                   std::shared_ptr<AutotaskSharedState> state)
     : username_(conn.autotask->username),
       lookup_url_(conn.autotask->zone_lookup_url),
       api_(api),
-      pinned_(conn.autotask->zone_url.has_value()) {
-  if (conn.autotask->zone_url) zone_ = with_slash(*conn.autotask->zone_url);
+      state_(state ? std::move(state) : std::make_shared<AutotaskSharedState>()) {
+  if (conn.autotask->zone_url) pinned_ = with_slash(*conn.autotask->zone_url);
 }
 
 std::optional<std::string> AutotaskEndpoint::zone() const {
-  std::lock_guard lk(mu_);
-  return zone_;
+  if (pinned_) return pinned_;
+  std::lock_guard lk(state_->mu);
+  return state_->zone;
 }
 
 std::shared_ptr<UpstreamHost> AutotaskEndpoint::zone_host() const {
@@ -64,9 +72,17 @@ std::shared_ptr<UpstreamHost> AutotaskEndpoint::zone_host() const {
 }
 
 Result<std::string> AutotaskEndpoint::zone_url() {
-  std::lock_guard lk(mu_);
-  if (zone_) return *zone_;
-  return look_up_locked();
+  if (pinned_) return *pinned_;
+  AutotaskSharedState& st = *state_;
+  std::lock_guard lk(st.mu);
+  const TimePoint now = api_.clock().now();
+  if (st.zone && st.looked_up_at && now - *st.looked_up_at < kLocationRefresh) return *st.zone;
+  st.looked_up_at = now;
+  auto found = look_up_locked();
+  // A failed refresh keeps the zone that worked; the next try is after
+  // kLocationRefresh (or at a wrong-zone answer).
+  if (!found.ok() && st.zone) return *st.zone;
+  return found;
 }
 
 Result<std::string> AutotaskEndpoint::look_up_locked() {
@@ -85,26 +101,29 @@ Result<std::string> AutotaskEndpoint::look_up_locked() {
   }
   const std::string found = with_slash((*body)["url"].get<std::string>());
   const std::string zone_name = body->value("zoneName", std::string());
-  if (!zone_) {
+  std::optional<std::string>& zone = state_->zone;
+  if (!zone) {
     log::info("autotask_zone_found").field("zone", found).field("zone_name", zone_name)
         .msg("Autotask zone looked up");
-  } else if (*zone_ != found) {
-    log::warn("autotask_zone_moved").tenant(api_.options().tenant).field("old_zone", *zone_)
+  } else if (*zone != found) {
+    log::warn("autotask_zone_moved").tenant(api_.options().tenant).field("old_zone", *zone)
         .field("zone", found).field("zone_name", zone_name)
         .msg("the Autotask database moved to another zone; calls go to the new zone from now on");
   }
-  zone_ = found;
+  zone = found;
   return found;
 }
 
 std::optional<std::string> AutotaskEndpoint::moved_from(const std::string& used) {
   if (pinned_) return std::nullopt;  // the operator's zone_url is never second-guessed
-  std::lock_guard lk(mu_);
+  AutotaskSharedState& st = *state_;
+  std::lock_guard lk(st.mu);
   // Another call already followed the move: use its answer, no lookup.
-  if (zone_ && *zone_ != used) return *zone_;
+  if (st.zone && *st.zone != used) return *st.zone;
   const TimePoint now = api_.clock().now();
-  if (last_recheck_ && now - *last_recheck_ < kAutotaskZoneRecheck) return std::nullopt;
-  last_recheck_ = now;
+  if (st.last_recheck && now - *st.last_recheck < kAutotaskZoneRecheck) return std::nullopt;
+  st.last_recheck = now;
+  st.looked_up_at = now;
   auto found = look_up_locked();
   if (!found.ok()) {
     // The call's own error stands; the next wrong-zone answer after the
@@ -184,6 +203,18 @@ Result<AtPicklistLabels> read_picklist_labels(AutotaskEndpoint& at, const std::s
                                               const std::vector<std::string>& fields,
                                               const CallOptions& options) {
   using nlohmann::json;
+  std::string key = entity;
+  for (const std::string& f : fields) key += " " + f;
+  AutotaskSharedState& st = at.state();
+  const TimePoint now = at.api().clock().now();
+  {
+    std::lock_guard lk(st.mu);
+    auto it = st.picklists.find(key);
+    if (it != st.picklists.end() && now - it->second.read_at < kAutotaskPicklistRefresh) {
+      return it->second.labels;
+    }
+  }
+  // Not under st.mu: the read may look the zone up, which takes it.
   auto body = at.get_json(entity + "/entityInformation/fields", options);
   if (!body.ok()) return body.error();
   AtPicklistLabels out;
@@ -201,6 +232,8 @@ Result<AtPicklistLabels> read_picklist_labels(AutotaskEndpoint& at, const std::s
       }
     }
   }
+  std::lock_guard lk(st.mu);
+  st.picklists[key] = {now, out};
   return out;
 }
 

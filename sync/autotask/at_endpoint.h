@@ -6,7 +6,9 @@
 //     → {"items":[…],"pageDetails":{"nextPageUrl":…}}; the next page is a
 //       POST of the same body to nextPageUrl (ApiClient + api_pager do the
 //       retries, limits and paging).
-// The zone is looked up once and cached; `zone_url` in the config pins it.
+// The zone is looked up once and shared by every client of the API user in
+// the process (AutotaskSharedState), then looked up again after
+// kLocationRefresh; `zone_url` in the config pins it.
 // Autotask can move a database to another zone: a looked-up zone is looked
 // up again when a call's answer may mean "wrong zone" (may_be_wrong_zone),
 // at most once per kAutotaskZoneRecheck, and the call is sent once more to
@@ -15,6 +17,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -26,6 +29,7 @@
 #include "base/result.h"
 #include "sync/http/api_client.h"
 #include "sync/http/api_pager.h"
+#include "sync/http/upstream.h"
 
 namespace cwsync {
 
@@ -53,9 +57,36 @@ class AutotaskEndpoint;
 // Picklist value → label, per field name ("status" → {5: "Complete"}).
 using AtPicklistLabels = std::map<std::string, std::map<std::int64_t, std::string>>;
 
+// How long picklist labels read for a pull are reused before they are read
+// again. Labels are only shown (a status value, not its label, decides open,
+// won or lost), so a renamed label may show its old name for this long.
+inline constexpr std::chrono::hours kAutotaskPicklistRefresh{1};
+
+// What one API user's Autotask database told us that outlives one job's
+// clients (UpstreamRegistry::connection_state, key autotask_state_key()):
+// the zone, the pulls' picklist labels and when its request count was last
+// read. Guarded by `mu`.
+struct AutotaskSharedState {
+  std::mutex mu;
+  std::optional<std::string> zone;
+  std::optional<TimePoint> looked_up_at;
+  std::optional<TimePoint> last_recheck;  // the last re-lookup a wrong-zone answer forced
+  struct Labels {
+    TimePoint read_at;
+    AtPicklistLabels labels;
+  };
+  std::map<std::string, Labels> picklists;  // by entity and field list
+  std::optional<TimePoint> usage_read_at;   // the last ThresholdInformation read
+};
+
+// The connection_state key of an Autotask connection: its zone lookup URL
+// and API user name (lower-cased; no secret).
+std::string autotask_state_key(const AutotaskSettings& conn);
+
 // The labels of `fields`' picklists from GET {entity}/entityInformation/fields
-// (non-numeric values skipped; a field without a picklist maps to nothing).
-// Errors: the read's.
+// (non-numeric values skipped; a field without a picklist maps to nothing),
+// or the same labels read less than kAutotaskPicklistRefresh ago by any
+// client of this API user. Errors: the read's.
 Result<AtPicklistLabels> read_picklist_labels(AutotaskEndpoint& at, const std::string& entity,
                                               const std::vector<std::string>& fields,
                                               const CallOptions& options);
@@ -67,12 +98,15 @@ std::optional<std::string> picklist_label(const AtPicklistLabels& labels, const 
 class AutotaskEndpoint {
  public:
   // `api` must outlive this object and carry AutotaskAuth and the Autotask
-  // ErrorRefiner. `conn` must be an Autotask connection; copied.
-  AutotaskEndpoint(const PsaConnection& conn, ApiClient& api);
+  // ErrorRefiner. `conn` must be an Autotask connection; copied. `state`:
+  // the API user's shared state; null: this endpoint's own.
+  AutotaskEndpoint(const PsaConnection& conn, ApiClient& api,
+                   std::shared_ptr<AutotaskSharedState> state = nullptr);
 
   // The zone's REST root, e.g. "https://webservices5.autotask.net/ATServicesRest/",
   // looked up on first use unless pinned (and again after a move, see
-  // execute()). Errors: the lookup's (kAuth for an unknown user name),
+  // execute(), or after kLocationRefresh, when a failed lookup keeps the
+  // zone it had). Errors: the lookup's (kAuth for an unknown user name),
   // kMalformed (no url in the answer). Thread-safe.
   Result<std::string> zone_url();
 
@@ -97,6 +131,8 @@ class AutotaskEndpoint {
                             const CallOptions& options = {});
 
   ApiClient& api() { return api_; }
+  // The API user's shared state (the picklist cache lives there).
+  AutotaskSharedState& state() { return *state_; }
   // The zone in use, or nullopt before the first lookup.
   std::optional<std::string> zone() const;
   // The host state (breaker, ceiling) of the zone in use, or of the zone
@@ -104,7 +140,7 @@ class AutotaskEndpoint {
   std::shared_ptr<UpstreamHost> zone_host() const;
 
  private:
-  // GET ZoneInformation and store the zone. Call with mu_ held.
+  // GET ZoneInformation and store the zone. Call with state_->mu held.
   Result<std::string> look_up_locked();
   // After a wrong-zone answer from `used`: the zone to send to instead, or
   // nullopt (pinned, unchanged, rate limited or the lookup failed).
@@ -113,10 +149,8 @@ class AutotaskEndpoint {
   std::string username_;
   std::string lookup_url_;
   ApiClient& api_;
-  const bool pinned_;
-  mutable std::mutex mu_;
-  std::optional<std::string> zone_;
-  std::optional<TimePoint> last_recheck_;  // the injected clock's (ApiClient::clock)
+  std::optional<std::string> pinned_;  // conn.autotask->zone_url, with its slash
+  std::shared_ptr<AutotaskSharedState> state_;  // never null; times are ApiClient::clock's
 };
 
 }  // namespace cwsync

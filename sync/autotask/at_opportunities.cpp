@@ -1,7 +1,9 @@
 #include "sync/autotask/at_opportunities.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -104,10 +106,22 @@ Result<OpportunityRow> map_autotask_opportunity(const json& obj, std::string_vie
 
 namespace {
 
-// The database's request count this hour, read once per pull (the read
-// counts too) and kept for `cwsync status` and /metrics. A failure to read
-// it fails nothing: it is a figure, not the pull's work.
+// The shortest time between two reads of the database's request count: the
+// figure is for people, and an idle pull should cost one request.
+constexpr std::chrono::minutes kUsageReadInterval{15};
+
+// The database's request count this hour, read after a pull at most every
+// kUsageReadInterval (the read counts too) and kept for `cwsync status` and
+// /metrics. A failure to read it fails nothing: it is a figure, not the
+// pull's work.
 void record_usage(const PullContext& ctx, PullStats& stats, AutotaskEndpoint& at) {
+  {
+    AutotaskSharedState& st = at.state();
+    const TimePoint now = at.api().clock().now();
+    std::lock_guard lk(st.mu);
+    if (st.usage_read_at && now - *st.usage_read_at < kUsageReadInterval) return;
+    st.usage_read_at = now;
+  }
   CallOptions o = counted_call(stats, "threshold information");
   o.max_attempts = 1;
   auto body = at.get_json("ThresholdInformation", o);

@@ -76,33 +76,46 @@ Result<std::string> parse_companyinfo(std::string_view body, std::string_view ur
   return malformed_error("GET", url, "companyinfo has no usable Codebase", 200);
 }
 
-PsaEndpoint::PsaEndpoint(const PsaConnection& conn, ApiClient& api)
+std::string psa_codebase_key(const PsaConnection& conn) {
+  std::string site = Poco::toLower(conn.site);
+  while (!site.empty() && site.back() == '/') site.pop_back();
+  return site + " " + Poco::toLower(conn.company_id);
+}
+
+PsaEndpoint::PsaEndpoint(const PsaConnection& conn, ApiClient& api,
+                         std::shared_ptr<PsaCodebaseState> state)
     : site_(conn.site),
       company_id_(conn.company_id),
       api_(api),
-      api_origin_(psa_api_origin(conn.site)) {
+      api_origin_(psa_api_origin(conn.site)),
+      state_(state ? std::move(state) : std::make_shared<PsaCodebaseState>()) {
   if (conn.codebase) pinned_ = normalize_codebase(*conn.codebase);
   while (!site_.empty() && site_.back() == '/') site_.pop_back();
 }
 
 std::optional<std::string> PsaEndpoint::codebase() const {
-  std::lock_guard lock(mu_);
-  return codebase_;
+  if (pinned_) return pinned_;
+  std::lock_guard lock(state_->mu);
+  return state_->codebase;
 }
 
 Result<bool> PsaEndpoint::refresh(bool force) {
-  std::lock_guard lock(mu_);
-  if (pinned_) {
-    codebase_ = pinned_;
-    return false;
-  }
+  if (pinned_) return false;
+  PsaCodebaseState& st = *state_;
+  std::lock_guard lock(st.mu);
   const TimePoint now = api_.clock().now();
-  if (!force && codebase_) return false;
-  // Under the fallback the real codebase is unknown: every 404 may look again.
-  if (force && !fallback_) {
-    if (last_relookup_ && now - *last_relookup_ < kRelookupInterval) return false;
-    last_relookup_ = now;
+  if (!force && st.codebase) {
+    // A looked-up codebase serves for kLocationRefresh; the fallback guess
+    // only until the lookup may have come back (kRelookupInterval).
+    const Millis fresh_for = st.fallback ? kRelookupInterval : Millis(kLocationRefresh);
+    if (st.looked_up_at && now - *st.looked_up_at < fresh_for) return false;
   }
+  // Under the fallback the real codebase is unknown: every 404 may look again.
+  if (force && !st.fallback) {
+    if (st.last_relookup && now - *st.last_relookup < kRelookupInterval) return false;
+    st.last_relookup = now;
+  }
+  st.looked_up_at = now;
 
   std::string segment;
   Poco::URI::encode(company_id_, "/?#", segment);
@@ -117,13 +130,13 @@ Result<bool> PsaEndpoint::refresh(bool force) {
   if (r) {
     auto parsed = parse_companyinfo(r->body, url);
     if (parsed) {
-      const bool changed = codebase_ != *parsed;
+      const bool changed = st.codebase != *parsed;
       if (changed) {
         log::info("psa_codebase").tenant(api_.options().tenant).field("codebase", *parsed)
-            .field("previous", codebase_.value_or("")).msg("PSA codebase resolved");
+            .field("previous", st.codebase.value_or("")).msg("PSA codebase resolved");
       }
-      codebase_ = *parsed;
-      fallback_ = false;
+      st.codebase = *parsed;
+      st.fallback = false;
       return changed;
     }
     if (parsed.error().kind == ErrorKind::kNotFound) {
@@ -140,12 +153,12 @@ Result<bool> PsaEndpoint::refresh(bool force) {
     }
     unavailable = r.error();
   }
-  if (codebase_) return false;  // keep what worked before
+  if (st.codebase) return false;  // keep what worked before
   log::warn("psa_codebase_fallback").tenant(api_.options().tenant)
       .field("codebase", std::string(kFallbackCodebase))
       .msg("codebase lookup unavailable (" + unavailable->describe() + "); using the fallback");
-  codebase_ = std::string(kFallbackCodebase);
-  fallback_ = true;
+  st.codebase = std::string(kFallbackCodebase);
+  st.fallback = true;
   return true;
 }
 
@@ -155,13 +168,13 @@ Result<std::string> PsaEndpoint::base_url() {
   }
   auto r = refresh(/*force=*/false);
   if (!r) return r.error();
-  std::lock_guard lock(mu_);
-  return api_origin_ + "/" + *codebase_ + "apis/3.0/";
+  return api_origin_ + "/" + *codebase() + "apis/3.0/";
 }
 
 std::optional<Error> PsaEndpoint::fallback_not_found(const Error& not_found) const {
-  std::lock_guard lock(mu_);
-  if (!fallback_) return std::nullopt;
+  if (pinned_) return std::nullopt;
+  std::lock_guard lock(state_->mu);
+  if (!state_->fallback) return std::nullopt;
   Error e = not_found;
   e.kind = ErrorKind::kRetryable;
   e.failure = Failure::kOutage;

@@ -5,8 +5,12 @@
 // The lookup falls back to "v4_6_release/" when it is unavailable, is skipped
 // when the config pins `codebase`, and is redone (at most once per request)
 // when a request gets a 404, because a cloud upgrade moves the codebase.
+// Its answer is shared by every client of the connection in the process
+// (PsaCodebaseState) and asked again after kLocationRefresh, so a pull job,
+// which builds its clients afresh, does not look it up every run.
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,10 +21,26 @@
 #include "base/result.h"
 #include "sync/http/api_client.h"
 #include "sync/http/api_pager.h"
+#include "sync/http/upstream.h"
 
 namespace cwsync {
 
 inline constexpr std::string_view kFallbackCodebase = "v4_6_release/";
+
+// What the codebase lookup of one connection found, shared by every client
+// of that connection (UpstreamRegistry::connection_state, key
+// psa_codebase_key()). Guarded by `mu`.
+struct PsaCodebaseState {
+  std::mutex mu;
+  std::optional<std::string> codebase;
+  bool fallback = false;                  // codebase is the fallback guess
+  std::optional<TimePoint> looked_up_at;  // the last lookup, answered or not
+  std::optional<TimePoint> last_relookup; // the last lookup a 404 forced
+};
+
+// The connection_state key of `conn`'s codebase: its site and company id
+// (lower-cased; no credential).
+std::string psa_codebase_key(const PsaConnection& conn);
 
 // The API host for a PSA site host: cloud login hosts get the "api-" prefix
 // ("na.myconnectwise.net" → "api-na.myconnectwise.net", likewise eu., au.,
@@ -41,8 +61,10 @@ Result<std::string> parse_companyinfo(std::string_view body, std::string_view ur
 class PsaEndpoint {
  public:
   // `api` must outlive this object and be the tenant's PSA ApiClient (with
-  // PsaAuth); the lookup itself is sent without auth.
-  PsaEndpoint(const PsaConnection& conn, ApiClient& api);
+  // PsaAuth); the lookup itself is sent without auth. `state`: the
+  // connection's shared lookup state; null: this endpoint's own.
+  PsaEndpoint(const PsaConnection& conn, ApiClient& api,
+              std::shared_ptr<PsaCodebaseState> state = nullptr);
 
   // The base URL, e.g. "https://api-na.myconnectwise.net/v2025_1/apis/3.0/",
   // looking the codebase up on first use. Errors: kNotFound (the site does
@@ -81,10 +103,7 @@ class PsaEndpoint {
   std::optional<std::string> pinned_;     // conn.codebase
   ApiClient& api_;
   std::string api_origin_;
-  mutable std::mutex mu_;
-  std::optional<std::string> codebase_;
-  bool fallback_ = false;                 // codebase_ is the fallback guess
-  std::optional<TimePoint> last_relookup_;  // the last lookup a 404 forced
+  std::shared_ptr<PsaCodebaseState> state_;  // never null
 };
 
 }  // namespace cwsync

@@ -6,10 +6,15 @@
 //    connection's pulls and posts. The vendors limit per key, not per host,
 //    so one tenant's traffic never uses another's budget;
 //  - per gate key: a SendGate (e.g. a cap on requests in flight) shared the
-//    same way by every client of one connection, whichever job built it.
+//    same way by every client of one connection, whichever job built it;
+//  - per connection state key: what an upstream told one connection that
+//    stays true longer than a job (a looked-up codebase or zone, picklist
+//    labels), so that each pull job, which builds its clients afresh, does
+//    not ask again.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -18,7 +23,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <typeindex>
+#include <typeinfo>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/clock.h"
@@ -28,6 +36,12 @@
 #include "sync/http/send_gate.h"
 
 namespace cwsync {
+
+// How long a looked-up location (a PSA codebase, an Autotask zone) is used
+// before the next call looks it up again. A move is followed at once on a
+// 404 anyway; this only bounds how long a move that answers otherwise (an
+// old codebase still served) goes unnoticed, for one request an hour.
+inline constexpr std::chrono::hours kLocationRefresh{1};
 
 // Counters the daemon's /metrics reads. Monotonic; relaxed atomics.
 struct HostMetrics {
@@ -102,6 +116,17 @@ class UpstreamRegistry {
   // of one connection meet the same gate. Never null if `make` is not.
   std::shared_ptr<SendGate> gate(const std::string& gate_key,
                                  const std::function<std::shared_ptr<SendGate>()>& make);
+  // The T under `key`, default-constructed on first use; every client of the
+  // process that asks with the same T and key gets the same object. T guards
+  // its own members (clients of one connection run on several threads).
+  // Keys name a connection, never a secret. Never null.
+  template <class T>
+  std::shared_ptr<T> connection_state(const std::string& key) {
+    std::lock_guard lock(mu_);
+    auto& slot = states_[{std::type_index(typeid(T)), key}];
+    if (!slot) slot = std::make_shared<T>();
+    return std::static_pointer_cast<T>(slot);
+  }
 
   // Replaces the per-host ceilings (`hosts:`; entries match a host name or a
   // host:port). Applies to existing hosts at once. Called at start and reload.
@@ -122,6 +147,7 @@ class UpstreamRegistry {
   std::unordered_map<std::string, std::shared_ptr<UpstreamHost>> hosts_;
   std::unordered_map<std::string, std::shared_ptr<RateLimiter>> budgets_;
   std::unordered_map<std::string, std::shared_ptr<SendGate>> gates_;
+  std::map<std::pair<std::type_index, std::string>, std::shared_ptr<void>> states_;
   std::map<std::string, RateLimit> configured_;   // the last configure_budgets()
   std::vector<HostCeiling> ceilings_;
 };

@@ -102,8 +102,10 @@ TEST_F(AutotaskTicketPullTest, InitialPullTakesTheWindowWithNamesAndAnIdleCycleI
   ASSERT_TRUE(r.status.ok());
   EXPECT_EQ(r.stats.upserted, 0);
   auto idle = requests();
-  ASSERT_EQ(idle.size(), 2u) << "the picklists and one query: " << idle.dump();
-  EXPECT_NE(idle[1]["body"].dump().find("lastActivityDate"), std::string::npos);
+  // The picklists were read by the first pull (connection_state_test has when
+  // they are read again).
+  ASSERT_EQ(idle.size(), 1u) << "one query: " << idle.dump();
+  EXPECT_NE(idle[0]["body"].dump().find("lastActivityDate"), std::string::npos);
 }
 
 TEST_F(AutotaskTicketPullTest, TiesAtOneLastActivityDateAcrossAPageBoundaryAreNeverLost) {

@@ -9,6 +9,7 @@
 namespace cwsync {
 namespace {
 
+using std::chrono::minutes;
 using std::chrono::seconds;
 using testing::Exchange;
 
@@ -212,6 +213,77 @@ TEST_F(PsaEndpointTest, PagingAlsoRetriesOnceAfterACodebaseChange) {
   ASSERT_TRUE(r) << r.error().describe();
   EXPECT_EQ(pages, 1);
   EXPECT_EQ(server().requests().back().uri, "/v2025_2/apis/3.0/sales/opportunities?pageSize=10");
+}
+
+// Pull jobs build their clients afresh; the codebase they looked up lives in
+// the registry's PsaCodebaseState, so a second endpoint of the connection
+// asks nothing until kLocationRefresh has passed.
+TEST_F(PsaEndpointTest, EndpointsSharingStateLookUpOnceAnHour) {
+  serve_site({"v2025_1/"}, "v2025_1/");
+  UpstreamRegistry registry;
+  auto state = [&] { return registry.connection_state<PsaCodebaseState>(psa_codebase_key(conn_)); };
+  auto api = client();
+  {
+    PsaEndpoint first(conn_, *api, state());
+    ASSERT_TRUE(first.execute(get_request("service/tickets/1")));
+  }
+  EXPECT_EQ(server().request_count(), 2u);  // lookup + call
+  PsaEndpoint second(conn_, *api, state());
+  EXPECT_EQ(second.codebase(), "v2025_1/") << "known before its first call";
+  ASSERT_TRUE(second.execute(get_request("service/tickets/2")));
+  EXPECT_EQ(server().request_count(), 3u);
+
+  // Another connection (another company on the site) has its own state.
+  PsaConnection other = conn_;
+  other.company_id = "globex";
+  PsaEndpoint third(other, *api,
+                    registry.connection_state<PsaCodebaseState>(psa_codebase_key(other)));
+  EXPECT_EQ(third.codebase(), std::nullopt);
+  EXPECT_EQ(psa_codebase_key(conn_), psa_codebase_key([&] {
+              PsaConnection c = conn_;
+              c.company_id = "ACME";
+              c.site += "/";
+              return c;
+            }()))
+      << "the same connection however the config spells it";
+
+  clock_.advance(kLocationRefresh - minutes(1));
+  PsaEndpoint fourth(conn_, *api, state());
+  ASSERT_TRUE(fourth.execute(get_request("service/tickets/3")));
+  EXPECT_EQ(server().request_count(), 4u);
+  clock_.advance(minutes(2));
+  ASSERT_TRUE(fourth.execute(get_request("service/tickets/4")));
+  auto seen = server().requests();
+  ASSERT_EQ(seen.size(), 6u);
+  EXPECT_EQ(seen[4].uri, "/login/companyinfo/acme") << "looked up again after an hour";
+}
+
+// The fallback guess is only kept until the lookup may work again (a
+// minute), not for the whole hour, and a failed hourly refresh keeps the
+// codebase that works.
+TEST_F(PsaEndpointTest, FallbackIsReplacedOnceTheLookupWorksAndAFailedRefreshKeepsTheCodebase) {
+  serve_site({"500", "500", "v4_6_release/", "500"}, "v4_6_release/");
+  auto api = client();
+  PsaEndpoint psa(conn_, *api);
+  ASSERT_TRUE(psa.execute(get_request("service/tickets/1")));
+  EXPECT_EQ(server().request_count(), 3u);  // two failed lookups, the call on the guess
+  ASSERT_TRUE(psa.execute(get_request("service/tickets/2")));
+  EXPECT_EQ(server().request_count(), 4u) << "no lookup within a minute of the last";
+
+  clock_.advance(seconds(61));
+  ASSERT_TRUE(psa.execute(get_request("service/tickets/3")));
+  EXPECT_EQ(server().request_count(), 6u);  // the lookup answers now, and the call
+  clock_.advance(seconds(61));
+  ASSERT_TRUE(psa.execute(get_request("service/tickets/4")));
+  EXPECT_EQ(server().request_count(), 7u) << "a looked-up codebase serves for an hour";
+
+  clock_.advance(kLocationRefresh);
+  auto r = psa.execute(get_request("service/tickets/5"));
+  ASSERT_TRUE(r) << r.error().describe();
+  EXPECT_EQ(server().request_count(), 10u);  // two failed lookups, the call
+  EXPECT_EQ(server().requests().back().uri, "/v4_6_release/apis/3.0/service/tickets/5");
+  ASSERT_TRUE(psa.execute(get_request("service/tickets/6")));
+  EXPECT_EQ(server().request_count(), 11u) << "the failed refresh is not retried at once";
 }
 
 }  // namespace

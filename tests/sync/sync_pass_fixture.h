@@ -108,14 +108,20 @@ class PullTest : public ::testing::Test {
     clients_.reset();
     hosts_ = std::make_unique<UpstreamRegistry>();
     env_ = std::make_unique<SyncEnvironment>(
-        SyncEnvironment{*http_, *hosts_, waiter_, SystemClock::instance(), seeded_random(3)});
+        SyncEnvironment{*http_, *hosts_, waiter_, *clock_, seeded_random(3)});
+    clients_ = std::make_unique<TenantClients>(defaults_, tenant_, *env_);
+  }
+  // New clients over the same host state, as each pull job of the daemon
+  // builds them.
+  void new_job_clients() {
+    clients_.reset();
     clients_ = std::make_unique<TenantClients>(defaults_, tenant_, *env_);
   }
 
   PassResult pass(PassEntity e, bool full = false) {
     PassOptions o;
     o.full = full;
-    return run_pass(e, {defaults_, tenant_, *clients_, *db_, SystemClock::instance()}, o);
+    return run_pass(e, {defaults_, tenant_, *clients_, *db_, *clock_}, o);
   }
 
   storage::CacheStore cache() { return storage::CacheStore(*db_); }
@@ -198,6 +204,9 @@ class PullTest : public ::testing::Test {
   void expect_opportunities_match_upstream();
 
   TempDir dir_{"cwsync-pull-"};
+  // The clients' and the pass's clock; a test may point it at a ManualClock
+  // before SetUp.
+  const Clock* clock_ = &SystemClock::instance();
   std::unique_ptr<cwsim::Simulator> sim_;
   std::unique_ptr<HttpClient> http_ = make_poco_http_client();
   std::unique_ptr<UpstreamRegistry> hosts_;
