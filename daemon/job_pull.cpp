@@ -112,6 +112,14 @@ class PullJob final : public Job {
     opts.on_page = [&ctx] { ctx.progress(); };
     opts.stop = [&ctx] { return ctx.stop_requested(); };  // e.g. SIGTERM while waiting for the gate
     PassResult r = run_pass(entity_, {cfg.defaults, *tenant, clients, db, ctx.clock()}, opts);
+    if (r.waited_for_lock) {
+      // A pull and the reconcile of one tenant fall due together at start:
+      // the second one waiting its turn is scheduling, not a failure (no
+      // job_failed, no failure metric or tenant state).
+      JobOutcome waiting = JobOutcome::deferred(*r.defer_until);
+      waiting.summary = r.status.error().message;
+      return waiting;
+    }
 
     Labels labels{{"tenant", tenant_}, {"entity", to_string(entity_)}};
     if (r.stats.upserted > 0) {

@@ -155,6 +155,7 @@ PassResult run_pass(PassEntity entity, const PassTarget& t, const PassOptions& o
     return result;
   }
   if (!*lock) {
+    result.waited_for_lock = true;
     result.defer_until = t.clock.now() + kSyncLockRetry;
     result.status = make_error(
         ErrorKind::kRetryable,

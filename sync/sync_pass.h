@@ -71,6 +71,10 @@ inline constexpr Millis kSyncLockRetry = std::chrono::seconds(5);
 struct PassResult {
   Status status;                        // ok, or the error that ended the pass
   std::optional<TimePoint> defer_until; // throttled / breaker open: come back then
+  // The tenant's other kind of run (reconcile vs pull) holds its sync lock:
+  // nothing was tried, nothing failed; status says why, defer_until when to
+  // come back.
+  bool waited_for_lock = false;
   bool stop_tenant = false;             // auth or account problem: no point retrying soon
   std::string diagnosis;                // plain words for auth problems (else "")
   PullStats stats;                      // summed over the pass's runs

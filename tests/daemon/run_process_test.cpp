@@ -1,6 +1,7 @@
 // `cwsync run` against a real cwsim process: /healthz follows upstream
-// reachability, /metrics is valid Prometheus text, and SIGTERM in the middle
-// of a slow sync still exits 0 within the 10 s promise.
+// reachability, /metrics is valid Prometheus text, SIGTERM in the middle of a
+// slow sync still exits 0 within the 10 s promise, and a reconcile waiting
+// for the tenant's pulls is a deferral, not a failure.
 #include <signal.h>
 
 #include <gtest/gtest.h>
@@ -14,6 +15,7 @@
 #include "cwsim_process.h"
 #include "http_client.h"
 #include "sim_control.h"
+#include "storage/db_lock.h"
 #include "temp_dir.h"
 
 namespace cwsync::test {
@@ -171,6 +173,38 @@ TEST_F(RunTest, SigtermDuringASlowSyncExitsZeroWithinTenSeconds) {
       EXPECT_TRUE(e["cursor"].is_null()) << e;
     }
   }
+}
+
+// At start every job of a tenant is due at once, and its reconcile must wait
+// for its pulls (the tenant sync lock). That wait is scheduling: it must not
+// log job_failed, count a failed run or record a failure state. The test
+// holds the pulls' side of the lock itself, as a `cwsync sync --once` in
+// another process would, so the clash is certain.
+TEST_F(RunTest, AReconcileWaitingForThePullsIsDeferredNotFailed) {
+  write_config("1h");
+  auto held = storage::TenantSyncLock::try_acquire(dir_.file("cache.db").string(), "acme",
+                                                   storage::TenantSyncRole::kPull);
+  ASSERT_TRUE(held.ok() && held->has_value());
+  auto child = start();
+  ASSERT_GT(http_port_, 0);
+  ASSERT_TRUE(child->wait_for_line({"\"event\":\"job_deferred\"", "pull_reconcile"}, 20s))
+      << child->out();
+  held->reset();
+  ASSERT_TRUE(child->wait_for_line({"\"event\":\"sync_finished\"", "\"kind\":\"reconcile\""},
+                                   20s))
+      << child->out();
+  HttpReply m = http_request(http_port_, "GET", "/metrics");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("cwsync_job_runs_total{tenant=\"acme\",entity=\"reconcile\","
+                        "outcome=\"deferred\"}"),
+            std::string::npos)
+      << m.body;
+  EXPECT_EQ(m.body.find("outcome=\"failed\""), std::string::npos) << m.body;
+  child->signal(SIGTERM);
+  auto code = child->wait(15s);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0);
+  EXPECT_EQ(child->out().find("\"event\":\"job_failed\""), std::string::npos) << child->out();
 }
 
 }  // namespace

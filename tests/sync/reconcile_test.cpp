@@ -74,6 +74,7 @@ TEST_F(PullTest, AReconcileHeldElsewhereDefersThePullWithoutARequest) {
   auto r = pass(PassEntity::kQuotes);
   ASSERT_FALSE(r.status.ok());
   ASSERT_TRUE(r.defer_until.has_value());
+  EXPECT_TRUE(r.waited_for_lock) << "a wait for the lock, not a failure";
   EXPECT_NE(r.status.error().message.find("reconcile is running"), std::string::npos)
       << r.status.error().describe();
   EXPECT_TRUE(requests().empty());
@@ -83,6 +84,7 @@ TEST_F(PullTest, AReconcileHeldElsewhereDefersThePullWithoutARequest) {
   auto after = pass(PassEntity::kQuotes);
   EXPECT_TRUE(after.status.ok()) << after.status.error().describe();
   EXPECT_FALSE(after.defer_until.has_value());
+  EXPECT_FALSE(after.waited_for_lock);
 }
 
 }  // namespace
