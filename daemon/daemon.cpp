@@ -115,6 +115,7 @@ class Daemon {
 
  private:
   int start_http(const Config& cfg);
+  void close_abandoned_runs(const std::string& database);
   void on_signal(int signo);
   void reload();
   void supervise();
@@ -171,6 +172,15 @@ int Daemon::run() {
   warn_disabled_tenants(*cfg);
   log_config_warnings(*cfg);
 
+  // Before the database is created or migrated: a listen address that
+  // start_http() would refuse must not leave a new file behind.
+  if (cfg->http_listen) {
+    if (Status st = check_listen_address(*cfg->http_listen, opts_.allow_remote_http); !st.ok()) {
+      log::error("http_listen_failed").field("listen", *cfg->http_listen)
+          .msg(st.error().describe());
+      return kExitConfig;
+    }
+  }
   {
     auto db = storage::Database::open(cfg->database);
     if (!db.ok()) {
@@ -271,6 +281,7 @@ int Daemon::run() {
     // rolls back when the process ends and an in-flight post's lease
     // expires, so leaving now is safe; waiting would break the 10 s promise.
     log::warn("shutdown_abandoned").msg("jobs still running after the grace period; exiting anyway");
+    close_abandoned_runs(cfg->database);
     log::info("daemon_stopped").field("exit_code", 0);
     log::flush();
     std::cout.flush();
@@ -278,6 +289,21 @@ int Daemon::run() {
   }
   log::info("daemon_stopped").field("exit_code", 0);
   return kExitOk;
+}
+
+void Daemon::close_abandoned_runs(const std::string& database) {
+  // The abandoned jobs' sync_runs rows say 'running' and would until the
+  // next start; a row must say so only while a process runs it. Closed here
+  // only when no other process syncs (join_syncers: then every running row
+  // is one of ours). A short busy timeout: a stuck job may hold the write
+  // lock, and the 10 s promise matters more than the row, which the next
+  // start closes anyway.
+  storage::OpenOptions o;
+  o.busy_timeout = std::chrono::milliseconds(1000);
+  o.create = false;
+  auto db = storage::Database::open(database, o);
+  Status st = db.ok() ? join_syncers(*lock_, *db) : Status(db.error());
+  if (!st.ok()) log::warn("state_write_failed").msg(st.error().describe());
 }
 
 int Daemon::start_http(const Config& cfg) {

@@ -143,8 +143,11 @@ Result<ListenAddress> parse_listen(const std::string& text) {
   return ListenAddress{host, static_cast<std::uint16_t>(port)};
 }
 
-Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& listen, HttpRoutes routes,
-                                                      bool allow_remote) {
+namespace {
+
+// The address `listen` names, refused (kConfig) when it is not loopback and
+// remote listening was not allowed.
+Result<Poco::Net::SocketAddress> listen_address(const std::string& listen, bool allow_remote) {
   auto parsed = parse_listen(listen);
   if (!parsed.ok()) return parsed.error();
   Poco::Net::SocketAddress addr;
@@ -158,6 +161,22 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& listen,
                       "http_listen \"" + listen + "\" is not a loopback address; the endpoints are "
                       "unauthenticated. Use 127.0.0.1 or ::1, or start with --allow-remote-http");
   }
+  return addr;
+}
+
+}  // namespace
+
+Status check_listen_address(const std::string& listen, bool allow_remote) {
+  auto addr = listen_address(listen, allow_remote);
+  if (!addr.ok()) return addr.error();
+  return {};
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& listen, HttpRoutes routes,
+                                                      bool allow_remote) {
+  auto resolved = listen_address(listen, allow_remote);
+  if (!resolved.ok()) return resolved.error();
+  const Poco::Net::SocketAddress addr = *resolved;
   try {
     // Poco's ServerSocket(addr) also sets SO_REUSEPORT, which would let a
     // second daemon silently share the port; bind with SO_REUSEADDR only.

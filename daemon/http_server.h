@@ -46,6 +46,11 @@ struct ListenAddress {
 // Parses "127.0.0.1:9464", "[::1]:9464", "localhost:9464". Errors: kConfig.
 Result<ListenAddress> parse_listen(const std::string& text);
 
+// What HttpServer::start checks before it binds: the address parses and is
+// loopback unless `allow_remote`. Errors: kConfig. For `run` to refuse before
+// it touches the database.
+Status check_listen_address(const std::string& listen, bool allow_remote);
+
 class HttpServer {
  public:
   // Binds and starts serving. Errors: kConfig for a malformed or

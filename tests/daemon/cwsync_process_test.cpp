@@ -5,6 +5,8 @@
 #include <signal.h>
 
 #include <gtest/gtest.h>
+
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "child_process.h"
@@ -248,6 +250,8 @@ TEST_F(ProcessTest, NonLoopbackListenerIsAConfigError) {
   auto r = run_cwsync({"run", "--config", config_path()}, dir_.path());
   EXPECT_EQ(r.code, 78);
   EXPECT_NE(r.out.find("loopback"), std::string::npos) << r.out;
+  // Refused before the database is created or migrated.
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("cache.db"))) << r.out;
 }
 
 }  // namespace

@@ -15,6 +15,9 @@
 #include "cwsim_process.h"
 #include "http_client.h"
 #include "sim_control.h"
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "storage/database.h"
 #include "storage/db_lock.h"
 #include "temp_dir.h"
 
@@ -162,6 +165,21 @@ TEST_F(RunTest, SigtermDuringASlowSyncExitsZeroWithinTenSeconds) {
   EXPECT_EQ(*code, 0) << child->out();
   EXPECT_LT(took, 10s);
   EXPECT_TRUE(child->wait_for_line({"\"event\":\"daemon_stopped\""}, 1s).has_value()) << child->out();
+  // The stuck request outlived the grace period, so its run was abandoned;
+  // its sync_runs row no longer says 'running' (no process runs it).
+  ASSERT_TRUE(child->wait_for_line({"\"event\":\"shutdown_abandoned\""}, 1s).has_value())
+      << child->out();
+  {
+    storage::OpenOptions ro;
+    ro.read_only = true;
+    auto db = storage::Database::open(dir_.file("cache.db").string(), ro);
+    ASSERT_TRUE(db.ok()) << db.error().describe();
+    auto& sql = db->handle();
+    EXPECT_EQ(sql.execAndGet("SELECT count(*) FROM sync_runs WHERE status = 'running'").getInt(), 0);
+    EXPECT_GE(sql.execAndGet("SELECT count(*) FROM sync_runs WHERE status = 'failed' AND "
+                             "error LIKE 'interrupted%'").getInt(),
+              1);
+  }
 
   // The interrupted page committed nothing, and the DB is readable.
   RunResult st = run_cwsync({"--config", dir_.file("cwsync.yaml").string(), "status", "--json"},
