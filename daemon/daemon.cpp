@@ -1,8 +1,10 @@
 #include "daemon/daemon.h"
 
 #include <malloc.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -116,6 +118,7 @@ class Daemon {
  private:
   int start_http(const Config& cfg);
   void close_abandoned_runs(const std::string& database);
+  void stop_if_database_replaced(const std::string& database);
   void on_signal(int signo);
   void reload();
   void supervise();
@@ -141,6 +144,11 @@ class Daemon {
   std::mutex state_mu_;                         // guards state_db_ (worker threads)
   std::optional<storage::Database> state_db_;   // writes tenant_states
   std::optional<storage::DbLock> lock_;         // held for the daemon's life
+  // The database file opened at start (device, inode), to notice it being
+  // deleted or replaced under the daemon.
+  std::optional<std::pair<dev_t, ino_t>> db_identity_;
+  std::string db_path_;  // the database this process opened (a reload keeps it)
+  std::atomic<int> exit_code_{kExitOk};  // set when the daemon stops on its own
 };
 
 // Credentials (and where they are sent) of a tenant's connections: a reload
@@ -210,6 +218,10 @@ int Daemon::run() {
     if (auto st = join_syncers(*lock_, *db); !st.ok()) {
       log::error("db_open_failed").field("database", cfg->database).msg(st.error().describe());
       return kExitFailure;
+    }
+    if (struct stat st{}; ::stat(cfg->database.c_str(), &st) == 0) {
+      db_identity_ = std::make_pair(st.st_dev, st.st_ino);
+      db_path_ = cfg->database;
     }
     auto version = db->user_version();
     log::info("db_ready").field("database", cfg->database)
@@ -282,13 +294,13 @@ int Daemon::run() {
     // expires, so leaving now is safe; waiting would break the 10 s promise.
     log::warn("shutdown_abandoned").msg("jobs still running after the grace period; exiting anyway");
     close_abandoned_runs(cfg->database);
-    log::info("daemon_stopped").field("exit_code", 0);
+    log::info("daemon_stopped").field("exit_code", static_cast<std::int64_t>(exit_code_.load()));
     log::flush();
     std::cout.flush();
-    std::_Exit(kExitOk);
+    std::_Exit(exit_code_.load());
   }
-  log::info("daemon_stopped").field("exit_code", 0);
-  return kExitOk;
+  log::info("daemon_stopped").field("exit_code", static_cast<std::int64_t>(exit_code_.load()));
+  return exit_code_.load();
 }
 
 void Daemon::close_abandoned_runs(const std::string& database) {
@@ -434,10 +446,36 @@ void Daemon::refresh_status() {
   notifier_.status(status_line(scheduler_->snapshot(), clock_.now(), read_queue_counts()));
 }
 
+// How often the daemon checks that its database file is still the one at the
+// configured path: one stat(2), so often enough that an operator's mistake is
+// reported within seconds.
+constexpr milliseconds kDatabaseCheckInterval{2000};
+
+void Daemon::stop_if_database_replaced(const std::string& database) {
+  if (!db_identity_ || exit_code_.load() != kExitOk) return;
+  struct stat st{};
+  const bool gone = ::stat(database.c_str(), &st) != 0;
+  if (!gone && std::make_pair(st.st_dev, st.st_ino) == *db_identity_) return;
+  // Connections opened earlier keep writing to the deleted file, where no
+  // reader finds the rows, while new ones would open a new file without the
+  // queue: posts enqueued there would wait for a restart. Stop (exit 1) so
+  // that systemd's restart opens whatever is at the path now, and say why.
+  log::error("db_replaced").field("database", database)
+      .msg(std::string("the database file was ") + (gone ? "deleted" : "replaced by another file") +
+           " while the daemon ran; stopping so that a restart opens the file now at the path "
+           "(systemd restarts the service; otherwise start it again). Stop the daemon before "
+           "moving, restoring or deleting its database");
+  exit_code_ = kExitFailure;
+  notifier_.stopping();
+  notifier_.status("stopping: database file replaced");
+  scheduler_->request_stop();
+}
+
 void Daemon::supervise() {
   auto period = notifier_.watchdog_period();
   auto next_ping = steady_clock::now();
   auto next_status = steady_clock::now() + opts_.status_interval;
+  auto next_db_check = steady_clock::now() + kDatabaseCheckInterval;
   bool withheld = false;
   for (;;) {
     auto now = steady_clock::now();
@@ -453,6 +491,10 @@ void Daemon::supervise() {
       }
       next_ping = now + *period;
     }
+    if (now >= next_db_check) {
+      stop_if_database_replaced(db_path_);
+      next_db_check = now + kDatabaseCheckInterval;
+    }
     if (now >= next_status) {
       refresh_status();
       // A burst of parked runs (many tenants' initial syncs) leaves freed
@@ -461,7 +503,7 @@ void Daemon::supervise() {
       ::malloc_trim(0);
       next_status = now + opts_.status_interval;
     }
-    auto until = period ? std::min(next_ping, next_status) : next_status;
+    auto until = std::min(next_db_check, period ? std::min(next_ping, next_status) : next_status);
     auto wait = std::chrono::duration_cast<milliseconds>(until - steady_clock::now());
     if (!waiter_.wait_for(std::max(wait, milliseconds(1)))) return;
   }

@@ -190,6 +190,24 @@ TEST_F(ProcessTest, SigintAlsoStopsCleanly) {
   stop(*child, SIGINT);
 }
 
+// Deleting the database under a running daemon used to go unnoticed: its
+// open connections kept writing to the deleted file, and posts enqueued into
+// the new file waited for a restart. It now stops with exit 1 (systemd's
+// Restart=on-failure brings it back on the file at the path) and says why.
+TEST_F(ProcessTest, ADeletedDatabaseStopsTheDaemonWithExitOneAndSaysWhy) {
+  write_config();
+  auto child = start();
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(dir_.file(std::string("cache.db") + suffix));
+  }
+  auto line = child->wait_for_line({"\"event\":\"db_replaced\""}, 10s);
+  ASSERT_TRUE(line.has_value()) << child->out();
+  EXPECT_NE(line->find("deleted"), std::string::npos) << *line;
+  auto code = child->wait(15s);
+  ASSERT_TRUE(code.has_value()) << "still running after its database was deleted";
+  EXPECT_EQ(*code, 1) << child->out();
+}
+
 TEST_F(ProcessTest, SighupWithBrokenConfigKeepsRunningAndGoodConfigApplies) {
   write_config();
   auto child = start();
