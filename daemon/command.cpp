@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -80,6 +82,40 @@ int Context::dispatch(const CLI::App& root) const {
   return kExitUsage;
 }
 
+namespace {
+
+// The first word of the command line that is neither a global option nor an
+// option's value, when it names no command: CLI11 would only say "A
+// subcommand is required". nullopt when every word is accounted for.
+std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word == "-c" || word == "--config" || word == "--log-format") {
+      ++i;  // its value
+      continue;
+    }
+    if (word.empty() || word[0] == '-') continue;
+    try {
+      (void)app.get_subcommand(word);
+      return std::nullopt;  // a command: CLI11's own message is the right one
+    } catch (const CLI::OptionNotFound&) {
+      return word;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string command_names(CLI::App& app) {
+  std::string out;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    if (!out.empty()) out += ", ";
+    out += sub->get_name();
+  }
+  return out;
+}
+
+}  // namespace
+
 void build_cli(CLI::App& app, Context& ctx) {
   app.set_version_flag("--version", std::string("cwsync ") + CWSYNC_VERSION);
   app.add_option("-c,--config", ctx.options.config_path, "config file")
@@ -99,6 +135,11 @@ int run_cli(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (auto unknown = unknown_command(app, argc, argv)) {
+      std::cerr << "cwsync: unknown command '" << *unknown << "'; the commands are: "
+                << command_names(app) << "\nRun with --help for more information.\n";
+      return kExitUsage;
+    }
     int code = app.exit(e);  // prints help/version to stdout, errors to stderr
     return code == 0 ? kExitOk : kExitUsage;
   }

@@ -82,7 +82,11 @@ TEST_F(ProcessTest, VersionHelpAndUsageErrors) {
   EXPECT_EQ(v.code, 0);
   EXPECT_NE(v.out.find("cwsync "), std::string::npos);
   EXPECT_EQ(run_cwsync({}, dir_.path()).code, 2);
-  EXPECT_EQ(run_cwsync({"no-such-command"}, dir_.path()).code, 2);
+  auto unknown = run_cwsync({"--config", "x.yaml", "no-such-command"}, dir_.path());
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.err.find("unknown command 'no-such-command'"), std::string::npos)
+      << unknown.err;
+  EXPECT_NE(unknown.err.find("check-config"), std::string::npos) << "lists the commands";
   write_config();
   EXPECT_EQ(run_cwsync({"pipeline", "--config", config_path(), "--days", "0"}, dir_.path()).code, 2);
   EXPECT_EQ(run_cwsync({"status", "--config", config_path(), "--tenant", "nope"}, dir_.path()).code, 2);
