@@ -103,6 +103,11 @@ std::string check_host_port(std::string_view text) {
   return {};
 }
 
+std::string_view listen_host(std::string_view host_port) {
+  const auto colon = host_port.rfind(':');
+  return colon == std::string_view::npos ? host_port : host_port.substr(0, colon);
+}
+
 bool is_guid(std::string_view text) {
   if (text.size() != 36) return false;
   for (std::size_t i = 0; i < text.size(); ++i) {

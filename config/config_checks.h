@@ -23,6 +23,10 @@ bool is_loopback_host(std::string_view host);
 // "host:port" or "[v6addr]:port" with port 0..65535 (0: any free port).
 std::string check_host_port(std::string_view text);
 
+// The host part of a "host:port" that passed check_host_port ("[::1]" keeps
+// its brackets; is_loopback_host accepts them).
+std::string_view listen_host(std::string_view host_port);
+
 // 8-4-4-4-12 hexadecimal digits, e.g. 3f2a1b4c-0000-4000-8000-00000000cafe.
 bool is_guid(std::string_view text);
 

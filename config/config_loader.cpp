@@ -34,13 +34,31 @@ const Keys kBackoffKeys = {"base", "cap", "max_attempts"};
 const Keys kHttpKeys = {"connect_timeout", "read_timeout"};
 const Keys kBreakerKeys = {"failures", "cool_down"};
 
+// What to do when the main file is not a regular file. A directory keeps
+// the message people know; anything else is refused before reading, since
+// a FIFO or device could block check-config or a reload forever.
+std::string main_file_fix(const fs::path& path, const config_detail::FileReadError& e) {
+  if (e.is_directory()) {
+    return "expected the YAML config file, e.g. " + (path / "cwsync.yaml").string();
+  }
+  if (e.fault == config_detail::FileFault::kNotRegular) {
+    return "expected the YAML config file as a regular file (a pipe or device could block "
+           "cwsync forever); replace it with a regular file";
+  }
+  return {};
+}
+
 // The .env beside the config: absent is fine, unreadable or malformed is not.
 std::map<std::string, std::string> read_dotenv(const fs::path& dir, Problems& problems) {
   const fs::path path = dir / ".env";
   std::error_code ec;
   if (!fs::exists(path, ec)) return {};
   std::string error;
-  auto text = read_text(path, error);
+  auto text = read_text(path, error, [](const config_detail::FileReadError& e) {
+    return e.fault == config_detail::FileFault::kNotRegular
+               ? "expected KEY=VALUE lines in a regular file; replace it with one or remove it"
+               : std::string();
+  });
   if (!text) {
     problems.add_in(path.string(), 0, "", error);
     return {};
@@ -109,6 +127,17 @@ void read_defaults(const MapReader& root, Defaults& d) {
   m->read_int("page_size", d.page_size, 1, 1000);
 }
 
+// The daemon (HttpServer::start) refuses a non-loopback http_listen unless
+// started with --allow-remote-http; say so here, so check-config's OK does
+// not promise a start that fails. Only a warning: the flag makes it valid.
+void warn_if_remote(const std::string& listen, int line, Problems& problems) {
+  if (config_detail::is_loopback_host(config_detail::listen_host(listen))) return;
+  problems.warn(line, "http_listen",
+                "'" + listen + "' is not a loopback address (127.0.0.0/8, ::1, localhost); the "
+                "HTTP endpoints are unauthenticated, and `cwsync run` refuses it unless started "
+                "with --allow-remote-http");
+}
+
 void read_top(const MapReader& root, const fs::path& dir, Config& c) {
   if (root.read_string("database", c.database, "a file path like /var/lib/cwsync/cache.db")) {
     // A daemon's working directory is "/": relative means "beside the config".
@@ -121,8 +150,13 @@ void read_top(const MapReader& root, const fs::path& dir, Config& c) {
   std::string listen;
   if (root.read_string("http_listen", listen, "host:port, e.g. 127.0.0.1:9464")) {
     const std::string error = config_detail::check_host_port(listen);
-    if (error.empty()) c.http_listen = listen;
-    else root.problems().add(root.find("http_listen")->line, "http_listen", error);
+    const int line = root.find("http_listen")->line;
+    if (error.empty()) {
+      c.http_listen = listen;
+      warn_if_remote(listen, line, root.problems());
+    } else {
+      root.problems().add(line, "http_listen", error);
+    }
   }
   read_defaults(root, c.defaults);
   c.hosts = config_detail::read_hosts(root);
@@ -148,7 +182,8 @@ std::variant<Config, ConfigError> load_config(const std::string& path,
   auto fail = [&problems] { return ConfigError{problems.take()}; };
 
   const auto parsed = config_detail::parse_yaml_map(
-      path, problems, "a map of settings with at least 'tenants'");
+      path, problems, "a map of settings with at least 'tenants'",
+      [&path](const config_detail::FileReadError& e) { return main_file_fix(path, e); });
   if (!parsed) return fail();
   const YAML::Node& doc = *parsed;
 

@@ -2,14 +2,12 @@
 
 #include <sys/stat.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <memory>
 #include <system_error>
-#include <vector>
+#include <variant>
 
+#include "config/config_files.h"
 #include "config/env_file.h"
 
 namespace cwsync::config_detail {
@@ -18,9 +16,24 @@ namespace {
 // A key file is a line of text; anything much bigger is the wrong file.
 constexpr std::size_t kMaxSecretFile = 64 * 1024;
 
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
+// A *_file value without a '/' may be the key itself, pasted into the wrong
+// key: such a value is never repeated in a problem. With a '/' it is a path,
+// and naming it is what helps.
+bool looks_like_path(std::string_view raw) { return raw.find('/') != std::string_view::npos; }
+
+// How a problem names a key file whose value is not shown.
+std::string unnamed_file(const std::string& key, const std::filesystem::path& dir) {
+  std::string out = "the file named in " + key;
+  if (!dir.empty()) out += " (looked up in " + dir.string() + ")";
+  return out;
+}
+
+// Why a value is missing from the problem, and what to do if it is the key.
+std::string pasted_hint(const std::string& base) {
+  return " (the value is not shown: it may be the secret itself; if you pasted the key here, "
+         "move it to " + base + ", or put it in a file only cwsync can read and give that "
+         "file's path in " + base + "_file)";
+}
 
 std::string sources_text(std::string_view base) {
   const std::string b(base);
@@ -76,31 +89,25 @@ std::string env_source(const std::string& name, const EnvValue& value) {
 }
 
 std::optional<std::string> read_secret_file(const std::filesystem::path& path,
-                                            std::string& error) {
-  std::unique_ptr<std::FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
-  if (!f) {
-    error = "cannot read '" + path.string() + "': " + std::generic_category().message(errno);
-    return std::nullopt;
-  }
-  std::string content;
-  std::vector<char> buf(4096);
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), f.get())) > 0) {
-    content.append(buf.data(), n);
-    if (content.size() > kMaxSecretFile) {
-      error = "'" + path.string() + "' is larger than 64 KiB; expected a file holding just the key";
-      return std::nullopt;
+                                            const std::string& shown, std::string& error) {
+  constexpr std::string_view kExpected = "; expected a file holding just the key";
+  auto result = read_regular_file(path, kMaxSecretFile);
+  if (auto* e = std::get_if<FileReadError>(&result)) {
+    if (e->fault == FileFault::kOpen && e->symlink_target.empty()) {
+      error = "cannot read " + shown + ": " + std::generic_category().message(e->error);
+    } else if (e->fault == FileFault::kRead) {
+      error = "cannot read " + shown + ": " + std::generic_category().message(e->error);
+    } else {
+      error = shown + " " + e->describe() + std::string(kExpected);
     }
-  }
-  if (std::ferror(f.get())) {
-    error = "cannot read '" + path.string() + "': " + std::generic_category().message(errno);
     return std::nullopt;
   }
+  std::string content = std::move(std::get<std::string>(result));
   while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) {
     content.pop_back();
   }
   if (content.empty()) {
-    error = "'" + path.string() + "' is empty; expected the key on one line";
+    error = shown + " is empty; expected the key on one line";
     return std::nullopt;
   }
   return content;
@@ -143,13 +150,18 @@ std::optional<ResolvedSecret> resolve_secret(const MapReader& section, std::stri
     std::string raw;
     if (!section.read_string(b + "_file", raw, "a file path")) return std::nullopt;
     std::filesystem::path path(raw);
+    std::filesystem::path base_dir;
     if (path.is_relative()) {
       const auto creds = env.get_nonempty("CREDENTIALS_DIRECTORY");
-      path = (creds ? std::filesystem::path(creds->value) : config_dir) / path;
+      base_dir = creds ? std::filesystem::path(creds->value) : config_dir;
+      path = base_dir / path;
     }
+    const bool show = looks_like_path(raw);
     std::string error;
-    auto content = read_secret_file(path, error);
+    auto content = read_secret_file(
+        path, show ? "'" + path.string() + "'" : unnamed_file(b + "_file", base_dir), error);
     if (!content) {
+      if (!show) error += pasted_hint(b);
       problems.add(file_field->line, file_field->path, error);
       return std::nullopt;
     }
@@ -164,7 +176,7 @@ std::optional<ResolvedSecret> resolve_secret(const MapReader& section, std::stri
     }
     if (!is_env_name(name)) {
       problems.add(env_field->line, env_field->path,
-                   "'" + name + "' is not a variable name; expected [A-Za-z_][A-Za-z0-9_]*");
+                   "is not a variable name; expected [A-Za-z_][A-Za-z0-9_]*" + pasted_hint(b));
       return std::nullopt;
     }
     const auto v = env.get(name);

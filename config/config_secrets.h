@@ -46,14 +46,18 @@ struct ResolvedSecret {
 // environment, it wins and no file is read. A relative `base`_file path is
 // taken against $CREDENTIALS_DIRECTORY when set, else `config_dir`.
 // Problems (never the secret itself): several sources, unreadable or empty
-// file, unset variable, missing altogether. Returns nullopt on any problem.
+// file, unset variable, missing altogether. A `base`_env value that is not a
+// variable name, and a `base`_file value without a '/', are never repeated:
+// either may be the key pasted into the wrong key. Returns nullopt on any problem.
 std::optional<ResolvedSecret> resolve_secret(const MapReader& section, std::string_view base,
                                              const EnvLookup& env,
                                              const std::filesystem::path& config_dir,
                                              const std::string& override_var);
 
-// Reads a secret file: trailing CR/LF stripped. On failure returns nullopt and
-// sets `error` to a message naming the path (never the content).
-std::optional<std::string> read_secret_file(const std::filesystem::path& path, std::string& error);
+// Reads a secret file without blocking (a FIFO or device is refused, see
+// config_files.h): trailing CR/LF stripped. On failure returns nullopt and
+// sets `error` to a message naming the file as `shown` (never the content).
+std::optional<std::string> read_secret_file(const std::filesystem::path& path,
+                                            const std::string& shown, std::string& error);
 
 }  // namespace cwsync::config_detail

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <vector>
 
 #include "config/config.h"
+#include "config/config_files.h"
 #include "config/config_reader.h"
 #include "config/config_secrets.h"
 
@@ -39,13 +41,20 @@ std::vector<HostCeiling> read_hosts(const MapReader& root);
 // main file or an earlier file is such a problem. Never adds to ctx.problems.
 void read_tenants_dir(LoadContext& ctx, const std::filesystem::path& dir, Config& config);
 
-// The text of `path`, or nullopt with `error` set ("cannot read: ...").
-std::optional<std::string> read_text(const std::filesystem::path& path, std::string& error);
+// What to do about a file that could not be read ("expected ...", "remove
+// it"), appended to the problem after "; ". Empty: nothing to add.
+using FileFix = std::function<std::string(const FileReadError&)>;
+
+// The text of `path`, read without blocking (config_files.h), or nullopt
+// with `error` set: "cannot read: ...", "is a FIFO (named pipe), not a
+// regular file; <fix>", ...
+std::optional<std::string> read_text(const std::filesystem::path& path, std::string& error,
+                                     const FileFix& fix = {});
 
 // Reads and parses `path`, which must hold a YAML map (`expected` describes
 // it in problems). nullopt with a problem otherwise.
 std::optional<YAML::Node> parse_yaml_map(const std::string& path, Problems& problems,
-                                         const std::string& expected);
+                                         const std::string& expected, const FileFix& fix);
 
 // The world-readable rule: an inline private_key in a file anyone can read.
 void check_world_readable(const LoadContext& ctx, const std::string& path, Problems& problems);

@@ -4,42 +4,31 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
+#include "config/config_checks.h"
 #include "config/config_tenants.h"
 
 namespace cwsync::config_detail {
 
 namespace fs = std::filesystem;
 
-std::optional<std::string> read_text(const fs::path& path, std::string& error) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    // ifstream opens a directory and reads nothing: it would pass for an empty file.
-    error = "is a directory; expected the YAML config file, e.g. " + (path / "cwsync.yaml").string();
-    return std::nullopt;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = std::string("cannot read: ") + std::generic_category().message(errno);
-    return std::nullopt;
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) {
-    error = "cannot read: I/O error";
-    return std::nullopt;
-  }
-  return buf.str();
+std::optional<std::string> read_text(const fs::path& path, std::string& error,
+                                     const FileFix& fix) {
+  // Far more than any config; a bigger file is the wrong file (or /dev/zero).
+  constexpr std::size_t kMaxConfigFile = 16 * 1024 * 1024;
+  auto result = read_regular_file(path, kMaxConfigFile);
+  if (auto* text = std::get_if<std::string>(&result)) return std::move(*text);
+  const auto& e = std::get<FileReadError>(result);
+  error = e.describe();
+  if (const std::string how = fix ? fix(e) : std::string(); !how.empty()) error += "; " + how;
+  return std::nullopt;
 }
 
 std::optional<YAML::Node> parse_yaml_map(const std::string& path, Problems& problems,
-                                         const std::string& expected) {
+                                         const std::string& expected, const FileFix& fix) {
   std::string error;
-  const auto text = read_text(path, error);
+  const auto text = read_text(path, error, fix);
   if (!text) {
     problems.add(0, "", error);
     return std::nullopt;
@@ -71,7 +60,9 @@ void check_world_readable(const LoadContext& ctx, const std::string& path, Probl
 
 namespace {
 
-// *.yaml and *.yml, sorted, skipping editor backups and hidden files.
+// *.yaml and *.yml, sorted, skipping editor backups and hidden files. Every
+// other entry is listed whatever it is (directory, FIFO, dangling symlink):
+// reading it reports the problem, so nothing is skipped silently.
 std::vector<fs::path> tenant_files(const fs::path& dir) {
   std::vector<fs::path> out;
   std::error_code ec;
@@ -80,11 +71,53 @@ std::vector<fs::path> tenant_files(const fs::path& dir) {
     const std::string name = p.filename().string();
     if (name.empty() || name[0] == '.') continue;
     if (p.extension() != ".yaml" && p.extension() != ".yml") continue;
-    if (!e.is_regular_file(ec)) continue;
     out.push_back(p);
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// What to do about a tenants_dir entry that could not be read.
+std::string tenant_file_fix(const FileReadError& e) {
+  switch (e.fault) {
+    case FileFault::kOpen:
+      return e.symlink_target.empty() ? "make it readable by the user cwsync runs as, or remove it"
+                                      : "fix the link or remove it";
+    case FileFault::kNotRegular:
+      return "expected one tenant's YAML file (a regular file); remove it, or rename it so its "
+             "name does not end in .yaml or .yml";
+    case FileFault::kTooLarge: return "expected one tenant's YAML file";
+    case FileFault::kRead: return {};
+  }
+  return {};
+}
+
+// `text` safe to print on a terminal or in a log: bytes outside printable
+// ASCII become \xNN, so a file name cannot forge a line of output.
+std::string printable(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : text) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b >= 0x20 && b < 0x7f) {
+      out += c;
+    } else {
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 0xf];
+    }
+  }
+  return out;
+}
+
+// `name` defaults to the file name, which the admin chose with no check:
+// it becomes the `tenant` column, a metric label and a log field.
+void check_file_name(const MapReader& root, const std::string& stem, Problems& problems) {
+  if (root.has("name") || is_tenant_name(stem)) return;
+  problems.add(0, "name",
+               "the tenant name comes from the file name, and '" + printable(stem) +
+                   "' is not a valid tenant name; expected 1 to 64 of a-z, 0-9, _ and - (lower "
+                   "case). Rename the file (e.g. acme.yaml) or set name: in it");
 }
 
 std::string where_defined(const Tenant& t) {
@@ -100,8 +133,10 @@ void read_tenants_dir(LoadContext& ctx, const fs::path& dir, Config& config) {
     Problems problems(path);
     LoadContext fctx{problems, ctx.env, dir, std::nullopt};
     Tenant tenant;
-    if (auto doc = parse_yaml_map(path, problems, "one tenant: a map with a cpq and/or psa section")) {
+    if (auto doc = parse_yaml_map(path, problems, "one tenant: a map with a cpq and/or psa section",
+                                  tenant_file_fix)) {
       const MapReader root(problems, *doc, "", 1, kTenantKeys);
+      check_file_name(root, stem, problems);
       tenant = read_tenant(fctx, root, config.defaults, /*single=*/false, stem);
       if (!tenant.name.empty()) {
         if (const Tenant* other = config.find_tenant(tenant.name)) {
@@ -117,8 +152,10 @@ void read_tenants_dir(LoadContext& ctx, const fs::path& dir, Config& config) {
       tenant.source_file = path;
       config.tenants.push_back(std::move(tenant));
     } else {
+      // Never an unchecked name: it is shown by status and logged.
+      const bool named = is_tenant_name(tenant.name);
       config.disabled_tenants.push_back(
-          {tenant.name.empty() ? stem : tenant.name, path, problems.take()});
+          {named ? tenant.name : printable(stem), path, problems.take()});
     }
   }
 }

@@ -9,6 +9,7 @@ namespace cwsync {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const std::string kExamples = std::string(CWSYNC_SOURCE_DIR) + "/examples/";
 
@@ -38,12 +39,20 @@ TEST_F(ConfigExamplesTest, ExampleLoadsWithConnectwiseVariables) {
   EXPECT_EQ(c.tenants[0].psa->private_key.reveal(), "psa-from-env");
 }
 
-TEST_F(ConfigExamplesTest, ExampleWithoutKeysNamesTheMissingFiles) {
+// A credential name has no '/', so it could as well be a pasted key: the
+// problem points at the key's line and the directory, not the value.
+TEST_F(ConfigExamplesTest, ExampleWithoutKeysPointsAtTheKeysAndTheDirectory) {
   vars_["CREDENTIALS_DIRECTORY"] = (dir_ / "empty").string();
   const ConfigError e = load_error(kExamples + "cwsync.yaml");
   ASSERT_EQ(e.problems.size(), 2u) << e.to_string();
-  EXPECT_THAT(e.problems[0].message, HasSubstr("acme-cpq"));
-  EXPECT_THAT(e.problems[1].message, HasSubstr("acme-psa"));
+  EXPECT_EQ(e.problems[0].line, 35);
+  EXPECT_EQ(e.problems[1].line, 41);
+  for (const auto& p : e.problems) {
+    EXPECT_EQ(p.key.substr(p.key.size() - 17), ".private_key_file");
+    EXPECT_THAT(p.message, HasSubstr("cannot read the file named in private_key_file (looked up "
+                                     "in " + (dir_ / "empty").string() + ")"));
+  }
+  EXPECT_THAT(e.to_string(), Not(HasSubstr("acme-cpq")));
 }
 
 TEST_F(ConfigExamplesTest, BadExampleNamesEachBadKeyWithItsLine) {

@@ -117,7 +117,74 @@ TEST_F(ConfigSecretsTest, DirectoryAsKeyFileIsAProblem) {
   const ConfigError e = load_error(write("cwsync.yaml", kCpqFromFile));
   ASSERT_EQ(e.problems.size(), 1u) << e.to_string();
   EXPECT_EQ(e.problems[0].line, 6);
-  EXPECT_THAT(e.problems[0].message, HasSubstr("Is a directory"));
+  EXPECT_EQ(e.problems[0].message, "'" + (dir_ / "keys/cpq.key").string() +
+                                       "' is a directory; expected a file holding just the key");
+}
+
+// Each secret-bearing section, with the pasted value in `key`.
+std::string pasted_everywhere(const std::string& suffix, const std::string& value) {
+  return R"(
+tenants:
+  - name: acme
+    cpq: { access_key: acme, public_key: pub, private_key)" + suffix + ": '" + value + R"(' }
+    psa:
+      site: https://api-na.myconnectwise.net
+      company_id: acme
+      public_key: pub
+      client_id: 3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b
+      private_key)" + suffix + ": '" + value + R"('
+  - name: contoso
+    psa:
+      provider: autotask
+      username: api-user@contoso.example
+      integration_code: ABCDEF123456
+      secret)" + suffix + ": '" + value + "'\n";
+}
+
+TEST_F(ConfigSecretsTest, AKeyPastedIntoAnEnvKeyIsNeverRepeated) {
+  const ConfigError e =
+      load_error(write("cwsync.yaml", pasted_everywhere("_env", "Sup3rS3cretEnvValue!")));
+  ASSERT_EQ(e.problems.size(), 3u) << e.to_string();
+  EXPECT_THAT(e.to_string(), Not(HasSubstr("Sup3rS3cretEnvValue")));
+  EXPECT_EQ(e.problems[0].key, "tenants[0].cpq.private_key_env");
+  EXPECT_EQ(e.problems[0].message,
+            "is not a variable name; expected [A-Za-z_][A-Za-z0-9_]* (the value is not shown: it "
+            "may be the secret itself; if you pasted the key here, move it to private_key, or "
+            "put it in a file only cwsync can read and give that file's path in "
+            "private_key_file)");
+  EXPECT_EQ(e.problems[1].key, "tenants[0].psa.private_key_env");
+  EXPECT_EQ(e.problems[2].key, "tenants[1].psa.secret_env");
+  EXPECT_THAT(e.problems[2].message, HasSubstr("move it to secret, or put it in a file"));
+}
+
+TEST_F(ConfigSecretsTest, AKeyPastedIntoAFileKeyIsNeverRepeated) {
+  const ConfigError e =
+      load_error(write("cwsync.yaml", pasted_everywhere("_file", "Sup3rS3cretFileValue")));
+  ASSERT_EQ(e.problems.size(), 3u) << e.to_string();
+  EXPECT_THAT(e.to_string(), Not(HasSubstr("Sup3rS3cretFileValue")));
+  EXPECT_EQ(e.problems[0].key, "tenants[0].cpq.private_key_file");
+  EXPECT_EQ(e.problems[0].message,
+            "cannot read the file named in private_key_file (looked up in " + dir_.string() +
+                "): No such file or directory (the value is not shown: it may be the secret "
+                "itself; if you pasted the key here, move it to private_key, or put it in a file "
+                "only cwsync can read and give that file's path in private_key_file)");
+  EXPECT_EQ(e.problems[1].key, "tenants[0].psa.private_key_file");
+  EXPECT_EQ(e.problems[2].key, "tenants[1].psa.secret_file");
+  EXPECT_THAT(e.problems[2].message, HasSubstr("cannot read the file named in secret_file"));
+}
+
+TEST_F(ConfigSecretsTest, AKeyFileNamedWithoutASlashIsNotRepeatedEvenWhenItExists) {
+  write("cpq.key", "\n");
+  const ConfigError e = load_error(write("cwsync.yaml", R"(
+tenants:
+  - name: acme
+    cpq: { access_key: acme, public_key: pub, private_key_file: cpq.key }
+)"));
+  ASSERT_EQ(e.problems.size(), 1u) << e.to_string();
+  EXPECT_THAT(e.problems[0].message,
+              HasSubstr("the file named in private_key_file (looked up in " + dir_.string() +
+                        ") is empty; expected the key on one line (the value is not shown"));
+  EXPECT_THAT(e.to_string(), Not(HasSubstr("cpq.key")));
 }
 
 TEST_F(ConfigSecretsTest, EnvVariableSource) {

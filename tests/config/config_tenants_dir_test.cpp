@@ -85,6 +85,68 @@ cpq:
   EXPECT_THAT(describe_config(c), HasSubstr("disabled tenants (3)"));
 }
 
+TEST_F(TenantsDirTest, AFileNameThatIsNotATenantNameDisablesThatTenant) {
+  tenant_file("ok.yaml", "ok");
+  tenant_file("has space.yaml", "a");
+  tenant_file("\xc3\x9c" "n\xc3\xaf" "code.yaml", "b");  // Ünïcode.yaml
+  tenant_file("bad name\"x.yaml", "c");
+  // An explicit name is the tenant name; the file name then does not matter.
+  write("tenants.d/Named Explicitly.yaml",
+        "name: named\ncpq: { access_key: n, public_key: p, private_key_env: ACME_CPQ_KEY }\n");
+  Config c = load_ok(main_file());
+  ASSERT_EQ(c.tenants.size(), 2u);
+  EXPECT_EQ(c.tenants[0].name, "named");
+  EXPECT_EQ(c.tenants[1].name, "ok");
+  ASSERT_EQ(c.disabled_tenants.size(), 3u);
+  // Sorted by file name: bytes, so the non-ASCII name comes last.
+  const char* shown[] = {"bad name\"x", "has space", "\\xc3\\x9cn\\xc3\\xafcode"};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const DisabledTenant& d = c.disabled_tenants[i];
+    EXPECT_EQ(d.name, shown[i]);  // never the raw bytes: status prints it
+    ASSERT_EQ(d.problems.size(), 1u);
+    EXPECT_EQ(d.problems[0].to_string(),
+              d.file + ": name: the tenant name comes from the file name, and '" + shown[i] +
+                  "' is not a valid tenant name; expected 1 to 64 of a-z, 0-9, _ and - (lower "
+                  "case). Rename the file (e.g. acme.yaml) or set name: in it");
+  }
+}
+
+TEST_F(TenantsDirTest, BrokenEntriesAreReportedNotSkipped) {
+  tenant_file("good.yaml", "good");
+  std::filesystem::create_symlink("/nonexist", dir_ / "tenants.d/dangle.yaml");
+  std::filesystem::create_directories(dir_ / "tenants.d/dir.yaml");
+  // Still skipped, as documented: hidden files and editor backups.
+  std::filesystem::create_directories(dir_ / "tenants.d/.hidden.yaml");
+  write("tenants.d/good.yaml~", "not: a tenant");
+  write("tenants.d/.good.yaml.swp", "not: a tenant");
+  Config c = load_ok(main_file());
+  ASSERT_EQ(c.tenants.size(), 1u);
+  ASSERT_EQ(c.disabled_tenants.size(), 2u);
+  EXPECT_EQ(c.disabled_tenants[0].name, "dangle");
+  ASSERT_EQ(c.disabled_tenants[0].problems.size(), 1u);
+  EXPECT_EQ(c.disabled_tenants[0].problems[0].to_string(),
+            (dir_ / "tenants.d/dangle.yaml").string() +
+                ": is a symbolic link to '/nonexist', which does not exist; fix the link or "
+                "remove it");
+  EXPECT_EQ(c.disabled_tenants[1].name, "dir");
+  ASSERT_EQ(c.disabled_tenants[1].problems.size(), 1u);
+  EXPECT_EQ(c.disabled_tenants[1].problems[0].to_string(),
+            (dir_ / "tenants.d/dir.yaml").string() +
+                ": is a directory; expected one tenant's YAML file (a regular file); remove it, "
+                "or rename it so its name does not end in .yaml or .yml");
+}
+
+TEST_F(TenantsDirTest, AnUnreadableFileIsReportedNotSkipped) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root reads any file";
+  tenant_file("good.yaml", "good");
+  write("tenants.d/locked.yaml", "name: locked\n", 0000);
+  Config c = load_ok(main_file());
+  ASSERT_EQ(c.disabled_tenants.size(), 1u);
+  EXPECT_THAT(c.disabled_tenants[0].problems[0].message,
+              HasSubstr("cannot read: Permission denied; make it readable by the user cwsync "
+                        "runs as, or remove it"));
+}
+
 TEST_F(TenantsDirTest, AMissingDirectoryIsAProblemOfTheMainFile) {
   const auto path = write("cwsync.yaml", "tenants_dir: nowhere\n");
   auto err = load_error(path);

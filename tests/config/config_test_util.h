@@ -2,15 +2,20 @@
 // real files, and an injected environment.
 #pragma once
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <string>
+#include <thread>
 #include <variant>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -52,6 +57,34 @@ class ConfigTest : public ::testing::Test {
 
   std::variant<Config, ConfigError> load(const std::string& path) {
     return load_config(path, env());
+  }
+
+  // Makes a FIFO dir/name and returns its path.
+  std::string fifo(const std::string& name) {
+    const auto path = dir_ / name;
+    std::filesystem::create_directories(path.parent_path());
+    EXPECT_EQ(::mkfifo(path.c_str(), 0600), 0) << path;
+    return path.string();
+  }
+
+  // load() for a config that names FIFOs, bounded in time: a loader that
+  // opens a FIFO with a plain open() blocks until a writer comes. After
+  // `limit` the test fails, and each FIFO in `fifos` is given a writer that
+  // closes at once (EOF), until the load returns.
+  std::variant<Config, ConfigError> load_bounded(const std::string& path,
+                                                 const std::vector<std::string>& fifos,
+                                                 std::chrono::seconds limit = std::chrono::seconds(10)) {
+    auto done = std::async(std::launch::async, [this, path] { return load(path); });
+    if (done.wait_for(limit) == std::future_status::timeout) {
+      ADD_FAILURE() << "loading " << path << " blocked for " << limit.count() << " s";
+      while (done.wait_for(std::chrono::milliseconds(50)) == std::future_status::timeout) {
+        for (const auto& f : fifos) {
+          const int fd = ::open(f.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+          if (fd >= 0) ::close(fd);
+        }
+      }
+    }
+    return done.get();
   }
 
   // Loads and expects success; fails the test with every problem otherwise.

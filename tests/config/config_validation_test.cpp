@@ -377,6 +377,30 @@ TEST_F(ConfigValidationTest, HttpListenMustBeHostPort) {
   }
 }
 
+// `cwsync run` refuses a non-loopback http_listen without --allow-remote-http:
+// check-config warns (and still passes), so its OK does not promise a start.
+TEST_F(ConfigValidationTest, ANonLoopbackHttpListenIsAWarning) {
+  for (const char* remote : {"0.0.0.0:9464", "[::]:9464", "192.168.1.5:9464", "monitor.lan:9464",
+                             "128.0.0.1:9464"}) {
+    const auto path = write("remote.yaml", std::string("database: x.db\nhttp_listen: \"") +
+                                               remote + "\"\n" + kMinimalTenant);
+    const Config c = load_ok(path);
+    EXPECT_EQ(c.http_listen, remote);
+    ASSERT_EQ(c.warnings.size(), 1u) << remote;
+    EXPECT_EQ(c.warnings[0].to_string(),
+              path + ":2: http_listen: '" + remote +
+                  "' is not a loopback address (127.0.0.0/8, ::1, localhost); the HTTP endpoints "
+                  "are unauthenticated, and `cwsync run` refuses it unless started with "
+                  "--allow-remote-http");
+  }
+  for (const char* local : {"127.0.0.1:9464", "127.8.9.10:1", "[::1]:9464", "localhost:0",
+                            "LocalHost:9464"}) {
+    const Config c = load_ok(write("local.yaml", std::string("http_listen: \"") + local + "\"\n" +
+                                                     kMinimalTenant));
+    EXPECT_TRUE(c.warnings.empty()) << local << ": " << c.warnings[0].to_string();
+  }
+}
+
 TEST_F(ConfigValidationTest, ClientIdMustBeAGuid) {
   const auto p = one_problem(R"(
 tenants:
