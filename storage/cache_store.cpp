@@ -329,7 +329,8 @@ Result<std::optional<std::string>> CacheStore::get_meta(std::string_view tenant,
 
 Status CacheStore::put_meta(std::string_view tenant, std::string_view key,
                             std::string_view value_json, TimePoint now) {
-  return guarded("put sync_meta", [&]() -> Status {
+  // An autocommit write: no WriteTransaction to explain a full disk.
+  Status put = guarded("put sync_meta", [&]() -> Status {
     SQLite::Statement st(db_->handle(),
         "INSERT INTO sync_meta (tenant, key, value_json, updated_at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (tenant, key) DO UPDATE SET value_json = excluded.value_json, "
@@ -341,6 +342,8 @@ Status CacheStore::put_meta(std::string_view tenant, std::string_view key,
     st.exec();
     return {};
   });
+  if (!put) return detail::explain_disk_error(put.error(), db_->path());
+  return put;
 }
 
 Result<std::optional<std::string>> CacheStore::setting(std::string_view key) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
 #include <sqlite3.h>
 
 #include "storage/migrations.h"
@@ -61,6 +62,25 @@ void configure_sqlite_once() {
   (void)configured;
 }
 
+// SQLite deletes the -wal and -shm files when the last connection closes.
+// A reader without write access to the folder (a group member, the folder
+// 0750) cannot create them again, and a WAL database cannot be read without
+// them, so `cwsync status` would fail while the daemon is stopped. With this
+// set on every writing connection the files stay (the -wal empty after the
+// closing checkpoint, since journal_size_limit is set) with the file's mode.
+void keep_wal_files_on_close(SQLite::Database& db) {
+  int persist = 1;
+  const int rc = sqlite3_file_control(db.getHandle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+  if (rc != SQLITE_OK) throw SQLite::Exception("cannot keep the WAL files on close", rc);
+}
+
+Error directory_as_database(const std::string& path) {
+  return make_error(ErrorKind::kIo,
+                    "is a directory, not a database file; point `database:` at a file in it, "
+                    "e.g. " + (fs::path(path) / "cache.db").string() + " (cwsync creates it)",
+                    path);
+}
+
 std::string pragma_text(SQLite::Database& db, const char* sql) {
   return db.execAndGet(sql).getString();
 }
@@ -76,6 +96,8 @@ Database::~Database() = default;
 Result<Database> Database::open(const std::string& path, const OpenOptions& options) {
   configure_sqlite_once();
   std::error_code ec;
+  // SQLite would say "unable to open database file" or "disk I/O error".
+  if (fs::is_directory(path, ec)) return directory_as_database(path);
   const bool exists = fs::exists(path, ec);
   if (!exists) {
     if (options.read_only || !options.create) {
@@ -106,6 +128,7 @@ Result<Database> Database::open(const std::string& path, const OpenOptions& opti
                           "of the file and its directory",
                           path);
       }
+      keep_wal_files_on_close(*db);
       const std::string mode = pragma_text(*db, "PRAGMA journal_mode=WAL");
       if (mode != "wal") {
         return make_error(ErrorKind::kDatabase, "cannot switch to WAL mode (got " + mode + ")",
@@ -127,7 +150,7 @@ Result<Database> Database::open(const std::string& path, const OpenOptions& opti
     db->exec("PRAGMA foreign_keys=ON");
     return Database(std::move(db), path, options.read_only);
   });
-  if (!opened.ok()) return detail::explain_disk_error(opened.error(), path);
+  if (!opened.ok()) return detail::explain_open_error(opened.error(), path, options.read_only);
   return opened;
 }
 

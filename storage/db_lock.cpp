@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <string>
 
 namespace cwsync::storage {
@@ -16,6 +17,9 @@ constexpr off_t kSyncByte = 1;
 // Tenant bytes live past the pid text, spread over 2^40 offsets: two tenants
 // share one only by a 64-bit hash collision, and then merely take turns.
 constexpr off_t kTenantBytes = 4096;
+// The daemon's byte on the database file itself, far from the bytes SQLite
+// locks there (from 0x40000000, 512 bytes): no lock of SQLite meets it.
+constexpr off_t kDbFileByte = off_t{1} << 62;
 
 off_t tenant_byte(std::string_view tenant) {
   std::uint64_t h = 14695981039346656037ULL;  // FNV-1a: stable across runs and builds
@@ -33,6 +37,23 @@ int set_lock(int fd, off_t byte, short type, bool wait) {
   return ::fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl);
 }
 
+// The database's name with every symlink resolved: the realpath of the file,
+// or of its folder when the file does not exist yet. Two names of one file
+// through symlinks then share one lock file.
+std::string resolved_path(const std::string& database_path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path real = fs::canonical(database_path, ec);
+  if (!ec) return real.string();
+  const fs::path p(database_path);
+  const fs::path dir = fs::canonical(p.has_parent_path() ? p.parent_path() : fs::path("."), ec);
+  return ec ? database_path : (dir / p.filename()).string();
+}
+
+std::string lock_file_of(const std::string& database_path) {
+  return resolved_path(database_path) + ".lock";
+}
+
 std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
 // The pid the daemon wrote, or "" when the file holds none.
@@ -48,7 +69,7 @@ std::string holder_pid(int fd) {
 }  // namespace
 
 Result<DbLock> DbLock::open(const std::string& database_path) {
-  std::string path = database_path + ".lock";
+  std::string path = lock_file_of(database_path);
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
   if (fd < 0) {
     return make_error(ErrorKind::kIo, errno_text("cannot open the lock file"), path);
@@ -57,12 +78,52 @@ Result<DbLock> DbLock::open(const std::string& database_path) {
 }
 
 DbLock::DbLock(DbLock&& other) noexcept
-    : fd_(other.fd_), path_(std::move(other.path_)), database_(std::move(other.database_)) {
+    : fd_(other.fd_), db_fd_(other.db_fd_), path_(std::move(other.path_)),
+      database_(std::move(other.database_)) {
   other.fd_ = -1;
+  other.db_fd_ = -1;
 }
 
 DbLock::~DbLock() {
   if (fd_ >= 0) ::close(fd_);  // closing the description drops its OFD locks
+  release_db_file();
+}
+
+// A hard link is a second name with no symlink to resolve, so the lock file
+// cannot meet it: only the inode is common to both names. The daemon lock is
+// therefore also an OFD lock on kDbFileByte of the database file itself.
+// That descriptor is never closed: closing any descriptor of a file drops
+// every POSIX (fcntl F_SETLK) lock the process holds on it, and SQLite's
+// connections in this process lock the same file that way; losing their
+// SHARED lock would let another process think it is the last connection and
+// delete the WAL under them. OFD locks are not dropped by other closes, and a
+// daemon takes this lock once, so it costs one descriptor per process.
+Status DbLock::lock_db_file() {
+  db_fd_ = ::open(resolved_path(database_).c_str(), O_RDWR | O_CLOEXEC);
+  if (db_fd_ < 0) {
+    return make_error(ErrorKind::kIo, errno_text("cannot open the database to lock it"),
+                      database_);
+  }
+  if (set_lock(db_fd_, kDbFileByte, F_WRLCK, false) == 0) return {};
+  if (errno != EAGAIN && errno != EACCES) {
+    return make_error(ErrorKind::kIo, errno_text("cannot lock"), database_);
+  }
+  return already_running("", resolved_path(database_));
+}
+
+void DbLock::release_db_file() {
+  if (db_fd_ < 0) return;
+  set_lock(db_fd_, kDbFileByte, F_UNLCK, false);  // not close(): see lock_db_file()
+  db_fd_ = -1;
+}
+
+Error DbLock::already_running(const std::string& pid, const std::string& held) const {
+  return make_error(ErrorKind::kIo,
+                    "another cwsync daemon" + (pid.empty() ? std::string() : " (pid " + pid + ")") +
+                        " is already running on database " + database_ + " (it holds " + held +
+                        "); stop it first (systemctl stop cwsync), or give this one its own "
+                        "`database:`",
+                    path_);
 }
 
 Status DbLock::lock_daemon() {
@@ -70,13 +131,17 @@ Status DbLock::lock_daemon() {
     if (errno != EAGAIN && errno != EACCES) {
       return make_error(ErrorKind::kIo, errno_text("cannot lock"), path_);
     }
-    const std::string pid = holder_pid(fd_);
-    return make_error(ErrorKind::kIo,
-                      "another cwsync daemon" + (pid.empty() ? std::string() : " (pid " + pid + ")") +
-                          " is already running on database " + database_ +
-                          " (it holds " + path_ + "); stop it first (systemctl stop cwsync), or "
-                          "give this one its own `database:`",
-                      path_);
+    return already_running(holder_pid(fd_), path_);
+  }
+  // The file exists once the daemon opened it; a lock on a name alone (tests)
+  // has no inode to share.
+  std::error_code ec;
+  if (std::filesystem::exists(database_, ec)) {
+    if (Status st = lock_db_file(); !st) {
+      set_lock(fd_, kDaemonByte, F_UNLCK, false);
+      release_db_file();
+      return st;
+    }
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
@@ -97,7 +162,7 @@ Result<bool> DbLock::join_syncers() {
 
 Result<std::optional<TenantSyncLock>> TenantSyncLock::try_acquire(
     const std::string& database_path, std::string_view tenant, TenantSyncRole role) {
-  const std::string path = database_path + ".lock";
+  const std::string path = lock_file_of(database_path);
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
   if (fd < 0) return make_error(ErrorKind::kIo, errno_text("cannot open the lock file"), path);
   const short type = role == TenantSyncRole::kReconcile ? F_WRLCK : F_RDLCK;

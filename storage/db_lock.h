@@ -10,6 +10,11 @@
 //    rows still marked 'running' were left by a killed process.
 // They are open-file-description locks (fcntl F_OFD_SETLK): the kernel drops
 // them when the process ends, however it ends, and they are not inherited.
+// "<database>" is the configured path with symlinks resolved, so every name
+// of the file through a symlink meets the same locks. A hard link has nothing
+// to resolve: the daemon lock is also held on the database file itself (an
+// OFD lock on a byte SQLite never uses), so a second daemon refuses whatever
+// name it was given.
 // Readers, `enqueue` and `queue` commands take no lock.
 #pragma once
 
@@ -23,17 +28,19 @@ namespace cwsync::storage {
 
 class DbLock {
  public:
-  // Opens (creating, mode 0640) "<database_path>.lock". Errors: kIo naming
-  // the lock file.
+  // Opens (creating, mode 0640) "<database_path>.lock", symlinks resolved.
+  // Errors: kIo naming the lock file.
   static Result<DbLock> open(const std::string& database_path);
 
   DbLock(DbLock&& other) noexcept;
   DbLock& operator=(DbLock&&) = delete;
   ~DbLock();  // releases every lock taken through this object
 
-  // Takes the daemon lock without waiting and records this pid in the file.
+  // Takes the daemon lock without waiting, on the lock file and on the
+  // database file when it exists, and records this pid in the lock file.
   // Errors: kIo "another cwsync daemon (pid N) is already running on ...",
-  // with the fix.
+  // with the fix (no pid when only the database file's lock is held, e.g.
+  // through a hard link).
   Status lock_daemon();
   // Joins the syncers (shared sync lock; waits if another process is just
   // probing). True when no other syncer was alive at that moment. Errors: kIo.
@@ -44,7 +51,11 @@ class DbLock {
  private:
   DbLock(int fd, std::string path, std::string database)
       : fd_(fd), path_(std::move(path)), database_(std::move(database)) {}
+  Status lock_db_file();
+  void release_db_file();
+  Error already_running(const std::string& pid, const std::string& held) const;
   int fd_ = -1;
+  int db_fd_ = -1;  // on the database file; never closed (db_lock.cpp says why)
   std::string path_, database_;
 };
 

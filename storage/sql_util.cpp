@@ -1,10 +1,12 @@
 #include "storage/sql_util.h"
 
 #include <sys/statvfs.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include <SQLiteCpp/Exception.h>
 
@@ -21,6 +23,23 @@ Error db_error(const std::exception& e, std::string_view context) {
 namespace {
 
 constexpr unsigned long long kDiskFullBytes = 1024 * 1024;
+const std::string kDiskFullPrefix = "disk full: ";
+
+std::string folder_of(const std::string& db_path) {
+  const std::filesystem::path p(db_path);
+  return p.has_parent_path() ? p.parent_path().string() : ".";
+}
+
+// SQLite reads a WAL database without writing only when the -wal and -shm
+// files exist; it cannot create them in a folder it may not write.
+std::optional<std::string> missing_wal_file(const std::string& db_path) {
+  std::error_code ec;
+  if (::access(folder_of(db_path).c_str(), W_OK) == 0) return std::nullopt;
+  for (const char* suffix : {"-shm", "-wal"}) {
+    if (!std::filesystem::exists(db_path + suffix, ec)) return db_path + suffix;
+  }
+  return std::nullopt;
+}
 
 std::string human_bytes(unsigned long long n) {
   char buf[32];
@@ -37,17 +56,42 @@ Error explain_disk_error(Error error, const std::string& db_path) {
   const bool full = primary == SQLITE_FULL;
   const bool io = primary == SQLITE_IOERR;
   if (!full && !io) return error;
-  const std::filesystem::path p(db_path);
-  const std::string dir = p.has_parent_path() ? p.parent_path().string() : ".";
+  // A failed commit is explained where it fails and again by its caller
+  // (a migration); the second time would nest the message in itself.
+  if (error.message.rfind(kDiskFullPrefix, 0) == 0) return error;
+  const std::string dir = folder_of(db_path);
   struct statvfs vfs {};
   if (::statvfs(dir.c_str(), &vfs) != 0) return error;
   const unsigned long long free_bytes =
       static_cast<unsigned long long>(vfs.f_bavail) * static_cast<unsigned long long>(vfs.f_frsize);
   if (!full && free_bytes >= kDiskFullBytes) return error;  // some other I/O failure
-  error.message = "disk full: " + dir + " has " + human_bytes(free_bytes) +
+  error.message = kDiskFullPrefix + dir + " has " + human_bytes(free_bytes) +
                   " free for this user; free some space there or move `database:` to a disk "
                   "with room (SQLite said: " + error.message + ")";
   return error;
+}
+
+Error explain_open_error(Error error, const std::string& db_path, bool read_only) {
+  const int primary = error.sqlite_code & 0xff;
+  if (primary == SQLITE_NOTADB) {
+    error.message =
+        "not an SQLite database: the file holds something else (another program's file, or a "
+        "damaged or encrypted database); cwsync left it untouched. Point `database:` in the "
+        "config at a new file (cwsync creates it) or at an existing cwsync database";
+    return error;
+  }
+  if (read_only && (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN)) {
+    if (auto missing = missing_wal_file(db_path)) {
+      error.kind = ErrorKind::kIo;
+      error.message = "cannot read the database without writing: " + *missing +
+                      " is missing and " + folder_of(db_path) +
+                      " is not writable by this user, so SQLite cannot create it; start the "
+                      "daemon once (it leaves the -wal and -shm files behind when it stops), or "
+                      "let this user's group write " + folder_of(db_path);
+      return error;
+    }
+  }
+  return explain_disk_error(std::move(error), db_path);
 }
 
 Status check_is_cwsync(SQLite::Database& db, const std::string& path, int version) {

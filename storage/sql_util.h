@@ -38,7 +38,14 @@ inline std::string iso(TimePoint t) { return format_iso8601(t); }
 // while the database's directory has less than 1 MiB free for this user
 // (creating the -shm/-wal file on a full disk fails that way). Otherwise
 // `error` unchanged.
+// Explaining an already explained error leaves it as it is.
 Error explain_disk_error(Error error, const std::string& db_path);
+
+// `error` from opening `db_path`, reworded with its cause and the fix when
+// the file is not an SQLite database, or when a read-only open fails because
+// the -wal or -shm file is missing and the folder is not writable for this
+// user; then as explain_disk_error.
+Error explain_open_error(Error error, const std::string& db_path, bool read_only);
 
 // kDatabase naming `path` when `db` (PRAGMA user_version `version`) is not a
 // cwsync database: version 0 with tables or other objects of its own.

@@ -110,6 +110,29 @@ TEST_F(LifecycleTest, ASecondDaemonOnTheSameDatabaseRefusesWithExitOne) {
   EXPECT_EQ(third->wait(15s), 0);
 }
 
+// The lock belongs to the file, not to the name in the config.
+TEST_F(LifecycleTest, ASecondDaemonThroughASymlinkOrAHardLinkRefusesToo) {
+  write_config(db_, "1m");
+  auto first = start();
+  std::filesystem::create_directory(dir_.file("other"));
+  const std::string sym = dir_.file("sym.db").string();
+  const std::string hard = dir_.file("other/hard.db").string();
+  std::filesystem::create_symlink(db_, sym);
+  std::filesystem::create_hard_link(db_, hard);
+  for (const std::string& name : {sym, hard}) {
+    write_config(name, "1m");
+    ChildProcess second({"run", "--config", config_path()}, dir_.path());
+    auto code = second.wait(15s);
+    ASSERT_TRUE(code.has_value()) << name;
+    EXPECT_EQ(*code, 1) << second.out();
+    EXPECT_THAT(second.out(), HasSubstr("\"event\":\"daemon_already_running\""));
+    EXPECT_THAT(second.out(), HasSubstr("is already running on database " + name));
+    EXPECT_THAT(second.out(), ::testing::Not(HasSubstr("daemon_ready")));
+  }
+  first->signal(SIGTERM);
+  EXPECT_EQ(first->wait(15s), 0);
+}
+
 TEST_F(LifecycleTest, NoRunStartsAfterSigtermAndKilledRunsAreClosedAtStart) {
   SimControl ctl(sim_.port());
   // Every quotes request is told to come back in 5 s: pulls and the reconcile

@@ -189,6 +189,7 @@ TEST(DiskErrorTest, ReopeningOnAFullDiskSaysDiskFullWithThePath) {
   if (WIFEXITED(status) && WEXITSTATUS(status) == 77) GTEST_SKIP() << out;
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
   EXPECT_NE(out.find("disk full: " + mnt + " has "), std::string::npos) << out;
+  EXPECT_EQ(out.find("SQLite said"), out.rfind("SQLite said")) << "said twice: " << out;
 }
 
 TEST_F(QueueRowChecksTest, RunsLeftRunningAreClosedAsInterrupted) {
