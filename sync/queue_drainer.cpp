@@ -166,7 +166,8 @@ Status QueueDrainer::dead(const PostRow& post, const std::string& reason, std::o
   if (auto st = store_.dead_letter(post.id, reason, http, now, counted); !st.ok()) return st;
   ++stats.dead;
   auto rec = log::warn("post_dead_lettered");
-  rec.tenant(tenant_).post_id(post.id).attempt(post.attempts).field("ticket_id", post.ticket_id);
+  // The claim's attempt, sent or not (post.attempts counts earlier ones).
+  rec.tenant(tenant_).post_id(post.id).attempt(post.attempts + 1).field("ticket_id", post.ticket_id);
   if (http) rec.http_status(*http);
   rec.msg(reason);
   return {};
