@@ -126,6 +126,21 @@ void requeue_one(SQLite::Database& db, std::int64_t id, const PostState& state,
               now_iso);
 }
 
+// A post INSERTed by SQL without `provider` gets the column default,
+// connectwise, whatever its tenant's PSA. Storing the provider it is really
+// delivered through keeps psa_post_history and dashboards grouping by
+// provider right. Only the default is rewritten: another explicit provider is
+// the drainer's to reject. True when the row changed.
+bool correct_provider(SQLite::Database& db, std::int64_t id,
+                      const std::optional<std::string>& provider) {
+  if (!provider || *provider == kDefaultPostProvider) return false;
+  SQLite::Statement st(db, "UPDATE psa_posts SET provider = ? WHERE id = ? AND provider = ?");
+  st.bind(1, *provider);
+  st.bind(2, static_cast<int64_t>(id));
+  st.bind(3, std::string(kDefaultPostProvider));
+  return st.exec() > 0;
+}
+
 }  // namespace
 
 std::string new_idempotency_key() {
@@ -230,7 +245,13 @@ Result<std::vector<ClaimedPost>> QueueStore::claim_due(TimePoint now, millisecon
           ? "reclaimed after lease expired (" + (p.old_lease.empty() ? "none" : p.old_lease) +
                 "); lease until " + lease_iso
           : "lease until " + lease_iso;
-      log_event(db, p.id, {ActivityEvent::kClaimed, p.attempts + 1, {}, {}, msg}, now_iso);
+      const bool corrected = correct_provider(db, p.id, filter.provider);
+      log_event(db, p.id,
+                {ActivityEvent::kClaimed, p.attempts + 1, {}, {},
+                 msg + (corrected ? "; provider set to " + *filter.provider +
+                                        " (the tenant's PSA; the row had the default)"
+                                  : std::string())},
+                now_iso);
       update_post(db, p.id, "status = 'in_flight', lease_until = :lease", now_iso,
                   {{":lease", lease_iso}});
       read.reset();

@@ -153,9 +153,9 @@ TEST_F(QueueStoreTest, ClaimsInIdOrderPerTicketAndBlocksOnlyThatTicket) {
 
 TEST_F(QueueStoreTest, ClaimFiltersByTenantAndLimit) {
   const auto a = post(1), b = post(2), g = post(3, "globex");
-  EXPECT_EQ(claim(t0, 10, {.tenant = {}, .exclude_tenants = {"acme"}}),
+  EXPECT_EQ(claim(t0, 10, {.tenant = {}, .exclude_tenants = {"acme"}, .provider = {}}),
             (std::vector<std::int64_t>{g}));
-  EXPECT_EQ(claim(t0, 1, {.tenant = "acme", .exclude_tenants = {}}),
+  EXPECT_EQ(claim(t0, 1, {.tenant = "acme", .exclude_tenants = {}, .provider = {}}),
             (std::vector<std::int64_t>{a}));
   EXPECT_EQ(claim(t0, 0), (std::vector<std::int64_t>{b}));
 }
