@@ -96,6 +96,20 @@ Result<ReconcileCounts> TombstoneReconcile::count() {
   });
 }
 
+Result<std::vector<std::string>> TombstoneReconcile::missing_ids() {
+  if (db_ == nullptr) return make_error(ErrorKind::kInternal, "reconcile was moved from");
+  return guarded("list reconcile misses", [&]() -> Result<std::vector<std::string>> {
+    SQLite::Statement st(db_->handle(),
+        std::string("SELECT id FROM ") + table_of(entity_) +
+            " WHERE tenant = ? AND deleted_at IS NULL AND id NOT IN "
+            "(SELECT id FROM temp.reconcile_ids)" + scope_ + " ORDER BY id");
+    st.bind(1, tenant_);
+    std::vector<std::string> ids;
+    while (st.executeStep()) ids.push_back(st.getColumn(0).getString());
+    return ids;
+  });
+}
+
 Result<ReconcileCounts> TombstoneReconcile::apply(TimePoint now,
                                                   std::optional<double> max_delete_ratio) {
   if (db_ == nullptr) return make_error(ErrorKind::kInternal, "reconcile was moved from");

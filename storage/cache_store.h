@@ -89,6 +89,8 @@ class TombstoneReconcile {
   Status add_live_ids(const std::vector<std::string>& ids);
   // What apply() would do if called now. Changes nothing.
   Result<ReconcileCounts> count();
+  // The ids apply() would tombstone if called now, in id order. Changes nothing.
+  Result<std::vector<std::string>> missing_ids();
   // In one write transaction: tombstones missing rows (deleted_at = now;
   // for quotes also their items), clears deleted_at of reappeared rows and
   // stamps sync_state.last_reconcile_at. If max_delete_ratio is given and

@@ -3,6 +3,7 @@
 // appends its activity rows together.
 #include "storage/queue_store.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <initializer_list>
 #include <random>
@@ -47,7 +48,12 @@ void log_event(SQLite::Database& db, std::int64_t post_id, const LogEntry& e,
 
 struct PostState {
   PostStatus status;
-  int attempts;
+  int attempts;  // 'attempt' rows so far
+  // The 1-based attempt the post's events belong to: that of its latest
+  // claim, whether or not the claim got as far as sending (a payload that
+  // fails validation is dead-lettered before any 'attempt' row, and must not
+  // log attempt 0); attempts + 1 for a post never claimed.
+  int attempt;
   std::optional<std::string> last_error;
 };
 
@@ -56,7 +62,9 @@ Result<PostState> expect_state(SQLite::Database& db, std::int64_t id,
                                std::initializer_list<PostStatus> allowed, const char* action) {
   SQLite::Statement st(db,
       "SELECT status, (SELECT COUNT(*) FROM psa_activity_log a "
-      "                WHERE a.post_id = p.id AND a.event = 'attempt'), last_error "
+      "                WHERE a.post_id = p.id AND a.event = 'attempt'), last_error, "
+      "  (SELECT c.attempt FROM psa_activity_log c WHERE c.post_id = p.id "
+      "   AND c.event = 'claimed' ORDER BY c.id DESC LIMIT 1) "
       "FROM psa_posts p WHERE id = ?");
   st.bind(1, static_cast<int64_t>(id));
   if (!st.executeStep()) {
@@ -67,7 +75,10 @@ Result<PostState> expect_state(SQLite::Database& db, std::int64_t id,
   std::string expected;
   for (PostStatus s : allowed) {
     if (status == s) {
-      return PostState{*status, st.getColumn(1).getInt(), detail::col_text(st.getColumn(2))};
+      const int attempts = st.getColumn(1).getInt();
+      const int attempt = st.getColumn(3).isNull() ? attempts + 1
+                                                   : std::max(attempts, st.getColumn(3).getInt());
+      return PostState{*status, attempts, attempt, detail::col_text(st.getColumn(2))};
     }
     expected += (expected.empty() ? "" : " or ") + std::string(to_string(s));
   }
@@ -106,13 +117,28 @@ std::int64_t ms(milliseconds d) { return static_cast<std::int64_t>(d.count()); }
 
 void requeue_one(SQLite::Database& db, std::int64_t id, const PostState& state,
                  const std::string& now_iso) {
-  log_event(db, id, {ActivityEvent::kRequeued, state.attempts, {}, {},
+  log_event(db, id, {ActivityEvent::kRequeued, state.attempt, {}, {},
                      "requeued (was dead: " + state.last_error.value_or("no reason") + ")"},
             now_iso);
   update_post(db, id,
               "status = 'pending', retry_count = 0, failures = 0, next_retry_at = :now, "
               "lease_until = NULL",
               now_iso);
+}
+
+// A post INSERTed by SQL without `provider` gets the column default,
+// connectwise, whatever its tenant's PSA. Storing the provider it is really
+// delivered through keeps psa_post_history and dashboards grouping by
+// provider right. Only the default is rewritten: another explicit provider is
+// the drainer's to reject. True when the row changed.
+bool correct_provider(SQLite::Database& db, std::int64_t id,
+                      const std::optional<std::string>& provider) {
+  if (!provider || *provider == kDefaultPostProvider) return false;
+  SQLite::Statement st(db, "UPDATE psa_posts SET provider = ? WHERE id = ? AND provider = ?");
+  st.bind(1, *provider);
+  st.bind(2, static_cast<int64_t>(id));
+  st.bind(3, std::string(kDefaultPostProvider));
+  return st.exec() > 0;
 }
 
 }  // namespace
@@ -219,7 +245,13 @@ Result<std::vector<ClaimedPost>> QueueStore::claim_due(TimePoint now, millisecon
           ? "reclaimed after lease expired (" + (p.old_lease.empty() ? "none" : p.old_lease) +
                 "); lease until " + lease_iso
           : "lease until " + lease_iso;
-      log_event(db, p.id, {ActivityEvent::kClaimed, p.attempts + 1, {}, {}, msg}, now_iso);
+      const bool corrected = correct_provider(db, p.id, filter.provider);
+      log_event(db, p.id,
+                {ActivityEvent::kClaimed, p.attempts + 1, {}, {},
+                 msg + (corrected ? "; provider set to " + *filter.provider +
+                                        " (the tenant's PSA; the row had the default)"
+                                  : std::string())},
+                now_iso);
       update_post(db, p.id, "status = 'in_flight', lease_until = :lease", now_iso,
                   {{":lease", lease_iso}});
       read.reset();
@@ -255,7 +287,7 @@ Status QueueStore::mark_succeeded(std::int64_t post_id, std::optional<std::strin
   return transition(*db_, post_id, {PostStatus::kInFlight}, "mark_succeeded",
                     [&](SQLite::Database& db, const PostState& s) {
     log_event(db, post_id,
-              {ActivityEvent::kSucceeded, s.attempts, http_status, ms(duration),
+              {ActivityEvent::kSucceeded, s.attempt, http_status, ms(duration),
                "delivered" + (remote_id ? " as " + *remote_id : std::string())},
               now_iso);
     update_post(db, post_id,
@@ -270,10 +302,10 @@ Status QueueStore::mark_deduplicated(std::int64_t post_id, std::optional<std::st
   const std::string now_iso = detail::iso(now);
   return transition(*db_, post_id, {PostStatus::kInFlight}, "mark_deduplicated",
                     [&](SQLite::Database& db, const PostState& s) {
-    log_event(db, post_id, {ActivityEvent::kDeduplicated, s.attempts, {}, {}, std::string(evidence)},
+    log_event(db, post_id, {ActivityEvent::kDeduplicated, s.attempt, {}, {}, std::string(evidence)},
               now_iso);
     log_event(db, post_id,
-              {ActivityEvent::kSucceeded, s.attempts, {}, {},
+              {ActivityEvent::kSucceeded, s.attempt, {}, {},
                "already applied upstream" + (remote_id ? " as " + *remote_id : std::string())},
               now_iso);
     update_post(db, post_id,
@@ -290,10 +322,10 @@ Status QueueStore::schedule_retry(std::int64_t post_id, TimePoint next_at, std::
   const std::string next_iso = detail::iso(next_at);
   return transition(*db_, post_id, {PostStatus::kInFlight}, "schedule_retry",
                     [&](SQLite::Database& db, const PostState& s) {
-    log_event(db, post_id, {ActivityEvent::kFailed, s.attempts, http_status, {}, std::string(error)},
+    log_event(db, post_id, {ActivityEvent::kFailed, s.attempt, http_status, {}, std::string(error)},
               now_iso);
     log_event(db, post_id,
-              {ActivityEvent::kRetryScheduled, s.attempts, {}, {}, "next attempt at " + next_iso},
+              {ActivityEvent::kRetryScheduled, s.attempt, {}, {}, "next attempt at " + next_iso},
               now_iso);
     update_post(db, post_id,
                 "status = 'pending', retry_count = retry_count + 1, next_retry_at = :next, "
@@ -311,7 +343,7 @@ Status QueueStore::dead_letter(std::int64_t post_id, std::string_view reason,
   return transition(*db_, post_id, {PostStatus::kPending, PostStatus::kInFlight}, "dead_letter",
                     [&](SQLite::Database& db, const PostState& s) {
     log_event(db, post_id,
-              {ActivityEvent::kDeadLettered, s.attempts, http_status, {}, std::string(reason)},
+              {ActivityEvent::kDeadLettered, s.attempt, http_status, {}, std::string(reason)},
               now_iso);
     update_post(db, post_id,
                 "status = 'dead', last_error = :reason, failures = failures + :counted, "
@@ -329,7 +361,7 @@ Status QueueStore::release(std::int64_t post_id, TimePoint next_at, std::string_
   return transition(*db_, post_id, {PostStatus::kInFlight}, "release",
                     [&](SQLite::Database& db, const PostState& s) {
     log_event(db, post_id,
-              {ActivityEvent::kRetryScheduled, s.attempts, {}, {},
+              {ActivityEvent::kRetryScheduled, s.attempt, {}, {},
                "released (" + std::string(reason) + "); next attempt at " + next_iso},
               now_iso);
     if (!error) {

@@ -28,9 +28,16 @@
 
 namespace cwsync::storage {
 
+// psa_posts.provider's column default (docs/schema.md §psa_posts).
+inline constexpr std::string_view kDefaultPostProvider = "connectwise";
+
 struct ClaimFilter {
   std::optional<std::string> tenant;          // only this tenant
   std::vector<std::string> exclude_tenants;   // e.g. tenants paused after a 401
+  // The PSA the claimed posts are delivered through (the tenant's): a post
+  // still at kDefaultPostProvider gets it at the claim, in the same
+  // transaction, and its 'claimed' row says so. Other providers are kept.
+  std::optional<std::string> provider;
 };
 
 struct PostFilter {
@@ -60,7 +67,8 @@ class QueueStore {
   // the lowest-id pending/in_flight post of each (tenant, ticket_id) is
   // eligible, so a ticket's posts go out in id order and a stuck post blocks
   // only its own ticket. Claimed posts become in_flight until now + lease;
-  // each gets a 'claimed' row. Ordered by next_retry_at, then id.
+  // each gets a 'claimed' row. Ordered by next_retry_at, then id. With
+  // filter.provider, the default provider of a claimed row is corrected.
   Result<std::vector<ClaimedPost>> claim_due(TimePoint now, std::chrono::milliseconds lease,
                                              int limit, const ClaimFilter& filter = {});
   // Logs 'attempt' (attempt number, HTTP status if any, duration). in_flight only.

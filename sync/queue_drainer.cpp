@@ -99,6 +99,7 @@ Result<DrainStats> QueueDrainer::drain_once() {
   std::set<std::int64_t> seen;  // a post comes back due in this pass → stop
   storage::ClaimFilter filter;
   filter.tenant = tenant_;
+  filter.provider = poster_.provider();  // a row with the default learns where it goes
   for (;;) {
     TimePoint now = clock_.now();
     if (paused_until_ && now < *paused_until_) {
@@ -166,7 +167,8 @@ Status QueueDrainer::dead(const PostRow& post, const std::string& reason, std::o
   if (auto st = store_.dead_letter(post.id, reason, http, now, counted); !st.ok()) return st;
   ++stats.dead;
   auto rec = log::warn("post_dead_lettered");
-  rec.tenant(tenant_).post_id(post.id).attempt(post.attempts).field("ticket_id", post.ticket_id);
+  // The claim's attempt, sent or not (post.attempts counts earlier ones).
+  rec.tenant(tenant_).post_id(post.id).attempt(post.attempts + 1).field("ticket_id", post.ticket_id);
   if (http) rec.http_status(*http);
   rec.msg(reason);
   return {};
@@ -191,9 +193,10 @@ Status QueueDrainer::handle(const ClaimedPost& c, DrainStats& stats) {
   auto payload = check_post_row(post);  // rows come from other programs' SQL
   if (!payload.ok()) return dead_now(payload.error().message, std::nullopt);
   // The tenant's config decides where a post goes. The column's default,
-  // connectwise, is what a four-column INSERT gets for any tenant; another
-  // explicit provider than the tenant's is a mistake no retry fixes.
-  if (post.provider != poster_.provider() && post.provider != "connectwise") {
+  // connectwise, is what a four-column INSERT gets for any tenant (the claim
+  // corrected it already); another explicit provider than the tenant's is a
+  // mistake no retry fixes.
+  if (post.provider != poster_.provider() && post.provider != storage::kDefaultPostProvider) {
     return dead_now("invalid post: provider '" + post.provider + "', but tenant " + tenant_ +
                         " uses " + poster_.provider() + "; it was not sent",
                     std::nullopt);

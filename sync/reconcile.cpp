@@ -1,5 +1,6 @@
 #include "sync/reconcile.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "base/log.h"
@@ -30,6 +31,48 @@ Result<std::size_t> read_ids(const Page& page, std::string_view what, bool numer
     }
   }
   return items->size();
+}
+
+// Writes the rows a confirming listing found (whatever the window, so a
+// ticket closed upstream is stored closed) and keeps them out of the
+// tombstones.
+Status keep_found_tickets(const PullContext& ctx, PullStats& stats,
+                          storage::TombstoneReconcile& rec,
+                          const std::vector<storage::TicketRow>& rows) {
+  if (rows.empty()) return {};
+  auto page = ctx.cache.begin_page(ctx.tenant.name, ctx.clock.now());
+  if (!page.ok()) return page.error();
+  std::vector<std::string> ids;
+  for (const storage::TicketRow& t : rows) {
+    if (auto s = page->upsert_ticket(t); !s.ok()) return s;
+    ids.push_back(t.id);
+  }
+  auto written = page->commit();
+  if (!written.ok()) return written.error();
+  stats.upserted += static_cast<std::int64_t>(rows.size());
+  return rec.add_live_ids(ids);
+}
+
+// A ticket the window listing lacks has either gone or left the window
+// (closed, or closed before the cutoff, while the cache still has it open):
+// only an upstream read without the window tells which. Asking only for the
+// missing ids keeps the common case (none missing) at no extra request; a
+// listing that looks like a failed read is left for the guard to refuse.
+Status confirm_missing_tickets(const PullContext& ctx, PullStats& stats,
+                               storage::TombstoneReconcile& rec, const TicketConfirmer& confirm) {
+  auto counts = rec.count();
+  if (!counts.ok()) return counts.error();
+  if (counts->delete_ratio() > ctx.defaults.reconcile_max_delete_ratio) return {};
+  auto missing = rec.missing_ids();
+  if (!missing.ok()) return missing.error();
+  for (std::size_t at = 0; at < missing->size(); at += kTicketConfirmBatch) {
+    const auto end = missing->begin() +
+                     static_cast<std::ptrdiff_t>(std::min(missing->size(), at + kTicketConfirmBatch));
+    auto found = confirm(std::vector<std::string>(missing->begin() + static_cast<std::ptrdiff_t>(at), end));
+    if (!found.ok()) return found.error();
+    if (auto s = keep_found_tickets(ctx, stats, rec, *found); !s.ok()) return s;
+  }
+  return {};
 }
 
 }  // namespace
@@ -145,7 +188,7 @@ TimePoint ticket_window_cutoff(const PullContext& ctx) {
 
 Status reconcile_tickets_by_count(const PullContext& ctx, PullStats& stats, ReconcileResult& out,
                                   std::int64_t upstream, TimePoint local_cutoff,
-                                  const TicketIdLister& add_ids) {
+                                  const TicketIdLister& add_ids, const TicketConfirmer& confirm) {
   auto cached = ctx.cache.live_ticket_count(ctx.tenant.name, local_cutoff);
   if (!cached.ok()) return cached.error();
   const bool differ = upstream != *cached;
@@ -162,6 +205,7 @@ Status reconcile_tickets_by_count(const PullContext& ctx, PullStats& stats, Reco
   auto rec = ctx.cache.begin_reconcile(ctx.tenant.name, storage::Entity::kTickets, local_cutoff);
   if (!rec.ok()) return rec.error();
   if (auto s = add_ids(*rec); !s.ok()) return s;
+  if (auto s = confirm_missing_tickets(ctx, stats, *rec, confirm); !s.ok()) return s;
   return apply_reconcile(ctx, stats, *rec, storage::Entity::kTickets, out);
 }
 

@@ -52,15 +52,26 @@ Status apply_reconcile(const PullContext& ctx, PullStats& stats, storage::Tombst
 // tickets.closed_for_days.
 TimePoint ticket_window_cutoff(const PullContext& ctx);
 
+// Ids per confirming listing (a ConnectWise `id in (...)` stays far below
+// URL limits; Autotask's `in` takes 500).
+inline constexpr std::size_t kTicketConfirmBatch = 100;
+
 // The ticket reconcile every PSA shares, after the provider counted its
 // window upstream (`upstream`): compares it with the cached live tickets
 // updated or open since `local_cutoff` (the ticket_count_checked log); only
 // when they differ, or on ctx.full, calls `add_ids` to stream the window's
-// ids into the reconcile and applies it (apply_reconcile). Errors: add_ids',
-// kDatabase, and as apply_reconcile.
+// ids into the reconcile. A cached ticket missing from the window may only
+// have left it (closed, or closed before the cutoff): unless the guard will
+// refuse anyway, the missing ids go to `confirm` in batches of at most
+// kTicketConfirmBatch, which lists them upstream without the window and
+// returns the rows found; those are written (refreshed, so they leave the
+// local window too) and kept. Only the rest are tombstoned (apply_reconcile).
+// Errors: add_ids', confirm's, kDatabase, and as apply_reconcile.
 using TicketIdLister = std::function<Status(storage::TombstoneReconcile& rec)>;
+using TicketConfirmer =
+    std::function<Result<std::vector<storage::TicketRow>>(const std::vector<std::string>& ids)>;
 Status reconcile_tickets_by_count(const PullContext& ctx, PullStats& stats, ReconcileResult& out,
                                   std::int64_t upstream, TimePoint local_cutoff,
-                                  const TicketIdLister& add_ids);
+                                  const TicketIdLister& add_ids, const TicketConfirmer& confirm);
 
 }  // namespace cwsync

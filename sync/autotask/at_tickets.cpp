@@ -1,5 +1,6 @@
 #include "sync/autotask/at_tickets.h"
 
+#include <charconv>
 #include <map>
 #include <set>
 #include <vector>
@@ -65,6 +66,43 @@ json with_cursor(json window, const std::optional<storage::SyncCursor>& cursor) 
   if (cursor)
     filter.push_back(at_filter("gte", "lastActivityDate", format_iso8601(cursor->modified_at)));
   return filter;
+}
+
+// The tickets among `ids` that exist, read whole and without the window
+// (the confirm step of reconcile_tickets_by_count): one query `id in [...]`,
+// mapped and named as the pull does, so a refreshed row keeps its company
+// and contact names.
+Result<std::vector<TicketRow>> read_at_tickets(PullStats& stats,
+                                               AutotaskEndpoint& at,
+                                               const std::vector<std::string>& ids) {
+  json values = json::array();
+  for (const std::string& id : ids) {
+    std::int64_t n = 0;  // cached ids are the integers the mapper wrote
+    if (std::from_chars(id.data(), id.data() + id.size(), n).ec == std::errc()) values.push_back(n);
+  }
+  const json filter = json::array({{{"op", "in"}, {"field", "id"}, {"value", values}}});
+  auto labels = read_picklist_labels(at, "Tickets", {"status", "priority", "queueID"},
+                                     counted_call(stats, "ticket fields"));
+  if (!labels.ok()) return labels.error();
+  std::vector<TicketRow> rows;
+  auto paged = at.query(
+      "Tickets", filter, {},
+      [&](const Page& page) -> Result<PageVerdict> {
+        stats.pages += 1;
+        auto split = split_page(page.response.body, "Tickets/query by id");
+        if (!split.ok()) return split.error();
+        for (const PageElement& e : split->elements) {
+          auto row = map_autotask_ticket(e.value, e.raw, *labels);
+          if (!row.ok()) return row.error();
+          rows.push_back(std::move(*row));
+        }
+        return PageVerdict{split->elements.size(), false};
+      },
+      counted_call(stats, "tickets by id"));
+  if (!paged.ok()) return paged.error();
+  TicketNames names(at, stats);
+  if (auto s = names.fill(rows); !s.ok()) return s.error();
+  return rows;
 }
 
 }  // namespace
@@ -152,7 +190,8 @@ Status reconcile_autotask_tickets(const PullContext& ctx, PullStats& stats, Auto
                      counted_call(stats, "ticket ids"));
         if (!paged.ok()) return paged.error();
         return Status{};
-      });
+      },
+      [&](const std::vector<std::string>& ids) { return read_at_tickets(stats, at, ids); });
 }
 
 }  // namespace cwsync

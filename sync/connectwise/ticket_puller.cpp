@@ -3,6 +3,7 @@
 #include "sync/connectwise/ticket_mapper.h"
 #include "sync/http/api_pager.h"
 #include "sync/http/http_url.h"
+#include "sync/http/json_page.h"
 #include "sync/pull_engine.h"
 #include "sync/ticket_adapter.h"
 
@@ -16,6 +17,37 @@ Status need_psa(const PullContext& ctx) {
     return no_connection(ctx, "psa");
   }
   return {};
+}
+
+// The tickets among `ids` that exist, read whole and without the window
+// (the confirm step of reconcile_tickets_by_count): one forward-only
+// listing, `id in (...)`.
+Result<std::vector<storage::TicketRow>> read_cw_tickets(const PullContext& ctx, PullStats& stats,
+                                                        const std::vector<std::string>& ids) {
+  std::string in;
+  for (const std::string& id : ids) in += (in.empty() ? "" : ",") + id;
+  HttpRequest first = get_request(UrlBuilder("service/tickets")
+                                      .add("conditions", "id in (" + in + ")")
+                                      .add("pageSize", ctx.defaults.page_size)
+                                      .str());
+  first.headers.set("pagination-type", "forward-only");
+  std::vector<storage::TicketRow> rows;
+  auto paged = ctx.clients.psa()->for_each_page(
+      std::move(first),
+      [&](const Page& page) -> Result<PageVerdict> {
+        stats.pages += 1;
+        auto split = split_page(page.response.body, "GET service/tickets by id");
+        if (!split.ok()) return split.error();
+        for (const PageElement& e : split->elements) {
+          auto row = map_cw_ticket(e.value, e.raw);
+          if (!row.ok()) return row.error();
+          rows.push_back(std::move(*row));
+        }
+        return PageVerdict{split->elements.size(), false};
+      },
+      counted_call(stats, "tickets by id"));
+  if (!paged.ok()) return paged.error();
+  return rows;
 }
 
 }  // namespace
@@ -74,7 +106,8 @@ Status reconcile_cw_tickets(const PullContext& ctx, PullStats& stats, ReconcileR
       ctx, stats, out, count->get<std::int64_t>(), local_cutoff,
       [&](storage::TombstoneReconcile& rec) {
         return add_psa_ids(ctx, stats, rec, "service/tickets", window, "ticket ids");
-      });
+      },
+      [&](const std::vector<std::string>& ids) { return read_cw_tickets(ctx, stats, ids); });
 }
 
 }  // namespace cwsync

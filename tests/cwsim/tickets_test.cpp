@@ -84,5 +84,35 @@ TEST_F(TicketsTest, ClosingThroughAStatusSetsClosedDate) {
   EXPECT_EQ(json(psa("GET", open))["count"], 5);
 }
 
+TEST_F(TicketsTest, StatusPatchStampsClosedDateAndReopenClearsIt) {
+  Json ticket = json(psa("GET", "/service/tickets/1001"));
+  ASSERT_EQ(ticket["closedFlag"], false);
+  const std::string board = ticket["board"]["id"].dump();
+  int64_t closed = 0, open = 0;
+  for (const Json& s : json(psa("GET", "/service/boards/" + board + "/statuses"))) {
+    (s["closedStatus"].get<bool>() ? closed : open) = s["id"].get<int64_t>();
+  }
+  ASSERT_NE(closed, 0);
+  ASSERT_NE(open, 0);
+  auto patch = [&](int64_t status) {
+    HttpReply r = psa("PATCH", "/service/tickets/1001",
+                      R"([{"op":"replace","path":"status","value":{"id":)" + std::to_string(status) + "}}]");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json(r);
+  };
+  Json done = patch(closed);
+  EXPECT_EQ(done["closedFlag"], true);
+  // Stamped with the PATCH's own clock reading, so it is the new lastUpdated.
+  EXPECT_EQ(done["closedDate"], done["_info"]["lastUpdated"]);
+  const std::string window = "/service/tickets?fields=id&conditions=" +
+                             enc("id = 1001 and closedDate > [2000-01-01T00:00:00Z]");
+  EXPECT_EQ(json(psa("GET", window)).size(), 1u);
+  EXPECT_EQ(json(psa("GET", "/service/tickets/1001"))["closedDate"], done["closedDate"]);
+
+  Json reopened = patch(open);
+  EXPECT_EQ(reopened["closedFlag"], false);
+  EXPECT_TRUE(reopened["closedDate"].is_null());
+}
+
 }  // namespace
 }  // namespace cwsim::testing

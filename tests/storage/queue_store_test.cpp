@@ -153,9 +153,9 @@ TEST_F(QueueStoreTest, ClaimsInIdOrderPerTicketAndBlocksOnlyThatTicket) {
 
 TEST_F(QueueStoreTest, ClaimFiltersByTenantAndLimit) {
   const auto a = post(1), b = post(2), g = post(3, "globex");
-  EXPECT_EQ(claim(t0, 10, {.tenant = {}, .exclude_tenants = {"acme"}}),
+  EXPECT_EQ(claim(t0, 10, {.tenant = {}, .exclude_tenants = {"acme"}, .provider = {}}),
             (std::vector<std::int64_t>{g}));
-  EXPECT_EQ(claim(t0, 1, {.tenant = "acme", .exclude_tenants = {}}),
+  EXPECT_EQ(claim(t0, 1, {.tenant = "acme", .exclude_tenants = {}, .provider = {}}),
             (std::vector<std::int64_t>{a}));
   EXPECT_EQ(claim(t0, 0), (std::vector<std::int64_t>{b}));
 }
@@ -219,7 +219,9 @@ TEST_F(QueueStoreTest, DeduplicatedDeadRequeuedAndReleasedRows) {
   const auto dup = post(1), dead = post(2), rel = post(3);
   ASSERT_EQ(claim(t0).size(), 3u);
   ASSERT_TRUE(queue.mark_deduplicated(dup, "99", "marker [cwsync:7f3a9c] in note 99", t0).ok());
-  EXPECT_EQ(events(dup), (Events{"enqueued", "claimed:1", "deduplicated:0", "succeeded:0"}));
+  // Events belong to the claim's attempt even when no 'attempt' row was
+  // written (attempt is 1-based: docs/schema.md §psa_activity_log).
+  EXPECT_EQ(events(dup), (Events{"enqueued", "claimed:1", "deduplicated:1", "succeeded:1"}));
   EXPECT_EQ(row(dup).remote_id, "99");
 
   ASSERT_TRUE(queue.record_attempt(dead, 1, 400, 40ms, "bad request", t0).ok());
@@ -235,7 +237,7 @@ TEST_F(QueueStoreTest, DeduplicatedDeadRequeuedAndReleasedRows) {
   EXPECT_EQ(events(dead).back(), "requeued:1");
 
   ASSERT_TRUE(queue.release(rel, t0 + 10min, "tenant paused after HTTP 401", t0).ok());
-  EXPECT_EQ(events(rel), (Events{"enqueued", "claimed:1", "retry_scheduled:0"}));
+  EXPECT_EQ(events(rel), (Events{"enqueued", "claimed:1", "retry_scheduled:1"}));
   EXPECT_EQ(row(rel).retry_count, 0);
   EXPECT_EQ(row(rel).status, PostStatus::kPending);
 }

@@ -199,10 +199,12 @@ TEST_F(AutotaskQueueTest, ABadIntegrationCodePausesTheQueueInsteadOfDeadLetterin
 TEST_F(AutotaskQueueTest, TheFourColumnInsertWorksAndAnotherProviderIsDead) {
   // The column's default (connectwise) is what plain SQL inserts get: the
   // tenant's provider delivers them.
+  std::int64_t from_sql = 0;
   {
     SQLite::Database raw(dir_.file("cache.db").string(), SQLite::OPEN_READWRITE);
     raw.exec("INSERT INTO psa_posts (tenant, kind, ticket_id, payload) VALUES "
              "('acme', 'note', 1001, '{\"text\":\"from SQL\"}')");
+    from_sql = raw.getLastInsertRowid();
   }
   // The row took SQLite's real clock for next_retry_at: move past it.
   const TimePoint real_now = SystemClock::instance().now() + 1s;
@@ -215,6 +217,13 @@ TEST_F(AutotaskQueueTest, TheFourColumnInsertWorksAndAnotherProviderIsDead) {
   p.payload_json = R"({"text":"from cwsync enqueue"})";
   ASSERT_TRUE(store_->enqueue(p, clock_.now()).ok());
   EXPECT_EQ(drain().succeeded, 2);
+  // The claim recorded the provider it really went through, so the row and
+  // the history a dashboard groups by say autotask, not the default.
+  EXPECT_EQ(post(from_sql).provider, "autotask");
+  auto history = store_->history("acme", 1001);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].provider, "autotask");
   // A ConnectWise tenant refuses a post that names Autotask.
   tenant_.psa = sim_psa(*sim_, sim_->options());
   rebuild();

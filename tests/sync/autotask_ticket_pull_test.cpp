@@ -144,7 +144,7 @@ TEST_F(AutotaskTicketPullTest, ReconcileChecksTheCountAndTombstonesDeletedTicket
       [](const json& e) { return e["body"].dump().find("IncludeFields") != std::string::npos; });
 }
 
-TEST_F(AutotaskTicketPullTest, MassDeleteIsRefusedAndATicketLeavingTheWindowIsTombstoned) {
+TEST_F(AutotaskTicketPullTest, MassDeleteIsRefusedAndATicketLeavingTheWindowIsKept) {
   ASSERT_TRUE(pass(PassEntity::kTickets).status.ok());
   json ids = json::array();
   for (int k = 0; k < 80; ++k) ids.push_back(1020 + k);
@@ -157,8 +157,9 @@ TEST_F(AutotaskTicketPullTest, MassDeleteIsRefusedAndATicketLeavingTheWindowIsTo
   ASSERT_EQ(logs.events("reconcile_refused").size(), 1u);
   EXPECT_EQ(logs.events("reconcile_refused")[0]["would_delete"], 80);
 
-  // Completed long ago (updated now): the pull no longer lists it and the
-  // reconcile, seeing it gone from the window, tombstones the stale open row.
+  // Completed long ago (updated now): the pull no longer lists it, nor does
+  // the window listing; the confirming `id in` query finds it, so it is kept
+  // and stored completed, while the 80 deleted are tombstoned.
   close(1007, "2026-01-05T00:00:00.000Z");
   ASSERT_TRUE(pass(PassEntity::kTickets).status.ok());
   EXPECT_FALSE(cached(1007)->row.closed);
@@ -166,8 +167,14 @@ TEST_F(AutotaskTicketPullTest, MassDeleteIsRefusedAndATicketLeavingTheWindowIsTo
   defaults_.reconcile_max_delete_ratio = 1.0;
   rebuild_clients();
   ASSERT_TRUE(pass(PassEntity::kReconcile).status.ok());
-  EXPECT_TRUE(cached(1007)->deleted_at);
-  EXPECT_EQ(live_tickets(), 39);
+  EXPECT_FALSE(cached(1007)->deleted_at);
+  EXPECT_TRUE(cached(1007)->row.closed);
+  EXPECT_TRUE(cached(1020)->deleted_at);
+  EXPECT_EQ(live_tickets(), 40);
+  // Nothing changed since: the reconcile is the count alone.
+  clear_requests();
+  ASSERT_TRUE(pass(PassEntity::kReconcile).status.ok());
+  EXPECT_EQ(requests_to("Tickets/query").size(), 1u);
 }
 
 }  // namespace

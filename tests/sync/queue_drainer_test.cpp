@@ -276,6 +276,16 @@ TEST_F(QueueDrainerTest, InvalidRowsGoDeadOnFirstSightWithAReason) {
     ASSERT_TRUE(p.last_error);
     EXPECT_EQ(p.last_error->rfind("invalid payload: ", 0), 0u) << *p.last_error;
     EXPECT_EQ(p.attempts, 0);
+    // Nothing was sent, yet every event belongs to the claim's attempt 1
+    // (docs/schema.md: attempt is 1-based, NULL only for enqueued/purged).
+    auto log = store_->activity(p.id);
+    ASSERT_TRUE(log.ok());
+    std::vector<std::string> seen;
+    for (const auto& a : *log) {
+      seen.push_back(storage::to_string(a.event) +
+                     (a.attempt ? ":" + std::to_string(*a.attempt) : ""));
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{"enqueued", "claimed:1", "dead_lettered:1"}));
   }
   // Only the good post's request reached PSA (plus the codebase lookup).
   EXPECT_LE(request_count(), requests_before + 2);

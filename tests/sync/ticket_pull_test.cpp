@@ -135,18 +135,32 @@ TEST_F(TicketPullTest, MassDeleteIsRefusedAndChangesNothing) {
   EXPECT_EQ(refused[0]["would_delete"], 80);
 }
 
-TEST_F(TicketPullTest, TicketsLeaveTheWindowUntouchedAndDisabledTenantsSkip) {
+TEST_F(TicketPullTest, ATicketLeavingTheWindowIsRefreshedNotTombstonedAndDisabledTenantsSkip) {
   ASSERT_TRUE(pass(PassEntity::kTickets).status.ok());
   // Closed long ago (closedDate before the window, updated now): the pull
-  // no longer lists it and the reconcile, seeing it gone from the window,
-  // tombstones the stale open row.
+  // no longer lists it, and the window listing lacks it. It still exists, so
+  // the reconcile keeps it, stored as upstream has it now (closed).
   mutate({{"entity", "tickets"}, {"kind", "modify"}, {"ids", {1007}},
           {"fields", {{"closedFlag", true}, {"closedDate", "2026-01-05T00:00:00Z"}}},
           {"timestamp", "2026-11-27T00:00:00Z"}});
   ASSERT_TRUE(pass(PassEntity::kTickets).status.ok());
   EXPECT_FALSE(cached(1007)->row.closed);
+  clear_requests();
   ASSERT_TRUE(pass(PassEntity::kReconcile).status.ok());
-  EXPECT_TRUE(cached(1007)->deleted_at);
+  EXPECT_FALSE(cached(1007)->deleted_at);
+  EXPECT_TRUE(cached(1007)->row.closed);
+  // The count, the window's id pages, and one `id in (1007)` listing.
+  int confirms = 0;
+  for (const json& e : ticket_requests()) {
+    confirms += e["query"].get<std::string>().find("conditions=id%20in%20%281007%29") !=
+                std::string::npos;
+  }
+  EXPECT_EQ(confirms, 1) << json(ticket_requests()).dump();
+  // Refreshed, it left the local window too: the next reconcile is idle.
+  clear_requests();
+  ASSERT_TRUE(pass(PassEntity::kReconcile).status.ok());
+  EXPECT_EQ(ticket_requests().size(), 1u) << json(ticket_requests()).dump();
+  EXPECT_FALSE(cached(1007)->deleted_at);
   // A tenant without tickets: the pass does nothing.
   tenant_.tickets.enabled = false;
   clear_requests();

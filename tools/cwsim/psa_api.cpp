@@ -137,6 +137,20 @@ Response post_note(State& st, const Request& req, int64_t ticket_id) {
   return json_response(201, note);
 }
 
+// As ConnectWise Manage: moving to a closed status stamps closedDate (a
+// ticket already closed keeps its date); reopening clears both. Without the
+// date a ticket closed by a PATCH would never match `closedDate > [..]` and
+// would drop out of every client's closed window at once.
+void stamp_closed(Json& ticket, bool closed, TimeMs now) {
+  const bool was_closed = ticket.value("closedFlag", false);
+  ticket["closedFlag"] = closed;
+  if (!closed) {
+    ticket["closedDate"] = nullptr;
+  } else if (!was_closed || !ticket.contains("closedDate") || ticket["closedDate"].is_null()) {
+    ticket["closedDate"] = format_time(now);
+  }
+}
+
 Response patch_ticket(State& st, const Request& req, int64_t ticket_id) {
   Json ops = parse_body(req, "ticket");
   Store& s = st.store;
@@ -147,6 +161,7 @@ Response patch_ticket(State& st, const Request& req, int64_t ticket_id) {
     return psa_error(400, "InvalidObject", "A PATCH body is a JSON array of operations.");
   }
   Json updated = t->second;
+  const TimeMs now = now_ms();
   for (const Json& op : ops) {
     if (!op.is_object() || !op.contains("op") || !op.contains("path") || !op["path"].is_string()) {
       return psa_error(400, "InvalidObject", "Each operation needs op, path and value.");
@@ -166,14 +181,14 @@ Response patch_ticket(State& st, const Request& req, int64_t ticket_id) {
       }
       if (!status) return invalid_object("ticket", "InvalidField", "status", "The status field is invalid.");
       updated["status"] = {{"id", (*status)["id"]}, {"name", (*status)["name"]}, {"Sort", (*status)["sortOrder"]}};
-      updated["closedFlag"] = (*status)["closedStatus"];
+      stamp_closed(updated, (*status)["closedStatus"].get<bool>(), now);
     } else if (compare_nocase(path, "summary") == 0 && value.is_string() && !value.get<std::string>().empty()) {
       updated["summary"] = value;
     } else {
       return invalid_object("ticket", "InvalidField", path, "The " + path + " field cannot be patched.");
     }
   }
-  updated["_info"]["lastUpdated"] = format_time(now_ms());
+  updated["_info"]["lastUpdated"] = format_time(now);
   updated["_info"]["updatedBy"] = api_member(s)["identifier"];
   t->second = updated;
   return json_response(200, updated);
