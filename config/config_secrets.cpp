@@ -19,6 +19,21 @@ constexpr std::size_t kMaxSecretFile = 64 * 1024;
 // A *_file value without a '/' may be the key itself, pasted into the wrong
 // key: such a value is never repeated in a problem. With a '/' it is a path,
 // and naming it is what helps.
+// Upper-case words joined by underscores ("ACME_CPQ_PRIVATE_KEY"): what
+// operators name variables, and unlike a generated key.
+bool is_conventional_env_name(std::string_view name) {
+  if (name.empty() || name.front() == '_' || name.back() == '_') return false;
+  bool underscore = false;
+  for (char c : name) {
+    if (c == '_') {
+      underscore = true;
+    } else if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) {
+      return false;
+    }
+  }
+  return underscore && !(name.front() >= '0' && name.front() <= '9');
+}
+
 bool looks_like_path(std::string_view raw) { return raw.find('/') != std::string_view::npos; }
 
 // How a problem names a key file whose value is not shown.
@@ -181,9 +196,15 @@ std::optional<ResolvedSecret> resolve_secret(const MapReader& section, std::stri
     }
     const auto v = env.get(name);
     if (!v || v->value.empty()) {
+      // A key pasted here can be a valid variable name too (letters and
+      // digits); only a conventional name (upper case, words joined by '_',
+      // like ACME_CPQ_PRIVATE_KEY) is repeated.
+      const bool show = is_conventional_env_name(name);
       problems.add(env_field->line, env_field->path,
-                   "environment variable " + name +
-                       (v ? " is empty" : " is not set (neither in the environment nor in .env)"));
+                   (show ? "environment variable " + name
+                         : "the environment variable named in " + b + "_env") +
+                       (v ? " is empty" : " is not set (neither in the environment nor in .env)") +
+                       (show ? std::string() : pasted_hint(b)));
       return std::nullopt;
     }
     return ResolvedSecret{Secret(v->value), env_source(name, *v)};

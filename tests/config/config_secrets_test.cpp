@@ -214,6 +214,28 @@ tenants:
   EXPECT_THAT(e.problems[1].message, HasSubstr("not a variable name"));
 }
 
+// A generated key is often a valid variable name too (letters and digits):
+// pasted into *_env and not set, it must not be repeated either. A
+// conventional name (ACME_CPQ_KEY) still is, because it helps.
+TEST_F(ConfigSecretsTest, AKeyPastedIntoAnEnvKeyThatLooksLikeANameIsNotRepeated) {
+  const ConfigError e = load_error(write("cwsync.yaml", R"(
+tenants:
+  - name: acme
+    cpq: { access_key: acme, public_key: pub, private_key_env: kQ7rT2xW9mB4vN8p }
+  - name: beta
+    cpq: { access_key: b, public_key: pub, private_key_env: ABCD1234EFGH5678 }
+  - name: gamma
+    cpq: { access_key: g, public_key: pub, private_key_env: GAMMA_CPQ_KEY }
+)"));
+  ASSERT_EQ(e.problems.size(), 3u) << e.to_string();
+  EXPECT_THAT(e.to_string(), Not(HasSubstr("kQ7rT2xW9mB4vN8p")));
+  EXPECT_THAT(e.to_string(), Not(HasSubstr("ABCD1234EFGH5678")));
+  EXPECT_THAT(e.problems[0].message,
+              HasSubstr("the environment variable named in private_key_env is not set"));
+  EXPECT_THAT(e.problems[0].message, HasSubstr("move it to private_key"));
+  EXPECT_THAT(e.problems[2].message, HasSubstr("environment variable GAMMA_CPQ_KEY is not set"));
+}
+
 TEST_F(ConfigSecretsTest, DotEnvBesideTheConfigAndRealEnvWins) {
   write(".env", R"(
 # keys for cwsync
