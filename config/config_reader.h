@@ -35,6 +35,10 @@ class Problems {
   // Something unsafe that does not stop loading (Config::warnings).
   void warn(int line, std::string key, std::string message);
   std::vector<ConfigProblem> take_warnings() { return std::move(warnings_); }
+  // Warnings found in another file (a tenants_dir file), kept with its name.
+  void add_warnings(std::vector<ConfigProblem> warnings) {
+    for (auto& w : warnings) warnings_.push_back(std::move(w));
+  }
 
  private:
   std::string file_;

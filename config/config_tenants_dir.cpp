@@ -148,6 +148,9 @@ void read_tenants_dir(LoadContext& ctx, const fs::path& dir, Config& config) {
       }
       check_world_readable(fctx, path, problems);
     }
+    // A tenant file's warnings (a world-readable key file, say) are the
+    // config's, as they would be in the main file; disabled or not.
+    ctx.problems.add_warnings(problems.take_warnings());
     if (problems.empty()) {
       tenant.source_file = path;
       config.tenants.push_back(std::move(tenant));

@@ -48,6 +48,24 @@ TEST_F(TenantsDirTest, EachFileIsATenantNamedAfterTheFileByDefault) {
   EXPECT_TRUE(c.disabled_tenants.empty());
 }
 
+// A warning found in a tenant file (a world-readable key file) is the
+// config's warning, as it would be in the main file: it used to be dropped.
+TEST_F(TenantsDirTest, ATenantFilesWarningsAreKept) {
+  write("tenants.d/keys/one.key", "cpq-secret-value-1234\n", 0644);
+  write("tenants.d/one.yaml", R"(
+cpq:
+  access_key: one
+  public_key: pub
+  private_key_file: keys/one.key
+)");
+  Config c = load_ok(main_file());
+  ASSERT_EQ(c.tenants.size(), 1u);
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_THAT(c.warnings[0].file, HasSubstr("tenants.d/one.yaml"));
+  EXPECT_EQ(c.warnings[0].line, 4);
+  EXPECT_THAT(c.warnings[0].message, HasSubstr("is readable by everyone"));
+}
+
 TEST_F(TenantsDirTest, TenantsMayAllComeFromTheDirectory) {
   tenant_file("one.yaml", "one");
   Config c = load_ok(main_file());
