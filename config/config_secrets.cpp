@@ -19,6 +19,8 @@ constexpr std::size_t kMaxSecretFile = 64 * 1024;
 // A *_file value without a '/' may be the key itself, pasted into the wrong
 // key: such a value is never repeated in a problem. With a '/' it is a path,
 // and naming it is what helps.
+bool looks_like_path(std::string_view raw) { return raw.find('/') != std::string_view::npos; }
+
 // Upper-case words joined by underscores ("ACME_CPQ_PRIVATE_KEY"): what
 // operators name variables, and unlike a generated key.
 bool is_conventional_env_name(std::string_view name) {
@@ -33,8 +35,6 @@ bool is_conventional_env_name(std::string_view name) {
   }
   return underscore && !(name.front() >= '0' && name.front() <= '9');
 }
-
-bool looks_like_path(std::string_view raw) { return raw.find('/') != std::string_view::npos; }
 
 // How a problem names a key file whose value is not shown.
 std::string unnamed_file(const std::string& key, const std::filesystem::path& dir) {
@@ -108,9 +108,9 @@ std::optional<std::string> read_secret_file(const std::filesystem::path& path,
   constexpr std::string_view kExpected = "; expected a file holding just the key";
   auto result = read_regular_file(path, kMaxSecretFile);
   if (auto* e = std::get_if<FileReadError>(&result)) {
-    if (e->fault == FileFault::kOpen && e->symlink_target.empty()) {
-      error = "cannot read " + shown + ": " + std::generic_category().message(e->error);
-    } else if (e->fault == FileFault::kRead) {
+    const bool plain_errno = e->fault == FileFault::kRead ||
+                             (e->fault == FileFault::kOpen && e->symlink_target.empty());
+    if (plain_errno) {
       error = "cannot read " + shown + ": " + std::generic_category().message(e->error);
     } else {
       error = shown + " " + e->describe() + std::string(kExpected);

@@ -90,11 +90,13 @@ namespace {
 std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string word = argv[i];
-    if (word == "-c" || word == "--config" || word == "--log-format") {
-      ++i;  // its value
+    if (!word.empty() && word[0] == '-') {
+      // A global option given as "--config FILE" owns the next word.
+      const CLI::Option* opt = app.get_option_no_throw(word);
+      if (opt != nullptr && opt->get_items_expected_max() > 0) ++i;
       continue;
     }
-    if (word.empty() || word[0] == '-') continue;
+    if (word.empty()) continue;
     try {
       (void)app.get_subcommand(word);
       return std::nullopt;  // a command: CLI11's own message is the right one

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -41,5 +42,11 @@ class TicketAdapter final : public PullAdapter {
   Prepare prepare_;
   std::vector<storage::TicketRow> rows_;
 };
+
+// A page handler for ticket reads outside the pull (the reconcile's
+// confirming listing by id): splits each page (errors name `what`), maps
+// every ticket with `map` into `rows` and counts the page in `stats`.
+PageHandler collect_tickets(std::vector<storage::TicketRow>& rows, PullStats& stats,
+                            std::string what, TicketAdapter::Mapper map);
 
 }  // namespace cwsync

@@ -87,17 +87,10 @@ Result<std::vector<TicketRow>> read_at_tickets(PullStats& stats,
   std::vector<TicketRow> rows;
   auto paged = at.query(
       "Tickets", filter, {},
-      [&](const Page& page) -> Result<PageVerdict> {
-        stats.pages += 1;
-        auto split = split_page(page.response.body, "Tickets/query by id");
-        if (!split.ok()) return split.error();
-        for (const PageElement& e : split->elements) {
-          auto row = map_autotask_ticket(e.value, e.raw, *labels);
-          if (!row.ok()) return row.error();
-          rows.push_back(std::move(*row));
-        }
-        return PageVerdict{split->elements.size(), false};
-      },
+      collect_tickets(rows, stats, "Tickets/query by id",
+                      [&labels](const json& obj, std::string_view raw) {
+                        return map_autotask_ticket(obj, raw, *labels);
+                      }),
       counted_call(stats, "tickets by id"));
   if (!paged.ok()) return paged.error();
   TicketNames names(at, stats);

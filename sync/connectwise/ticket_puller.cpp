@@ -3,7 +3,6 @@
 #include "sync/connectwise/ticket_mapper.h"
 #include "sync/http/api_pager.h"
 #include "sync/http/http_url.h"
-#include "sync/http/json_page.h"
 #include "sync/pull_engine.h"
 #include "sync/ticket_adapter.h"
 
@@ -33,18 +32,7 @@ Result<std::vector<storage::TicketRow>> read_cw_tickets(const PullContext& ctx, 
   first.headers.set("pagination-type", "forward-only");
   std::vector<storage::TicketRow> rows;
   auto paged = ctx.clients.psa()->for_each_page(
-      std::move(first),
-      [&](const Page& page) -> Result<PageVerdict> {
-        stats.pages += 1;
-        auto split = split_page(page.response.body, "GET service/tickets by id");
-        if (!split.ok()) return split.error();
-        for (const PageElement& e : split->elements) {
-          auto row = map_cw_ticket(e.value, e.raw);
-          if (!row.ok()) return row.error();
-          rows.push_back(std::move(*row));
-        }
-        return PageVerdict{split->elements.size(), false};
-      },
+      std::move(first), collect_tickets(rows, stats, "GET service/tickets by id", map_cw_ticket),
       counted_call(stats, "tickets by id"));
   if (!paged.ok()) return paged.error();
   return rows;
