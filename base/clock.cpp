@@ -6,6 +6,7 @@
 #include <Poco/DateTimeParser.h>
 #include <Poco/Timestamp.h>
 
+#include <charconv>
 #include <cstdint>
 
 namespace cwsync {
@@ -28,77 +29,43 @@ std::optional<TimePoint> from_poco(const Poco::Timestamp& ts) {
   return TimePoint(duration_cast<SysClock::duration>(microseconds(us)));
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date, and back (H. Hinnant's
-// civil-calendar algorithms: exact for every year, no tables, no locale).
-constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-struct Civil {
-  std::int64_t y;
-  unsigned m, d;
-};
-
-constexpr Civil civil_from_days(std::int64_t z) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2), m, d};
-}
-
-constexpr unsigned days_in_month(std::int64_t y, unsigned m) {
-  constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : kDays[m - 1];
-}
-
-// `n` decimal digits at s[at..], or -1.
+// `n` decimal digits at s[at..] (the caller checked the length), or -1.
 int digits(std::string_view s, std::size_t at, std::size_t n) {
-  int v = 0;
-  for (std::size_t k = at; k < at + n; ++k) {
-    if (s[k] < '0' || s[k] > '9') return -1;
-    v = v * 10 + (s[k] - '0');
-  }
-  return v;
+  int v = -1;
+  const char* end = s.data() + at + n;
+  const auto [stop, ec] = std::from_chars(s.data() + at, end, v);
+  return ec == std::errc() && stop == end && v >= 0 ? v : -1;
 }
 
+// Writes `v` as `width` digits, zero-padded, at out[0..width).
 void put(char* out, unsigned v, int width) {
   for (int k = width - 1; k >= 0; --k, v /= 10) out[k] = static_cast<char>('0' + v % 10);
 }
 
 // The forms cwsync itself writes and the upstreams send, without Poco:
 // "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS" with an optional ".fraction" (first
-// six digits kept, as Poco does) and an optional "Z". Anything else
-// (offsets, other separators, out-of-range fields) is nullopt here and goes
-// to Poco's parser.
+// six digits kept, as Poco does) and an optional "Z". The calendar is the
+// standard library's (std::chrono::year_month_day). Anything else (offsets,
+// other separators, out-of-range fields) is nullopt here and goes to Poco's
+// parser.
 std::optional<TimePoint> parse_common(std::string_view s) {
+  using namespace std::chrono;
   if (s.size() < 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
   const int y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2);
-  if (y < 0 || mo < 1 || mo > 12 || d < 1 || static_cast<unsigned>(d) > days_in_month(y, mo)) {
-    return std::nullopt;
-  }
-  std::int64_t secs = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400;
-  std::int64_t micros = 0;
+  if (y < 0 || mo < 0 || d < 0) return std::nullopt;
+  const year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!date.ok()) return std::nullopt;
+  sys_time<microseconds> t = sys_days{date};
   if (s.size() > 10) {
     if (s.size() < 19 || s[10] != 'T' || s[13] != ':' || s[16] != ':') return std::nullopt;
     const int h = digits(s, 11, 2), mi = digits(s, 14, 2), se = digits(s, 17, 2);
     if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59) return std::nullopt;
-    secs += h * 3600 + mi * 60 + se;
+    t += hours{h} + minutes{mi} + seconds{se};
     std::size_t k = 19;
     if (k < s.size() && s[k] == '.') {
       int factor = 100000;
       for (++k; k < s.size() && s[k] >= '0' && s[k] <= '9'; ++k, factor /= 10) {
-        micros += factor * (s[k] - '0');
+        t += microseconds{factor * (s[k] - '0')};
       }
       if (s[k - 1] == '.') return std::nullopt;
     }
@@ -106,9 +73,9 @@ std::optional<TimePoint> parse_common(std::string_view s) {
     if (k != s.size()) return std::nullopt;
   }
   // What a TimePoint (int64 nanoseconds) holds; Poco decides the rest (nullopt).
+  const auto secs = floor<seconds>(t).time_since_epoch().count();
   if (secs <= -9'223'372'036 || secs >= 9'223'372'036) return std::nullopt;
-  return TimePoint(std::chrono::duration_cast<SysClock::duration>(std::chrono::seconds(secs) +
-                                                                  std::chrono::microseconds(micros)));
+  return time_point_cast<SysClock::duration>(t);
 }
 
 }  // namespace
@@ -136,20 +103,20 @@ void ManualClock::set(TimePoint to) {
 std::string format_iso8601(TimePoint t) {
   // Every cached row binds several of these: format without Poco's
   // DateTime (about 10x cheaper; bench/base/clock_bench.cpp).
-  const auto secs = std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
-  const std::int64_t days = (secs >= 0 ? secs : secs - 86399) / 86400;
-  const auto tod = static_cast<unsigned>(secs - days * 86400);
-  const Civil c = civil_from_days(days);
-  if (c.y < 0 || c.y > 9999) {
+  using namespace std::chrono;
+  const sys_days day_of = floor<days>(t);
+  const year_month_day date{day_of};
+  const hh_mm_ss tod{floor<seconds>(t) - day_of};
+  if (date.year() < year{0} || date.year() > year{9999}) {
     return Poco::DateTimeFormatter::format(to_poco(t), "%Y-%m-%dT%H:%M:%SZ");
   }
   std::string out = "0000-00-00T00:00:00Z";
-  put(&out[0], static_cast<unsigned>(c.y), 4);
-  put(&out[5], c.m, 2);
-  put(&out[8], c.d, 2);
-  put(&out[11], tod / 3600, 2);
-  put(&out[14], tod / 60 % 60, 2);
-  put(&out[17], tod % 60, 2);
+  put(&out[0], static_cast<unsigned>(static_cast<int>(date.year())), 4);
+  put(&out[5], static_cast<unsigned>(date.month()), 2);
+  put(&out[8], static_cast<unsigned>(date.day()), 2);
+  put(&out[11], static_cast<unsigned>(tod.hours().count()), 2);
+  put(&out[14], static_cast<unsigned>(tod.minutes().count()), 2);
+  put(&out[17], static_cast<unsigned>(tod.seconds().count()), 2);
   return out;
 }
 

@@ -7,6 +7,8 @@ the other against it:
   1. cwsync sync --once --full --entity quotes  (the shipped binary)
   2. bench/ingest/peer_sync.py                    (requests + sqlite3)
   3. ingest_floor on the same bodies, no HTTP    (parse + prepared upserts)
+  4. ingest_floor --lean: the same into the peer's two-table schema (the least
+     any SQLite client can spend storing these rows)
 Each child's CPU (user+sys) comes from os.wait4 and its peak RSS from GNU time
 (/usr/bin/time; wait4's ru_maxrss is floored at this script's own size, see
 run()); cwsim's own CPU during each run is read from /proc and printed apart
@@ -157,9 +159,16 @@ def main():
         f = json.loads(out)
         print(f"floor   : {f['cpu_s']:5.2f} s CPU (parse + prepared upserts of {f['quotes']} "
               f"quotes, {f['items']} items, no HTTP)")
+        out = subprocess.run([floor, dump, os.path.join(tmp, "lean.db"), "--lean"], check=True,
+                             capture_output=True, text=True).stdout
+        lean = json.loads(out)
+        print(f"lean    : {lean['cpu_s']:5.2f} s CPU (the same into the peer's schema: no pipeline "
+              f"rows, search index or summaries)")
         per = 1e6 / a.quotes
         print(f"per quote (with items): cwsync {c['cpu'] * per:.0f} us, python {p['cpu'] * per:.0f} "
-              f"us, floor {f['cpu_s'] * per:.0f} us CPU")
+              f"us, floor {f['cpu_s'] * per:.0f} us, lean floor {lean['cpu_s'] * per:.0f} us CPU")
+        print(f"bounds  : floor/python CPU = {f['cpu_s'] / p['cpu']:.2f}, lean floor/python CPU = "
+              f"{lean['cpu_s'] / p['cpu']:.2f} (what cwsync/python could reach with no HTTP at all)")
         print(f"ratios  : cwsync/python CPU = {c['cpu'] / p['cpu']:.3f} (goal <= 0.10); "
               f"floor/cwsync CPU = {f['cpu_s'] / c['cpu']:.2f} (goal >= 0.50); "
               f"cwsync/python RSS = {c['rss_mb'] / p['rss_mb']:.2f} (goal <= 0.20)")

@@ -87,16 +87,25 @@ void step(sqlite3* db, sqlite3_stmt* st) {
   sqlite3_reset(st);
 }
 
+// The peer's two tables (peer_sync.py), with the cache's column names so the
+// same binds serve both.
+std::string lean_table(const std::string& name, const std::vector<const char*>& cols) {
+  std::string sql = "CREATE TABLE " + name + " (tenant TEXT, synced_at TEXT";
+  for (const char* c : cols) sql += std::string(", ") + c;
+  return sql + ", PRIMARY KEY (tenant, id));";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: ingest_floor DUMP DB\n");
+  const bool lean = argc == 4 && std::string(argv[3]) == "--lean";
+  if (argc != 3 && !lean) {
+    std::fprintf(stderr, "usage: ingest_floor DUMP DB [--lean]\n");
     return 2;
   }
   cwsync::log::set_level(cwsync::log::Level::kWarn);
   const std::vector<PageBodies> pages = read_pages(argv[1]);
-  {
+  if (!lean) {
     auto opened = cwsync::storage::Database::open(argv[2]);
     if (!opened || !cwsync::storage::migrate(*opened)) {
       std::fprintf(stderr, "cannot create %s\n", argv[2]);
@@ -137,11 +146,23 @@ int main(int argc, char** argv) {
     v.push_back("raw_json");
     return v;
   };
+  if (lean) {
+    const std::string ddl = lean_table("cpq_quotes", names(qcols)) +
+                            lean_table("cpq_quote_items", names(icols)) +
+                            "CREATE INDEX items_by_quote ON cpq_quote_items (tenant, quote_id);";
+    sqlite3_exec(db, ddl.c_str(), nullptr, nullptr, nullptr);
+  }
   sqlite3_stmt* qst = prepare(db, "cpq_quotes", names(qcols));
   sqlite3_stmt* ist = prepare(db, "cpq_quote_items", names(icols));
-  sqlite3_stmt* ost = prepare(db, "cpq_opportunities",
-                              {"id", "source", "name", "client_name", "status", "value",
-                               "date_entered", "last_updated", "raw_json"});
+  sqlite3_stmt* ost = lean ? nullptr
+                           : prepare(db, "cpq_opportunities",
+                                     {"id", "source", "name", "client_name", "status", "value",
+                                      "date_entered", "last_updated", "raw_json"});
+  sqlite3_stmt* del = nullptr;
+  if (lean) {
+    sqlite3_prepare_v3(db, "DELETE FROM cpq_quote_items WHERE tenant = 't' AND quote_id = ?1", -1,
+                       SQLITE_PREPARE_PERSISTENT, &del, nullptr);
+  }
   long long quotes = 0, items = 0;
   double flush_cpu = 0;
   for (const PageBodies& p : pages) {
@@ -162,6 +183,14 @@ int main(int argc, char** argv) {
       for (const auto& [col, key] : qcols) bind_field(qst, k++, f, key);
       sqlite3_bind_text(qst, k, raw.data(), static_cast<int>(raw.size()), SQLITE_STATIC);
       step(db, qst);
+      ++quotes;
+      if (lean) {
+        const auto id = f.text("id");
+        sqlite3_bind_text(del, 1, id ? id->data() : "", id ? static_cast<int>(id->size()) : 0,
+                          SQLITE_STATIC);
+        step(db, del);
+        continue;
+      }
       const std::string number = std::to_string(f.exact_integer("quoteNumber").value_or(0));
       sqlite3_bind_text(ost, 1, "2026-11-30T00:00:00Z", -1, SQLITE_STATIC);
       sqlite3_bind_text(ost, 2, number.data(), static_cast<int>(number.size()), SQLITE_STATIC);
@@ -175,7 +204,6 @@ int main(int argc, char** argv) {
       bind_field(ost, 9, f, "modifyDate");
       sqlite3_bind_text(ost, 10, raw.data(), static_cast<int>(raw.size()), SQLITE_STATIC);
       step(db, ost);
-      ++quotes;
     }
     for (const cwsync::FastPage& ip : ipages) {
       for (std::size_t e = 0; e < ip.size(); ++e) {
@@ -191,11 +219,13 @@ int main(int argc, char** argv) {
     }
     // The full-text index of the page's rows, as every cache writer does.
     const double f0 = cpu_seconds();
-    sqlite3_exec(db, cwsync::storage::detail::reindex_pending_sql(), nullptr, nullptr, nullptr);
+    if (!lean) {
+      sqlite3_exec(db, cwsync::storage::detail::reindex_pending_sql(), nullptr, nullptr, nullptr);
+    }
     flush_cpu += cpu_seconds() - f0;
     sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
   }
-  for (sqlite3_stmt* st : {qst, ist, ost}) sqlite3_finalize(st);
+  for (sqlite3_stmt* st : {qst, ist, ost, del}) sqlite3_finalize(st);  // null is a no-op
   sqlite3_close(db);
   const double cpu = cpu_seconds() - cpu0;
   rusage ru{};
