@@ -64,5 +64,7 @@ inline Record debug(std::string_view event) { return Record(Level::kDebug, event
 inline Record info(std::string_view event) { return Record(Level::kInfo, event); }
 inline Record warn(std::string_view event) { return Record(Level::kWarn, event); }
 inline Record error(std::string_view event) { return Record(Level::kError, event); }
+// An event whose level is decided at run time (e.g. log.runs: changes).
+inline Record at(Level level, std::string_view event) { return Record(level, event); }
 
 }  // namespace cwsync::log

@@ -173,9 +173,16 @@ struct DisabledTenant {
 
 enum class LogFormat { kJson, kText };
 
+// Which pull runs log sync_started / sync_finished at info (log.runs).
+enum class RunLogging {
+  kAll,      // every run (the default)
+  kChanges,  // only runs that stored or tombstoned rows; idle runs log at debug
+};
+
 struct LogConfig {
   std::string level = "info";     // trace|debug|info|warn|error
   LogFormat format = LogFormat::kJson;
+  RunLogging runs = RunLogging::kAll;  // all|changes
 };
 
 struct Config {

@@ -115,7 +115,8 @@ std::string describe_config(const Config& c) {
   out << "config:      " << (c.source_path.empty() ? "(built in)" : c.source_path) << "\n"
       << "database:    " << c.database << "\n"
       << "log:         level=" << c.log.level
-      << " format=" << (c.log.format == LogFormat::kJson ? "json" : "text") << "\n"
+      << " format=" << (c.log.format == LogFormat::kJson ? "json" : "text")
+      << " runs=" << (c.log.runs == RunLogging::kAll ? "all" : "changes") << "\n"
       << "http_listen: " << c.http_listen.value_or("(off)") << "\n"
       << "defaults:\n"
       << "  intervals: " << intervals_text(d.intervals) << "\n"

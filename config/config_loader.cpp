@@ -27,7 +27,7 @@ using std::chrono::milliseconds;
 
 const Keys kTopKeys = {"database", "log", "http_listen", "defaults", "hosts", "tenants_dir",
                        "tenants"};
-const Keys kLogKeys = {"level", "format"};
+const Keys kLogKeys = {"level", "format", "runs"};
 const Keys kDefaultsKeys = {"intervals", "backoff", "retry_after_cap", "http", "breaker",
                             "reconcile_max_delete_ratio", "page_size"};
 const Keys kBackoffKeys = {"base", "cap", "max_attempts"};
@@ -92,6 +92,16 @@ void read_log(const MapReader& root, LogConfig& out) {
     else {
       m->problems().add(m->find("format")->line, m->child("format"),
                         "'" + format + "' is not a log format; expected json or text");
+    }
+  }
+  std::string runs;
+  if (m->read_string("runs", runs, "all or changes")) {
+    if (runs == "all") out.runs = RunLogging::kAll;
+    else if (runs == "changes") out.runs = RunLogging::kChanges;
+    else {
+      m->problems().add(m->find("runs")->line, m->child("runs"),
+                        "'" + runs + "' is not a run logging mode; expected all (every pull run "
+                        "at info) or changes (idle runs at debug)");
     }
   }
 }

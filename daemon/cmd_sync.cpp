@@ -89,6 +89,7 @@ int run_sync(const Context& ctx, const SyncArgs& args) {
     for (PassEntity entity : passes) {
       PassOptions opts;
       opts.full = args.full;
+      opts.log_changes_only = cfg->log.runs == RunLogging::kChanges;
       PassResult r = run_pass(entity, {cfg->defaults, *tenant, clients, *db, clock}, opts);
       all_ok = all_ok && r.status.ok();
       nlohmann::json line{{"tenant", tenant->name},

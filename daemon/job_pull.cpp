@@ -111,6 +111,7 @@ class PullJob final : public Job {
     PassOptions opts;
     opts.on_page = [&ctx] { ctx.progress(); };
     opts.stop = [&ctx] { return ctx.stop_requested(); };  // e.g. SIGTERM while waiting for the gate
+    opts.log_changes_only = cfg.log.runs == RunLogging::kChanges;
     PassResult r = run_pass(entity_, {cfg.defaults, *tenant, clients, db, ctx.clock()}, opts);
     if (r.waited_for_lock) {
       // A pull and the reconcile of one tenant fall due together at start:

@@ -25,6 +25,7 @@ struct RunScope {
   const char* label;      // log entity
   std::string api;        // "cpq", or the PSA provider's api(): log field and diagnosis
   std::optional<std::int64_t> run_id;
+  bool log_changes_only = false;
   TimePoint started{};
 
   // The upstream's own words for an account problem ("" when it is not one).
@@ -39,7 +40,10 @@ struct RunScope {
     auto id = cache.start_run(t.tenant.name, entity, kind, started);
     if (!id.ok()) return id.error();
     run_id = *id;
-    log::info("sync_started")
+    // Quiet mode cannot know yet whether the run will be idle; sync_finished
+    // carries the duration, so nothing is lost at info.
+    const log::Level level = log_changes_only ? log::Level::kDebug : log::Level::kInfo;
+    log::at(level, "sync_started")
         .tenant(t.tenant.name)
         .entity(label)
         .field("kind", storage::to_string(kind))
@@ -57,7 +61,9 @@ struct RunScope {
     const TimePoint now = t.clock.now();
     if (status.ok()) {
       o.status = RunStatus::kOk;
-      log::info("sync_finished")
+      const bool idle = o.upserted == 0 && o.deleted == 0;
+      const log::Level level = log_changes_only && idle ? log::Level::kDebug : log::Level::kInfo;
+      log::at(level, "sync_finished")
           .tenant(t.tenant.name)
           .entity(label)
           .field("kind", storage::to_string(kind))
@@ -176,7 +182,7 @@ PassResult run_pass(PassEntity entity, const PassTarget& t, const PassOptions& o
       if (result.status.ok()) result.status = s;
       return s;
     }
-    RunScope scope{t, cache, e, k, label, std::move(api), std::nullopt};
+    RunScope scope{t, cache, e, k, label, std::move(api), std::nullopt, options.log_changes_only};
     PullStats stats;
     Status s = scope.start();
     if (s.ok()) s = body(stats);

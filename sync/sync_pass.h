@@ -62,6 +62,9 @@ struct PassOptions {
   // True once the daemon is stopping: no further run of the pass starts (no
   // sync_runs row); the pass returns kCancelled. May be empty.
   std::function<bool()> stop;
+  // log.runs: changes. sync_started is logged at debug, and sync_finished
+  // too when the run stored and tombstoned nothing (failures are unchanged).
+  bool log_changes_only = false;
 };
 
 // How soon a pass that found its tenant's other kind of run (pull vs

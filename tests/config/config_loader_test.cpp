@@ -25,7 +25,7 @@ class ConfigLoaderTest : public testing_util::ConfigTest {
 TEST_F(ConfigLoaderTest, ReadsEveryKey) {
   const auto path = write("cwsync.yaml", R"(
 database: /var/lib/cwsync/test.db
-log: { level: debug, format: text }
+log: { level: debug, format: text, runs: changes }
 http_listen: 127.0.0.1:9464
 defaults:
   intervals: { quotes: 2m, opportunities: 3m, reconcile: 12h, queue: 5s }
@@ -61,6 +61,7 @@ tenants:
   EXPECT_EQ(c.database, "/var/lib/cwsync/test.db");
   EXPECT_EQ(c.log.level, "debug");
   EXPECT_EQ(c.log.format, LogFormat::kText);
+  EXPECT_EQ(c.log.runs, RunLogging::kChanges);
   EXPECT_EQ(c.http_listen, "127.0.0.1:9464");
   EXPECT_EQ(c.defaults.intervals.quotes, 2min);
   EXPECT_EQ(c.defaults.intervals.opportunities, 3min);
@@ -116,6 +117,7 @@ TEST_F(ConfigLoaderTest, MinimalFileGetsDocumentedDefaults) {
   EXPECT_EQ(c.database, "/var/lib/cwsync/cache.db");
   EXPECT_EQ(c.log.level, "info");
   EXPECT_EQ(c.log.format, LogFormat::kJson);
+  EXPECT_EQ(c.log.runs, RunLogging::kAll);
   EXPECT_FALSE(c.http_listen.has_value());
   EXPECT_EQ(c.defaults.intervals.quotes, 5min);
   EXPECT_EQ(c.defaults.intervals.reconcile, 24h);

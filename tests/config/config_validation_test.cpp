@@ -102,7 +102,7 @@ TEST_F(ConfigValidationTest, StringWhereMapExpected) {
   const auto p = one_problem(std::string("log: debug\n") + kMinimalTenant);
   EXPECT_EQ(p.line, 1);
   EXPECT_EQ(p.key, "log");
-  EXPECT_EQ(p.message, "expected a map with keys level, format, got a single value");
+  EXPECT_EQ(p.message, "expected a map with keys level, format, runs, got a single value");
 }
 
 TEST_F(ConfigValidationTest, StringWhereNumberExpected) {
@@ -278,6 +278,7 @@ TEST_F(ConfigValidationTest, BadEnums) {
 log:
   level: verbose
   format: xml
+  runs: idle
 tenants:
   - name: acme
     opportunities: crm
@@ -286,13 +287,18 @@ tenants:
       public_key: pub
       private_key_env: ACME_CPQ_KEY
 )"));
-  ASSERT_EQ(e.problems.size(), 3u) << e.to_string();
+  ASSERT_EQ(e.problems.size(), 4u) << e.to_string();
   EXPECT_EQ(e.problems[0].line, 2);
   EXPECT_EQ(e.problems[0].key, "log.level");
   EXPECT_EQ(e.problems[1].line, 3);
   EXPECT_EQ(e.problems[1].message, "'xml' is not a log format; expected json or text");
-  EXPECT_EQ(e.problems[2].line, 6);
-  EXPECT_EQ(e.problems[2].message, "'crm' is not a source; expected psa or quotes");
+  EXPECT_EQ(e.problems[2].line, 4);
+  EXPECT_EQ(e.problems[2].key, "log.runs");
+  EXPECT_EQ(e.problems[2].message,
+            "'idle' is not a run logging mode; expected all (every pull run at info) or changes "
+            "(idle runs at debug)");
+  EXPECT_EQ(e.problems[3].line, 7);
+  EXPECT_EQ(e.problems[3].message, "'crm' is not a source; expected psa or quotes");
 }
 
 TEST_F(ConfigValidationTest, DuplicateTenantNames) {

@@ -6,9 +6,10 @@ set -euo pipefail
 src=${1:?source dir}
 cd "$src"
 
-emitted=$(grep -rhoE 'log::(trace|debug|info|warn|error)\("[a-z0-9_]+"' \
+# log::at(LEVEL, "name") is an event whose level is chosen at run time.
+emitted=$(grep -rhoE 'log::((trace|debug|info|warn|error)\(|at\([^,()]+, )"[a-z0-9_]+"' \
             config storage sync daemon --include='*.cpp' --include='*.h' |
-          sed -E 's/.*\("//; s/"$//' | sort -u)
+          sed -E 's/.*"([a-z0-9_]+)"$/\1/' | sort -u)
 # Only the tables under "## Event names" list events; the field tables above do not.
 documented=$(sed -n '/^## Event names/,$p' docs/logging.md | grep -oE '^\| `[a-z0-9_]+` \|' | sed -E 's/^\| `//; s/` \|$//' | sort -u)
 

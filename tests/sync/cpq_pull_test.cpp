@@ -204,5 +204,49 @@ TEST_F(PullTest, LongRetryAfterDefersTheRun) {
   EXPECT_EQ(requests().size(), 1u);
 }
 
+
+// log.runs: changes. An operator with a thousand tenants sees the runs that
+// stored something, and every failure, but not the idle cycles.
+TEST_F(PullTest, ChangesOnlyRunLoggingKeepsIdleRunsAtDebug) {
+  auto quiet_pass = [&] {
+    PassOptions o;
+    o.log_changes_only = true;
+    return run_pass(PassEntity::kQuotes, {defaults_, tenant_, *clients_, *db_, *clock_}, o);
+  };
+  auto levels = [](const std::vector<nlohmann::json>& events) {
+    std::vector<std::string> out;
+    for (const auto& e : events) out.push_back(e["level"]);
+    return out;
+  };
+  using Levels = std::vector<std::string>;
+  {
+    LogCapture logs;
+    ASSERT_TRUE(quiet_pass().status.ok());
+    EXPECT_EQ(levels(logs.events("sync_started")), Levels{"debug"});
+    auto finished = logs.events("sync_finished");
+    EXPECT_EQ(levels(finished), Levels{"info"});  // the first run stored rows
+    ASSERT_EQ(finished.size(), 1u);
+    EXPECT_GT(finished[0]["upserted"].get<int>(), 0);
+  }
+  {
+    LogCapture logs;
+    ASSERT_TRUE(quiet_pass().status.ok());  // nothing changed upstream
+    EXPECT_EQ(levels(logs.events("sync_started")), Levels{"debug"});
+    EXPECT_EQ(levels(logs.events("sync_finished")), Levels{"debug"});
+  }
+  {
+    LogCapture logs;  // the default keeps every run at info
+    ASSERT_TRUE(pass(PassEntity::kQuotes).status.ok());
+    EXPECT_EQ(levels(logs.events("sync_started")), Levels{"info"});
+    EXPECT_EQ(levels(logs.events("sync_finished")), Levels{"info"});
+  }
+  {
+    add_fault({{"kind", "html"}, {"api", "cpq"}, {"path", "/api/quotes"}, {"count", 1}});
+    LogCapture logs;  // failures stay loud
+    EXPECT_FALSE(quiet_pass().status.ok());
+    EXPECT_EQ(levels(logs.events("sync_failed")), Levels{"error"});
+  }
+}
+
 }  // namespace
 }  // namespace cwsync::test
