@@ -68,7 +68,7 @@ JobOutcome RetentionJob::run(JobContext& ctx) {
   };
   Status st = prune("sync_runs", r.sync_runs,
                     [&](TimePoint cutoff) { return store.prune_sync_runs(cutoff, opts); }, runs);
-  if (st.ok()) {
+  if (st.ok() && !ctx.stop_requested()) {
     st = prune("psa_activity_log", r.activity_log,
                [&](TimePoint cutoff) { return store.prune_activity_log(cutoff, opts); },
                activity);

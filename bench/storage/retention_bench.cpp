@@ -204,6 +204,7 @@ PruneStats prune_measured(const fs::path& path, F&& fn, int batch) {
 }
 
 void print(const char* what, const PruneStats& s) {
+  std::fflush(stdout);
   std::printf("%-18s %8lld rows in %5d batches, %5.1f s (%6.0f rows/s incl. pauses); "
               "batch p50 %5.1f ms, p99 %5.1f ms, max %6.1f ms; concurrent enqueue p99 %5.1f ms, "
               "max %6.1f ms\n",
@@ -283,6 +284,10 @@ int main(int argc, char** argv) {
                 static_cast<long long>(count(db, "psa_activity_log")), file_mb(db, path));
     RetentionStore store(db);
     const TimePoint cutoff = start + hours(24) * (day + 10);
+    // The baseline: the same enqueues for 10 s with no pruning.
+    print("(no pruning, 10 s)", prune_measured(path, [&](const PruneOptions&) -> Result<PruneCount> {
+            std::this_thread::sleep_for(std::chrono::seconds(10));
+            return PruneCount{}; }, batch));
     print("sync_runs", prune_measured(path, [&](const PruneOptions& o) {
             return store.prune_sync_runs(cutoff, o); }, batch));
     print("psa_activity_log", prune_measured(path, [&](const PruneOptions& o) {
