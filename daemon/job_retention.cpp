@@ -13,8 +13,7 @@ class RetentionProvider final : public JobProvider {
 
 }  // namespace
 
-CWSYNC_REGISTER_JOB_PROVIDER(retention, [](JobEnv&) {
-  return std::make_unique<RetentionProvider>();
-});
+CWSYNC_REGISTER_JOB_PROVIDER(retention,
+                             [](JobEnv&) { return std::make_unique<RetentionProvider>(); });
 
 }  // namespace cwsync::daemon

@@ -50,32 +50,38 @@ JobOutcome RetentionJob::run(JobContext& ctx) {
   };
 
   std::int64_t runs = 0, activity = 0;
-  auto prune = [&](const char* table, const std::optional<milliseconds>& keep,
-                   auto&& fn, std::int64_t& count) -> Status {
+  auto prune = [&](const char* table, const std::optional<milliseconds>& keep, auto&& fn,
+                   std::int64_t& count) -> Status {
     if (!keep) return {};
     batch_start = Steady::now();
     auto n = fn(now - *keep);
     if (!n.ok()) {
-      log::warn("retention_failed").field("table", table).field("sync_runs", runs)
-          .field("activity_log", activity).field("duration_ms", ms_since(t0))
+      log::warn("retention_failed")
+          .field("table", table)
+          .field("sync_runs", runs)
+          .field("activity_log", activity)
+          .field("duration_ms", ms_since(t0))
           .msg(n.error().describe());
       return n.error();
     }
     count = n->rows;
-    ctx.metrics().add(metric::kRetentionPruned, {{"table", table}},
-                      static_cast<double>(n->rows));
+    ctx.metrics().add(metric::kRetentionPruned, {{"table", table}}, static_cast<double>(n->rows));
     return {};
   };
-  Status st = prune("sync_runs", r.sync_runs,
-                    [&](TimePoint cutoff) { return store.prune_sync_runs(cutoff, opts); }, runs);
+  Status st = prune(
+      "sync_runs", r.sync_runs,
+      [&](TimePoint cutoff) { return store.prune_sync_runs(cutoff, opts); }, runs);
   if (st.ok() && !ctx.stop_requested()) {
-    st = prune("psa_activity_log", r.activity_log,
-               [&](TimePoint cutoff) { return store.prune_activity_log(cutoff, opts); },
-               activity);
+    st = prune(
+        "psa_activity_log", r.activity_log,
+        [&](TimePoint cutoff) { return store.prune_activity_log(cutoff, opts); }, activity);
   }
   if (runs + activity > 0) {
-    log::info("retention_pruned").field("sync_runs", runs).field("activity_log", activity)
-        .field("duration_ms", ms_since(t0)).msg("deleted history rows older than the retention");
+    log::info("retention_pruned")
+        .field("sync_runs", runs)
+        .field("activity_log", activity)
+        .field("duration_ms", ms_since(t0))
+        .msg("deleted history rows older than the retention");
   }
   if (!st.ok()) return JobOutcome::failed(st.error());
   return JobOutcome::ok("pruned " + std::to_string(runs) + " sync_runs rows, " +

@@ -13,12 +13,12 @@
 // later run: never pruned early, only late.
 #include "storage/retention_store.h"
 
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 
 #include "storage/sql_util.h"
 

@@ -40,9 +40,9 @@ struct PruneOptions {
 };
 
 struct PruneCount {
-  std::int64_t rows = 0;   // rows deleted
-  int batches = 0;         // transactions committed (the last may delete 0)
-  bool complete = true;    // false when between_batches stopped it early
+  std::int64_t rows = 0;  // rows deleted
+  int batches = 0;        // transactions committed (the last may delete 0)
+  bool complete = true;   // false when between_batches stopped it early
 };
 
 class RetentionStore {
