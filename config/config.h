@@ -171,6 +171,17 @@ struct DisabledTenant {
   std::vector<ConfigProblem> problems;
 };
 
+// How long the daemon keeps history rows (`retention:`), pruned hourly.
+// nullopt keeps every row ("keep" or 0 in the file).
+struct Retention {
+  // Finished sync_runs rows older than this go; the newest of each
+  // (tenant, entity, kind) and running rows always stay.
+  std::optional<milliseconds> sync_runs = std::chrono::hours(24 * 30);
+  // Opt-in: docs/schema.md calls the log append-only. Only rows of delivered
+  // (succeeded or purged) posts are ever pruned.
+  std::optional<milliseconds> activity_log;
+};
+
 enum class LogFormat { kJson, kText };
 
 // Which pull runs log sync_started / sync_finished at info (log.runs).
@@ -191,6 +202,7 @@ struct Config {
   std::optional<std::string> http_listen;  // "127.0.0.1:9464"
   Defaults defaults;
   std::vector<HostCeiling> hosts;
+  Retention retention;
   std::optional<std::string> tenants_dir;   // absolute; one tenant per *.yaml
   std::vector<Tenant> tenants;              // the main file's, then tenants_dir's
   std::vector<DisabledTenant> disabled_tenants;  // broken tenants_dir files

@@ -18,6 +18,10 @@ std::string rate_text(const RateLimit& r) {
   return std::to_string(r.requests) + " per " + format_duration(r.per);
 }
 
+std::string keep_text(const std::optional<milliseconds>& d) {
+  return d ? format_duration(*d) : "keep";
+}
+
 std::string secret_text(const Secret& s, const std::string& source) {
   return s.masked() + (source.empty() ? "" : " (" + source + ")");
 }
@@ -134,6 +138,8 @@ std::string describe_config(const Config& c) {
   for (const HostCeiling& h : c.hosts) {
     out << "  - " << h.host << ": " << rate_text(h.rate_limit) << "\n";
   }
+  out << "retention:   sync_runs=" << keep_text(c.retention.sync_runs)
+      << " activity_log=" << keep_text(c.retention.activity_log) << "\n";
   if (c.tenants_dir) out << "tenants_dir: " << *c.tenants_dir << "\n";
   out << "tenants (" << c.tenants.size() << "):\n";
   for (const Tenant& t : c.tenants) {

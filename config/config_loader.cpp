@@ -25,14 +25,15 @@ using config_detail::Problems;
 using config_detail::read_text;
 using std::chrono::milliseconds;
 
-const Keys kTopKeys = {"database", "log", "http_listen", "defaults", "hosts", "tenants_dir",
-                       "tenants"};
+const Keys kTopKeys = {"database", "log", "http_listen", "defaults", "hosts", "retention",
+                       "tenants_dir", "tenants"};
 const Keys kLogKeys = {"level", "format", "runs"};
 const Keys kDefaultsKeys = {"intervals", "backoff", "retry_after_cap", "http", "breaker",
                             "reconcile_max_delete_ratio", "page_size"};
 const Keys kBackoffKeys = {"base", "cap", "max_attempts"};
 const Keys kHttpKeys = {"connect_timeout", "read_timeout"};
 const Keys kBreakerKeys = {"failures", "cool_down"};
+const Keys kRetentionKeys = {"sync_runs", "activity_log"};
 
 // What to do when the main file is not a regular file. A directory keeps
 // the message people know; anything else is refused before reading, since
@@ -137,6 +138,50 @@ void read_defaults(const MapReader& root, Defaults& d) {
   m->read_int("page_size", d.page_size, 1, 1000);
 }
 
+// One `retention.*` value: "keep", 0 or a zero duration keep every row; any
+// other duration from 1h (shorter would prune what a dashboard just showed)
+// to the duration reader's 366d.
+void read_keep_or_duration(const MapReader& m, std::string_view key,
+                           std::optional<milliseconds>& out) {
+  constexpr std::string_view kExpected =
+      "expected keep (or 0) to keep every row, or a duration from 1h to 366d such as 30d";
+  const auto f = m.find(key);
+  if (!f) return;
+  if (!f->node.IsScalar()) {
+    m.problems().add(f->line, f->path,
+                     "expected a value, found " + config_detail::kind_of(f->node) + "; " +
+                         std::string(kExpected));
+    return;
+  }
+  const std::string text = f->node.Scalar();
+  if (text == "keep" || text == "0") {
+    out.reset();
+    return;
+  }
+  const auto d = parse_duration(text);
+  if (!d) {
+    m.problems().add(f->line, f->path,
+                     "'" + text + "' is neither keep nor a duration; " + std::string(kExpected));
+    return;
+  }
+  if (d->count() == 0) {
+    out.reset();
+    return;
+  }
+  if (*d < std::chrono::hours(1) || *d > std::chrono::hours(24 * 366)) {
+    m.problems().add(f->line, f->path, text + " is out of range; " + std::string(kExpected));
+    return;
+  }
+  out = *d;
+}
+
+void read_retention(const MapReader& root, Retention& r) {
+  auto m = root.read_map("retention", kRetentionKeys);
+  if (!m) return;
+  read_keep_or_duration(*m, "sync_runs", r.sync_runs);
+  read_keep_or_duration(*m, "activity_log", r.activity_log);
+}
+
 // The daemon (HttpServer::start) refuses a non-loopback http_listen unless
 // started with --allow-remote-http; say so here, so check-config's OK does
 // not promise a start that fails. Only a warning: the flag makes it valid.
@@ -170,6 +215,7 @@ void read_top(const MapReader& root, const fs::path& dir, Config& c) {
   }
   read_defaults(root, c.defaults);
   c.hosts = config_detail::read_hosts(root);
+  read_retention(root, c.retention);
   std::string tenants_dir;
   if (root.read_string("tenants_dir", tenants_dir, "a directory like /etc/cwsync/tenants.d")) {
     fs::path p = fs::path(tenants_dir).is_relative() ? dir / tenants_dir : fs::path(tenants_dir);

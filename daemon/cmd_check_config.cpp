@@ -25,6 +25,10 @@ json rate_json(const RateLimit& r) {
   return {{"requests", r.requests}, {"per", format_duration(r.per)}};
 }
 
+json keep_json(const std::optional<std::chrono::milliseconds>& d) {
+  return d ? format_duration(*d) : "keep";
+}
+
 json problems_json(const std::vector<ConfigProblem>& problems) {
   json out = json::array();
   for (const auto& p : problems) {
@@ -107,6 +111,8 @@ json config_json(const Config& c) {
                    {"format", c.log.format == LogFormat::kJson ? "json" : "text"}}},
           {"http_listen", c.http_listen ? json(*c.http_listen) : json(nullptr)},
           {"hosts", hosts},
+          {"retention", {{"sync_runs", keep_json(c.retention.sync_runs)},
+                         {"activity_log", keep_json(c.retention.activity_log)}}},
           {"tenants_dir", c.tenants_dir ? json(*c.tenants_dir) : json(nullptr)},
           {"tenants", tenants},
           {"disabled_tenants", disabled}};

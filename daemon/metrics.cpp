@@ -191,6 +191,8 @@ void describe_standard_metrics(Metrics& m) {
              "requests this rolling hour), as the last pull read it.");
   m.describe(metric::kUpstreamLimit, T::kGauge,
              "The upstream's request limit for that count (Autotask: per hour).");
+  m.describe(metric::kRetentionPruned, T::kCounter,
+             "History rows deleted by the retention job, by table (sync_runs, psa_activity_log).");
 }
 
 std::string status_class(int http_status) {

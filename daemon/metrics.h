@@ -93,6 +93,7 @@ inline constexpr const char* kConfigReloads = "cwsync_config_reloads_total";
 inline constexpr const char* kBuildInfo = "cwsync_build_info";
 inline constexpr const char* kUpstreamUsed = "cwsync_upstream_requests_used";
 inline constexpr const char* kUpstreamLimit = "cwsync_upstream_request_limit";
+inline constexpr const char* kRetentionPruned = "cwsync_retention_pruned_rows_total";
 }  // namespace metric
 
 // Declares every family above with its help text, so /metrics shows the

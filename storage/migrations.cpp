@@ -19,8 +19,8 @@ struct Migration {
   std::array<const char*, 2> scripts;
 };
 
-const std::array<Migration, 9>& migrations() {
-  static const std::array<Migration, 9> list = {{
+const std::array<Migration, 10>& migrations() {
+  static const std::array<Migration, 10> list = {{
       {1, "initial schema: cache tables, sync bookkeeping, PSA queue, views",
        {detail::kSchemaV1Tables, detail::kSchemaV1Views}},
       {2, "queue budget (psa_posts.failures) and tenant_states",
@@ -39,6 +39,8 @@ const std::array<Migration, 9>& migrations() {
        {detail::schema_at_risk(), nullptr}},
       {9, "a psa item without linked quotes is worth its stored value; accepted-and-lost is won",
        {detail::schema_psa_value(), nullptr}},
+      {10, "psa_activity_log rows of delivered posts may be pruned (retention.activity_log)",
+       {detail::schema_retention(), nullptr}},
   }};
   return list;
 }

@@ -15,5 +15,6 @@ const char* schema_search_batched();     // schema_search_batched.cpp: search in
 const char* schema_view_ages();          // schema_view_ages.cpp: indexes for the views' examples
 const char* schema_at_risk();            // schema_at_risk.cpp: cpq_at_risk_totals, cheaper backlog age
 const char* schema_psa_value();          // schema_psa_value.cpp: psa value, accepted-and-lost
+const char* schema_retention();          // schema_retention.cpp: log rows of delivered posts may go
 
 }  // namespace cwsync::storage::detail

@@ -28,6 +28,8 @@ TEST_F(ConfigExamplesTest, ExampleLoadsWithSystemdCredentials) {
   EXPECT_EQ(t.cpq->private_key.reveal(), "cpq-credential");
   EXPECT_EQ(t.psa->private_key.reveal(), "psa-credential");
   EXPECT_EQ(c.http_listen, "127.0.0.1:9464");
+  EXPECT_EQ(c.retention.sync_runs, std::chrono::milliseconds(std::chrono::hours(24 * 30)));
+  EXPECT_FALSE(c.retention.activity_log.has_value());
 }
 
 TEST_F(ConfigExamplesTest, ExampleLoadsWithConnectwiseVariables) {
@@ -45,8 +47,8 @@ TEST_F(ConfigExamplesTest, ExampleWithoutKeysPointsAtTheKeysAndTheDirectory) {
   vars_["CREDENTIALS_DIRECTORY"] = (dir_ / "empty").string();
   const ConfigError e = load_error(kExamples + "cwsync.yaml");
   ASSERT_EQ(e.problems.size(), 2u) << e.to_string();
-  EXPECT_EQ(e.problems[0].line, 35);
-  EXPECT_EQ(e.problems[1].line, 41);
+  EXPECT_EQ(e.problems[0].line, 37);
+  EXPECT_EQ(e.problems[1].line, 43);
   for (const auto& p : e.problems) {
     EXPECT_EQ(p.key.substr(p.key.size() - 17), ".private_key_file");
     EXPECT_THAT(p.message, HasSubstr("cannot read the file named in private_key_file (looked up "
