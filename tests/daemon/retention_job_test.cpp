@@ -2,16 +2,11 @@
 // at start, then hourly, and prunes what simulated days made old. No sleeps.
 #include <gtest/gtest.h>
 
-#include <memory>
-#include <sstream>
-
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
-#include <nlohmann/json.hpp>
-#include <spdlog/sinks/ostream_sink.h>
 
-#include "base/log.h"
 #include "daemon/retention_job.h"
+#include "log_capture.h"
 #include "scheduler_fixture.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
@@ -20,28 +15,7 @@
 namespace cwsync::daemon::sched_test {
 namespace {
 
-// The JSON log lines emitted while it lives.
-class Logs {
- public:
-  Logs() {
-    log::init(log::Format::kJson, log::Level::kDebug,
-              std::make_shared<spdlog::sinks::ostream_sink_mt>(out_));
-  }
-  ~Logs() { log::init(log::Format::kJson, log::Level::kInfo); }
-  std::vector<nlohmann::json> events(std::string_view name) {
-    log::flush();
-    std::vector<nlohmann::json> found;
-    std::istringstream in(out_.str());
-    for (std::string line; std::getline(in, line);) {
-      auto j = nlohmann::json::parse(line, nullptr, false);
-      if (!j.is_discarded() && j.value("event", "") == name) found.push_back(std::move(j));
-    }
-    return found;
-  }
-
- private:
-  std::ostringstream out_;
-};
+using Logs = cwsync::test::LogCapture;
 
 class RetentionJobTest : public SchedulerTest {
  protected:

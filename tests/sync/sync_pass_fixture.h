@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "config/config.h"
 #include "base/log.h"
+#include "log_capture.h"
 #include "sim_connections.h"
 #include "simulator.h"
 #include "storage/cache_store.h"
@@ -44,33 +45,6 @@ inline cwsim::Options pull_sim_options(int quotes = 120, int opportunities = 60)
   o.threads = 4;
   return o;
 }
-
-// Captures the JSON log lines emitted while it lives (then logs go to stdout).
-class LogCapture {
- public:
-  LogCapture() {
-    log::init(log::Format::kJson, log::Level::kDebug,
-              std::make_shared<spdlog::sinks::ostream_sink_mt>(out_));
-  }
-  ~LogCapture() { log::init(log::Format::kJson, log::Level::kInfo); }
-  LogCapture(const LogCapture&) = delete;
-  LogCapture& operator=(const LogCapture&) = delete;
-
-  // Every captured line whose "event" is `name`, parsed.
-  std::vector<nlohmann::json> events(std::string_view name) {
-    log::flush();
-    std::vector<nlohmann::json> out;
-    std::istringstream in(out_.str());
-    for (std::string line; std::getline(in, line);) {
-      auto j = nlohmann::json::parse(line, nullptr, false);
-      if (!j.is_discarded() && j.value("event", "") == name) out.push_back(std::move(j));
-    }
-    return out;
-  }
-
- private:
-  std::ostringstream out_;
-};
 
 class PullTest : public ::testing::Test {
  protected:
